@@ -1,0 +1,1 @@
+//! SKELETON: one builder per kind.
