@@ -31,14 +31,21 @@ impl fmt::Display for Problem {
 pub fn lint(spec: &OpenAPI) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut push = |location: String, rule: &'static str, message: String| {
-        problems.push(Problem { location, rule, message });
+        problems.push(Problem {
+            location,
+            rule,
+            message,
+        });
     };
 
     if !spec.openapi.starts_with("3.0.") {
         push(
             "openapi".into(),
             "openapi-3-0",
-            format!("version {} is not 3.0.x; progenitor only reads OpenAPI 3.0", spec.openapi),
+            format!(
+                "version {} is not 3.0.x; progenitor only reads OpenAPI 3.0",
+                spec.openapi
+            ),
         );
     }
 
@@ -48,24 +55,44 @@ pub fn lint(spec: &OpenAPI) -> Vec<Problem> {
 
     for (path, item) in &spec.paths.paths {
         let ReferenceOr::Item(item) = item else {
-            push(format!("paths.{path}"), "no-path-ref", "path items may not be $refs".into());
+            push(
+                format!("paths.{path}"),
+                "no-path-ref",
+                "path items may not be $refs".into(),
+            );
             continue;
         };
         for (method, op) in item.iter() {
             let at = format!("paths.{path}.{method}");
             match op.operation_id.as_deref() {
-                None | Some("") => push(at.clone(), "operation-id", "operation has no operationId".into()),
+                None | Some("") => push(
+                    at.clone(),
+                    "operation-id",
+                    "operation has no operationId".into(),
+                ),
                 Some(id) => {
                     if let Some(prev) = ids.insert(id.to_owned(), at.clone()) {
-                        push(at.clone(), "operation-id", format!("operationId `{id}` is also used by {prev}"));
+                        push(
+                            at.clone(),
+                            "operation-id",
+                            format!("operationId `{id}` is also used by {prev}"),
+                        );
                     }
                 }
             }
             if op.summary.as_deref().is_none_or(str::is_empty) {
-                push(at.clone(), "operation-summary", "operation has no summary".into());
+                push(
+                    at.clone(),
+                    "operation-summary",
+                    "operation has no summary".into(),
+                );
             }
             if op.description.as_deref().is_none_or(str::is_empty) {
-                push(at.clone(), "operation-description", "operation has no description of Kling's quirks".into());
+                push(
+                    at.clone(),
+                    "operation-description",
+                    "operation has no description of Kling's quirks".into(),
+                );
             }
             if op.tags.is_empty() {
                 push(at.clone(), "operation-tag", "operation has no tag".into());
@@ -84,7 +111,9 @@ pub fn lint(spec: &OpenAPI) -> Vec<Problem> {
                             push(
                                 format!("{at}.requestBody"),
                                 "one-json-media-type",
-                                format!("exactly one media type, application/json, is allowed; found {types:?}"),
+                                format!(
+                                    "exactly one media type, application/json, is allowed; found {types:?}"
+                                ),
                             );
                         }
                         for media in body.content.values() {
@@ -111,11 +140,19 @@ pub fn lint(spec: &OpenAPI) -> Vec<Problem> {
                     StatusCode::Range(r) => *r == 2,
                 };
                 let Some(resolved) = resolve_response(spec, response) else {
-                    push(format!("{at}.responses.{code}"), "response-ref", "response $ref does not resolve".into());
+                    push(
+                        format!("{at}.responses.{code}"),
+                        "response-ref",
+                        "response $ref does not resolve".into(),
+                    );
                     continue;
                 };
                 for (media_type, media) in &resolved.content {
-                    let name = media.schema.as_ref().map(schema_label).unwrap_or_else(|| "<none>".into());
+                    let name = media
+                        .schema
+                        .as_ref()
+                        .map(schema_label)
+                        .unwrap_or_else(|| "<none>".into());
                     if let Some(schema) = &media.schema {
                         collect_refs(schema, &mut response_roots);
                     }
@@ -126,24 +163,39 @@ pub fn lint(spec: &OpenAPI) -> Vec<Problem> {
                             format!("response media type {media_type} is not application/json"),
                         );
                     }
-                    if is_success { &mut success } else { &mut failure }.insert(name);
+                    if is_success {
+                        &mut success
+                    } else {
+                        &mut failure
+                    }
+                    .insert(name);
                 }
             }
             if success.is_empty() {
-                push(format!("{at}.responses"), "one-success-schema", "no 2xx JSON response is declared".into());
+                push(
+                    format!("{at}.responses"),
+                    "one-success-schema",
+                    "no 2xx JSON response is declared".into(),
+                );
             }
             if success.len() > 1 {
                 push(
                     format!("{at}.responses"),
                     "one-success-schema",
-                    format!("2xx responses use {} different schemas {success:?}; progenitor allows one", success.len()),
+                    format!(
+                        "2xx responses use {} different schemas {success:?}; progenitor allows one",
+                        success.len()
+                    ),
                 );
             }
             if failure.len() > 1 {
                 push(
                     format!("{at}.responses"),
                     "one-error-schema",
-                    format!("error responses use {} different schemas {failure:?}; progenitor allows one", failure.len()),
+                    format!(
+                        "error responses use {} different schemas {failure:?}; progenitor allows one",
+                        failure.len()
+                    ),
                 );
             }
         }
@@ -152,15 +204,21 @@ pub fn lint(spec: &OpenAPI) -> Vec<Problem> {
     // Every create has its get and its list.
     let ops = operations(spec);
     for create in ops.iter().filter(|o| o.role == OperationRole::Create) {
-        for (role, what) in [(OperationRole::Get, "get (GET …/{task_id})"), (OperationRole::List, "list (GET)")] {
-            let found = ops.iter().any(|o| {
-                o.role == role && o.path.trim_end_matches("/{task_id}") == create.path
-            });
+        for (role, what) in [
+            (OperationRole::Get, "get (GET …/{task_id})"),
+            (OperationRole::List, "list (GET)"),
+        ] {
+            let found = ops
+                .iter()
+                .any(|o| o.role == role && o.path.trim_end_matches("/{task_id}") == create.path);
             if !found {
                 push(
                     format!("paths.{}.post", create.path),
                     "create-has-get-and-list",
-                    format!("create `{}` has no {what} operation on the same path", create.operation_id),
+                    format!(
+                        "create `{}` has no {what} operation on the same path",
+                        create.operation_id
+                    ),
                 );
             }
         }
@@ -174,44 +232,63 @@ pub fn lint(spec: &OpenAPI) -> Vec<Problem> {
     };
     for name in reachable(&response_roots, &lookup) {
         let Some(schema) = lookup(&name) else {
-            push(format!("components.schemas.{name}"), "schema-ref", "referenced schema does not exist".into());
+            push(
+                format!("components.schemas.{name}"),
+                "schema-ref",
+                "referenced schema does not exist".into(),
+            );
             continue;
         };
-        walk(schema, &format!("components.schemas.{name}"), &mut |at, s| {
-            if has_enum(s) {
-                push(
+        walk(
+            schema,
+            &format!("components.schemas.{name}"),
+            &mut |at, s| {
+                if has_enum(s) {
+                    push(
                     at.to_owned(),
                     "no-closed-response-enum",
                     "a response schema has a closed `enum`, so a new value would fail the whole call; \
                      use a string with `x-extensible-enum`"
                         .into(),
                 );
-            }
-            if let SchemaKind::Type(Type::Object(o)) = &s.schema_kind
-                && matches!(o.additional_properties, Some(openapiv3::AdditionalProperties::Any(false)))
-            {
-                push(
+                }
+                if let SchemaKind::Type(Type::Object(o)) = &s.schema_kind
+                    && matches!(
+                        o.additional_properties,
+                        Some(openapiv3::AdditionalProperties::Any(false))
+                    )
+                {
+                    push(
                     at.to_owned(),
                     "open-response-objects",
                     "`additionalProperties: false` on a response schema rejects fields relays add".into(),
                 );
-            }
-        });
+                }
+            },
+        );
     }
     for name in reachable(&request_roots, &lookup) {
         let Some(schema) = lookup(&name) else {
-            push(format!("components.schemas.{name}"), "schema-ref", "referenced schema does not exist".into());
+            push(
+                format!("components.schemas.{name}"),
+                "schema-ref",
+                "referenced schema does not exist".into(),
+            );
             continue;
         };
-        walk(schema, &format!("components.schemas.{name}"), &mut |at, s| {
-            if s.schema_data.default.is_some() {
-                push(
+        walk(
+            schema,
+            &format!("components.schemas.{name}"),
+            &mut |at, s| {
+                if s.schema_data.default.is_some() {
+                    push(
                     at.to_owned(),
                     "no-request-defaults",
                     "progenitor always serializes a schema `default`; document the default in the description".into(),
                 );
-            }
-        });
+                }
+            },
+        );
     }
 
     problems.sort();
@@ -250,9 +327,12 @@ fn collect_refs(schema: &ReferenceOr<Schema>, out: &mut BTreeSet<String>) {
 
 fn collect_boxed_refs(schema: &ReferenceOr<Box<Schema>>, out: &mut BTreeSet<String>) {
     match schema {
-        ReferenceOr::Reference { reference } => {
-            collect_refs(&ReferenceOr::Reference { reference: reference.clone() }, out)
-        }
+        ReferenceOr::Reference { reference } => collect_refs(
+            &ReferenceOr::Reference {
+                reference: reference.clone(),
+            },
+            out,
+        ),
         ReferenceOr::Item(s) => children(s, &mut |c| collect_refs(c, out)),
     }
 }
@@ -280,7 +360,9 @@ fn reachable<'a>(
 /// Calls `f` on each direct sub-schema of `s` (properties, items, compositions).
 fn children(s: &Schema, f: &mut impl FnMut(&ReferenceOr<Schema>)) {
     let unbox = |b: &ReferenceOr<Box<Schema>>| match b {
-        ReferenceOr::Reference { reference } => ReferenceOr::Reference { reference: reference.clone() },
+        ReferenceOr::Reference { reference } => ReferenceOr::Reference {
+            reference: reference.clone(),
+        },
         ReferenceOr::Item(s) => ReferenceOr::Item((**s).clone()),
     };
     match &s.schema_kind {
@@ -295,16 +377,20 @@ fn children(s: &Schema, f: &mut impl FnMut(&ReferenceOr<Schema>)) {
                 f(&unbox(items));
             }
         }
-        SchemaKind::OneOf { one_of: v } | SchemaKind::AllOf { all_of: v } | SchemaKind::AnyOf { any_of: v } => {
-            v.iter().for_each(|c| f(c))
-        }
+        SchemaKind::OneOf { one_of: v }
+        | SchemaKind::AllOf { all_of: v }
+        | SchemaKind::AnyOf { any_of: v } => v.iter().for_each(|c| f(c)),
         SchemaKind::Not { not } => f(not),
         SchemaKind::Any(a) => {
             a.properties.values().for_each(|p| f(&unbox(p)));
             if let Some(items) = &a.items {
                 f(&unbox(items));
             }
-            a.one_of.iter().chain(&a.all_of).chain(&a.any_of).for_each(|c| f(c));
+            a.one_of
+                .iter()
+                .chain(&a.all_of)
+                .chain(&a.any_of)
+                .for_each(|c| f(c));
         }
         SchemaKind::Type(_) => {}
     }
@@ -327,7 +413,9 @@ fn walk(s: &Schema, at: &str, f: &mut impl FnMut(&str, &Schema)) {
                 walk(items, &format!("{at}.items"), f);
             }
         }
-        SchemaKind::OneOf { one_of: v } | SchemaKind::AllOf { all_of: v } | SchemaKind::AnyOf { any_of: v } => {
+        SchemaKind::OneOf { one_of: v }
+        | SchemaKind::AllOf { all_of: v }
+        | SchemaKind::AnyOf { any_of: v } => {
             for (i, c) in v.iter().enumerate() {
                 if let ReferenceOr::Item(c) = c {
                     walk(c, &format!("{at}[{i}]"), f);
@@ -362,11 +450,7 @@ mod tests {
             1,
         );
         // A `default` response and a missing summary.
-        yaml = yaml.replacen(
-            "      summary: Create a text-to-video task\n",
-            "",
-            1,
-        );
+        yaml = yaml.replacen("      summary: Create a text-to-video task\n", "", 1);
         yaml = yaml.replacen(
             "        5XX:\n          $ref: '#/components/responses/ServerError'\n",
             "        default:\n          $ref: '#/components/responses/ServerError'\n",
@@ -379,15 +463,30 @@ mod tests {
             1,
         );
         // A create without its list: rename the list's path.
-        yaml = yaml.replacen("operationId: list_virtual_try_on", "operationId: list_virtual_try_on_x", 1);
+        yaml = yaml.replacen(
+            "operationId: list_virtual_try_on",
+            "operationId: list_virtual_try_on_x",
+            1,
+        );
         let problems = lint_yaml(&yaml);
         let rules: BTreeSet<_> = problems.iter().map(|p| p.rule).collect();
-        for rule in ["no-closed-response-enum", "operation-summary", "no-default-response", "no-request-defaults"] {
+        for rule in [
+            "no-closed-response-enum",
+            "operation-summary",
+            "no-default-response",
+            "no-request-defaults",
+        ] {
             assert!(rules.contains(rule), "{rule} not reported in {problems:#?}");
         }
-        let status = problems.iter().find(|p| p.rule == "no-closed-response-enum").map(|p| p.location.clone());
+        let status = problems
+            .iter()
+            .find(|p| p.rule == "no-closed-response-enum")
+            .map(|p| p.location.clone());
         assert_eq!(status.as_deref(), Some("components.schemas.TaskStatus"));
-        let summary = problems.iter().find(|p| p.rule == "operation-summary").map(|p| p.location.clone());
+        let summary = problems
+            .iter()
+            .find(|p| p.rule == "operation-summary")
+            .map(|p| p.location.clone());
         assert_eq!(summary.as_deref(), Some("paths./v1/videos/text2video.post"));
     }
 

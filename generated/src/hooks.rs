@@ -18,9 +18,18 @@ impl ClientHooks<Inner> for Client {
         _info: &OperationInfo,
     ) -> Result<(), Error<E>> {
         request.headers_mut().remove("api-version");
-        if let Some(token) = self.inner().auth().token().map_err(|e| Error::Custom(e.to_string()))? {
-            let mut value = HeaderValue::try_from(format!("Bearer {}", token.expose()))
-                .map_err(|_| Error::Custom("the bearer token contains characters not allowed in an HTTP header".into()))?;
+        if let Some(token) = self
+            .inner()
+            .auth()
+            .token()
+            .map_err(|e| Error::Custom(e.to_string()))?
+        {
+            let mut value =
+                HeaderValue::try_from(format!("Bearer {}", token.expose())).map_err(|_| {
+                    Error::Custom(
+                        "the bearer token contains characters not allowed in an HTTP header".into(),
+                    )
+                })?;
             value.set_sensitive(true);
             request.headers_mut().insert(AUTHORIZATION, value);
         }
@@ -44,7 +53,11 @@ impl ClientHooks<Inner> for Client {
             request_id = tracing::field::Empty,
         );
         let started = Instant::now();
-        let result = self.client().execute(request).instrument(span.clone()).await;
+        let result = self
+            .client()
+            .execute(request)
+            .instrument(span.clone())
+            .await;
         span.record("duration_ms", started.elapsed().as_millis() as u64);
         match &result {
             Ok(response) => {

@@ -119,7 +119,10 @@ mod tests {
         let s: TaskStatus = serde_json::from_str("\"queued\"").unwrap_or(TaskStatus::Submitted);
         assert_eq!(s, TaskStatus::Other("queued".into()));
         assert!(!s.is_terminal());
-        assert_eq!(serde_json::to_string(&s).ok().as_deref(), Some("\"queued\""));
+        assert_eq!(
+            serde_json::to_string(&s).ok().as_deref(),
+            Some("\"queued\"")
+        );
         for known in TaskStatus::KNOWN {
             assert!(!TaskStatus::from(known).is_unknown());
         }

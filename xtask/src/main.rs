@@ -57,7 +57,11 @@ fn usage(problem: &str) -> ExitCode {
          generate   write {SNAPSHOT} and {SUMMARY} from openapi/kling.yaml\n  \
          check      lint the spec, validate its examples, and fail if the snapshot or summary is stale"
     );
-    if problem.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) }
+    if problem.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    }
 }
 
 fn workspace_root() -> PathBuf {
@@ -73,15 +77,21 @@ struct Outputs {
 
 fn read_spec(root: &Path) -> Result<(String, nicerouter_kling_spec::openapiv3::OpenAPI), String> {
     let path = root.join(nicerouter_kling_spec::SPEC_PATH);
-    let yaml = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let spec = nicerouter_kling_spec::parse(&yaml).map_err(|e| format!("{}: {e}", path.display()))?;
+    let yaml = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let spec =
+        nicerouter_kling_spec::parse(&yaml).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok((yaml, spec))
 }
 
 fn outputs(root: &Path) -> Result<Outputs, String> {
     let (yaml, spec) = read_spec(root)?;
-    let snapshot = generate(&yaml).map_err(|e| format!("{}: {e}", nicerouter_kling_spec::SPEC_PATH))?;
-    Ok(Outputs { snapshot, summary: operations_summary(&spec) })
+    let snapshot =
+        generate(&yaml).map_err(|e| format!("{}: {e}", nicerouter_kling_spec::SPEC_PATH))?;
+    Ok(Outputs {
+        snapshot,
+        summary: operations_summary(&spec),
+    })
 }
 
 fn run_generate(root: &Path) -> Result<(), String> {
@@ -89,7 +99,8 @@ fn run_generate(root: &Path) -> Result<(), String> {
     for (rel, text) in [(SNAPSHOT, &out.snapshot), (SUMMARY, &out.summary)] {
         let path = root.join(rel);
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         }
         std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         println!("wrote {rel} ({} lines)", text.lines().count());
@@ -122,7 +133,11 @@ fn run_check(root: &Path) -> Result<(), String> {
         println!("xtask check: spec lint, examples, snapshot and summary are all up to date");
         Ok(())
     } else {
-        Err(format!("{} problem(s):\n  {}", failures.len(), failures.join("\n  ")))
+        Err(format!(
+            "{} problem(s):\n  {}",
+            failures.len(),
+            failures.join("\n  ")
+        ))
     }
 }
 
