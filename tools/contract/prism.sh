@@ -88,6 +88,7 @@ STARTING_PID=""
 STARTING_NAME=""
 STARTED_URL=""
 RUN_NAME=""
+RUN_CHILD=""
 cleanup_failed_start() {
   if [[ -n "$STARTING_PID" ]]; then
     kill_pid "$STARTING_PID"
@@ -165,11 +166,15 @@ cmd_run() {
   [[ $# -gt 1 ]] || usage
   shift # the `--`
   local rc=0
-  # Stop the instance whatever happens from here on (failure, signal or success).
+  # Stop the command and the instance whatever happens from here on (failure, signal, success).
   RUN_NAME="$name"
-  trap 'cleanup_failed_start; [[ -z "$RUN_NAME" ]] || cmd_stop "$RUN_NAME"' EXIT
+  trap 'cleanup_failed_start; [[ -z "$RUN_CHILD" ]] || kill_pid "$RUN_CHILD"; [[ -z "$RUN_NAME" ]] || cmd_stop "$RUN_NAME"' EXIT
   cmd_start "$name" "${prism_args[@]}"
-  PRISM_URL="$STARTED_URL" "$@" || rc=$?
+  # In the background (stdin kept) so that a signal to this script is handled at once.
+  PRISM_URL="$STARTED_URL" "$@" <&0 &
+  RUN_CHILD=$!
+  wait "$RUN_CHILD" || rc=$?
+  RUN_CHILD=""
   return "$rc"
 }
 
