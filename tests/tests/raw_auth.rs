@@ -2,13 +2,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use nicerouter_kling_contract_tests::{Canned, CaptureServer};
 use nicerouter_kling_raw::{Auth, BearerToken, Client, Inner, TokenError, TokenSource};
 use serde_json::json;
-use support::{Canned, Server};
 
 #[derive(Debug, Default)]
 struct Counting(AtomicUsize);
@@ -31,7 +29,7 @@ impl TokenSource for Broken {
 
 #[tokio::test]
 async fn a_token_source_is_asked_before_every_request() {
-    let server = Server::start().await;
+    let server = CaptureServer::start().await.unwrap();
     server.answer(Canned::json(
         200,
         &json!({"code": 0, "data": {"task_id": "1", "task_status": "submitted"}}),
@@ -49,7 +47,7 @@ async fn a_token_source_is_asked_before_every_request() {
 
 #[tokio::test]
 async fn a_failing_token_source_sends_nothing() {
-    let server = Server::start().await;
+    let server = CaptureServer::start().await.unwrap();
     let client = Client::new(&server.url(""), Inner::new(Auth::source(Broken)));
     let err = client
         .get_text2video()
@@ -63,7 +61,7 @@ async fn a_failing_token_source_sends_nothing() {
 
 #[tokio::test]
 async fn no_auth_sends_no_header() {
-    let server = Server::start().await;
+    let server = CaptureServer::start().await.unwrap();
     server.answer(Canned::json(
         200,
         &json!({"code": 0, "data": {"task_id": "1", "task_status": "submitted"}}),

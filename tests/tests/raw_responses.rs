@@ -3,14 +3,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
+use nicerouter_kling_contract_tests::{Canned, CaptureServer};
 use nicerouter_kling_raw::{Auth, Client, Error, Inner, TaskStatus};
 use serde_json::json;
-use support::{Canned, Server};
 
-async fn setup() -> (Server, Client) {
-    let server = Server::start().await;
+async fn setup() -> (CaptureServer, Client) {
+    let server = CaptureServer::start().await.unwrap();
     let client = Client::new(&server.url("/kling"), Inner::new(Auth::bearer("k")));
     (server, client)
 }
