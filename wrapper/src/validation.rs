@@ -51,7 +51,10 @@ pub struct ValidationError {
 impl ValidationError {
     /// A broken rule on a field.
     pub fn new(field: impl Into<String>, rule: impl Into<String>) -> Self {
-        Self { field: field.into(), rule: rule.into() }
+        Self {
+            field: field.into(),
+            rule: rule.into(),
+        }
     }
 }
 
@@ -68,7 +71,10 @@ pub trait Validate {
 }
 
 /// The fields every create body has: `callback_url` and `external_task_id`.
-fn common(callback_url: Option<&str>, external_task_id: Option<&str>) -> Result<(), ValidationError> {
+fn common(
+    callback_url: Option<&str>,
+    external_task_id: Option<&str>,
+) -> Result<(), ValidationError> {
     if let Some(url) = callback_url {
         rules::callback_url(url)?;
     }

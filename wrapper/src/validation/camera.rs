@@ -9,12 +9,15 @@ use super::rules::{CAMERA_AXIS_RANGE, missing, number_in_range};
 pub(super) fn camera_control(control: &CameraControl) -> Result<(), ValidationError> {
     match (control.type_, &control.config) {
         (CameraControlType::Simple, Some(config)) => camera_config(config),
-        (CameraControlType::Simple, None) => {
-            Err(missing("camera_control.config", "when `camera_control.type` is `simple`"))
-        }
+        (CameraControlType::Simple, None) => Err(missing(
+            "camera_control.config",
+            "when `camera_control.type` is `simple`",
+        )),
         (preset, Some(_)) => Err(ValidationError::new(
             "camera_control.config",
-            format!("must be omitted when `camera_control.type` is `{preset}` (only `simple` takes a config)"),
+            format!(
+                "must be omitted when `camera_control.type` is `{preset}` (only `simple` takes a config)"
+            ),
         )),
         (_, None) => Ok(()),
     }
@@ -40,8 +43,11 @@ fn camera_config(config: &CameraConfig) -> Result<(), ValidationError> {
             number_in_range(&format!("camera_control.config.{name}"), value, min, max)?;
         }
     }
-    let non_zero: Vec<&str> =
-        axes.iter().filter(|(_, v)| v.is_some_and(|v| v != 0.0)).map(|(name, _)| *name).collect();
+    let non_zero: Vec<&str> = axes
+        .iter()
+        .filter(|(_, v)| v.is_some_and(|v| v != 0.0))
+        .map(|(name, _)| *name)
+        .collect();
     match non_zero.as_slice() {
         [_] => Ok(()),
         [] => Err(ValidationError::new(

@@ -16,11 +16,16 @@ impl Validate for types::VideoEffectsRequest {
             if input.image.is_some() {
                 return Err(ValidationError::new(
                     "input.image",
-                    format!("must be omitted for the two-person scene `{scene}`, which takes `input.images` (exactly two)"),
+                    format!(
+                        "must be omitted for the two-person scene `{scene}`, which takes `input.images` (exactly two)"
+                    ),
                 ));
             }
             let images = input.images.as_ref().ok_or_else(|| {
-                missing("input.images", &format!("for the two-person scene `{scene}` (exactly two images)"))
+                missing(
+                    "input.images",
+                    &format!("for the two-person scene `{scene}` (exactly two images)"),
+                )
             })?;
             for (i, image) in images.iter().enumerate() {
                 media_ref(&format!("input.images[{i}]"), image, IMAGE_MAX_BYTES)?;
@@ -29,11 +34,16 @@ impl Validate for types::VideoEffectsRequest {
             if input.images.is_some() {
                 return Err(ValidationError::new(
                     "input.images",
-                    format!("must be omitted for the single-image scene `{scene}`, which takes one `input.image`"),
+                    format!(
+                        "must be omitted for the single-image scene `{scene}`, which takes one `input.image`"
+                    ),
                 ));
             }
             let image = input.image.as_ref().ok_or_else(|| {
-                missing("input.image", &format!("for the single-image scene `{scene}`"))
+                missing(
+                    "input.image",
+                    &format!("for the single-image scene `{scene}`"),
+                )
             })?;
             media_ref("input.image", image, IMAGE_MAX_BYTES)?;
             if input.duration != VideoDuration::X5 {
@@ -46,6 +56,9 @@ impl Validate for types::VideoEffectsRequest {
                 ));
             }
         }
-        common(self.callback_url.as_deref(), self.external_task_id.as_deref().map(String::as_str))
+        common(
+            self.callback_url.as_deref(),
+            self.external_task_id.as_deref().map(String::as_str),
+        )
     }
 }

@@ -44,10 +44,16 @@ impl Validate for types::ImageGenerationRequest {
         if let Some(n) = self.n {
             let (min, max) = IMAGE_COUNT;
             if !(min..=max).contains(&n.get()) {
-                return Err(ValidationError::new("n", format!("must be between {min} and {max} (got {n})")));
+                return Err(ValidationError::new(
+                    "n",
+                    format!("must be between {min} and {max} (got {n})"),
+                ));
             }
         }
-        common(self.callback_url.as_deref(), self.external_task_id.as_deref().map(String::as_str))
+        common(
+            self.callback_url.as_deref(),
+            self.external_task_id.as_deref().map(String::as_str),
+        )
     }
 }
 
@@ -64,7 +70,10 @@ fn reference(
             "image_reference",
             format!(
                 "is only supported by {REFERENCE_MODEL} (`model_name` is {})",
-                model.map_or_else(|| "unset, which means kling-v1".to_owned(), |m| format!("`{m}`"))
+                model.map_or_else(
+                    || "unset, which means kling-v1".to_owned(),
+                    |m| format!("`{m}`")
+                )
             ),
         )),
         None if has_image && on_reference_model => Err(missing(
@@ -80,6 +89,9 @@ impl Validate for types::VirtualTryOnRequest {
         rules::model_name("model_name", self.model_name.as_deref())?;
         media_ref("human_image", &self.human_image, IMAGE_MAX_BYTES)?;
         media_ref("cloth_image", &self.cloth_image, IMAGE_MAX_BYTES)?;
-        common(self.callback_url.as_deref(), self.external_task_id.as_deref().map(String::as_str))
+        common(
+            self.callback_url.as_deref(),
+            self.external_task_id.as_deref().map(String::as_str),
+        )
     }
 }

@@ -15,7 +15,10 @@ impl Validate for types::LipSyncRequest {
             LipSyncMode::Text2video => text_mode(input)?,
             LipSyncMode::Audio2video => audio_mode(input)?,
         }
-        common(self.callback_url.as_deref(), self.external_task_id.as_deref().map(String::as_str))
+        common(
+            self.callback_url.as_deref(),
+            self.external_task_id.as_deref().map(String::as_str),
+        )
     }
 }
 
@@ -39,9 +42,15 @@ fn video_source(input: &LipSyncInput) -> Result<(), ValidationError> {
 /// [0.8, 2.0]; no audio fields.
 fn text_mode(input: &LipSyncInput) -> Result<(), ValidationError> {
     const WHEN: &str = "when `input.mode` is `text2video`";
-    let text = input.text.as_deref().ok_or_else(|| missing("input.text", WHEN))?;
+    let text = input
+        .text
+        .as_deref()
+        .ok_or_else(|| missing("input.text", WHEN))?;
     rules::required_text("input.text", text, LIP_SYNC_TEXT_MAX_CHARS)?;
-    let voice_id = input.voice_id.as_deref().ok_or_else(|| missing("input.voice_id", WHEN))?;
+    let voice_id = input
+        .voice_id
+        .as_deref()
+        .ok_or_else(|| missing("input.voice_id", WHEN))?;
     rules::non_empty("input.voice_id", voice_id)?;
     if input.voice_language.is_none() {
         return Err(missing("input.voice_language", WHEN));
@@ -82,7 +91,10 @@ fn audio_mode(input: &LipSyncInput) -> Result<(), ValidationError> {
     match audio_type {
         AudioType::File => {
             if input.audio_url.is_some() {
-                return Err(only_allowed("input.audio_url", "when `input.audio_type` is `url`"));
+                return Err(only_allowed(
+                    "input.audio_url",
+                    "when `input.audio_type` is `url`",
+                ));
             }
             let file = input
                 .audio_file
@@ -98,7 +110,10 @@ fn audio_mode(input: &LipSyncInput) -> Result<(), ValidationError> {
         }
         AudioType::Url => {
             if input.audio_file.is_some() {
-                return Err(only_allowed("input.audio_file", "when `input.audio_type` is `file`"));
+                return Err(only_allowed(
+                    "input.audio_file",
+                    "when `input.audio_type` is `file`",
+                ));
             }
             let url = input
                 .audio_url

@@ -76,7 +76,10 @@ pub fn optional_text(field: &str, value: &str, max_chars: usize) -> Result<(), V
 /// A finite number within `[min, max]`.
 pub fn number_in_range(field: &str, value: f64, min: f64, max: f64) -> Result<(), ValidationError> {
     if !value.is_finite() {
-        return Err(ValidationError::new(field, format!("must be a finite number (got {value})")));
+        return Err(ValidationError::new(
+            field,
+            format!("must be a finite number (got {value})"),
+        ));
     }
     if value < min || value > max {
         return Err(ValidationError::new(
@@ -88,7 +91,12 @@ pub fn number_in_range(field: &str, value: f64, min: f64, max: f64) -> Result<()
 }
 
 /// A list with between `min` and `max` items.
-pub fn item_count(field: &str, count: usize, min: usize, max: usize) -> Result<(), ValidationError> {
+pub fn item_count(
+    field: &str,
+    count: usize,
+    min: usize,
+    max: usize,
+) -> Result<(), ValidationError> {
     if count < min || count > max {
         let expected = match (min, max) {
             (min, max) if min == max => format!("exactly {min}"),
@@ -117,7 +125,10 @@ pub fn http_url(field: &str, value: &str) -> Result<(), ValidationError> {
         ));
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(ValidationError::new(field, format!("{RULE} (it has no host)")));
+        return Err(ValidationError::new(
+            field,
+            format!("{RULE} (it has no host)"),
+        ));
     }
     Ok(())
 }
@@ -135,7 +146,10 @@ pub fn external_task_id(value: &str) -> Result<(), ValidationError> {
         return Err(ValidationError::new(FIELD, "must not be empty"));
     }
     optional_text(FIELD, value, EXTERNAL_TASK_ID_MAX_CHARS)?;
-    if let Some(bad) = value.chars().find(|c| !(c.is_ascii_alphanumeric() || "-_.:".contains(*c))) {
+    if let Some(bad) = value
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "-_.:".contains(*c)))
+    {
         return Err(ValidationError::new(
             FIELD,
             format!(
@@ -159,7 +173,9 @@ pub fn is_dual_character_scene(scene: &str) -> bool {
 
 /// Whether `model` is a kling-v2.x model (`kling-v2-master`, `kling-v2-5-turbo`, …).
 pub fn is_kling_v2(model: &str) -> bool {
-    model.strip_prefix("kling-v2").is_some_and(|rest| rest.is_empty() || rest.starts_with('-'))
+    model
+        .strip_prefix("kling-v2")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('-'))
 }
 
 /// `cfg_scale`: within `[0, 1]`, and not for kling-v2.x models (Kling answers an error).
@@ -168,7 +184,9 @@ pub fn cfg_scale(value: f64, model_name: Option<&str>) -> Result<(), ValidationE
     if let Some(model) = model_name.filter(|m| is_kling_v2(m)) {
         return Err(ValidationError::new(
             "cfg_scale",
-            format!("is not supported by kling-v2.x models (`model_name` is `{model}`); leave it unset"),
+            format!(
+                "is not supported by kling-v2.x models (`model_name` is `{model}`); leave it unset"
+            ),
         ));
     }
     Ok(())
@@ -197,7 +215,7 @@ pub fn missing(field: &str, condition: &str) -> ValidationError {
 /// A size in bytes for a rule's words, for example `10 MB` or `10.5 MB (11010048 bytes)`.
 pub fn describe_size(bytes: u64) -> String {
     const MB: u64 = 1024 * 1024;
-    if bytes % MB == 0 && bytes > 0 {
+    if bytes.is_multiple_of(MB) && bytes > 0 {
         format!("{} MB", bytes / MB)
     } else if bytes < MB {
         format!("{bytes} bytes")
@@ -213,7 +231,11 @@ pub fn describe_size(bytes: u64) -> String {
 pub fn too_large(field: &str, bytes: u64, max_bytes: u64) -> ValidationError {
     ValidationError::new(
         field,
-        format!("must be at most {} (got {})", describe_size(max_bytes), describe_size(bytes)),
+        format!(
+            "must be at most {} (got {})",
+            describe_size(max_bytes),
+            describe_size(bytes)
+        ),
     )
 }
 
@@ -226,7 +248,10 @@ pub fn media_ref(field: &str, value: &str, max_bytes: u64) -> Result<(), Validat
     if value.is_empty() {
         return Err(ValidationError::new(field, "must not be empty"));
     }
-    if value.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("data:")) {
+    if value
+        .get(..5)
+        .is_some_and(|p| p.eq_ignore_ascii_case("data:"))
+    {
         return Err(ValidationError::new(
             field,
             "must be raw base64 without a `data:...;base64,` prefix",
@@ -259,14 +284,17 @@ fn base64_shape(field: &str, value: &str) -> Result<(), ValidationError> {
             ),
         ));
     }
-    if padding > 2 || (padding > 0 && value.len() % 4 != 0) {
-        return Err(ValidationError::new(field, "is not valid base64 (bad `=` padding)"));
+    if padding > 2 || (padding > 0 && !value.len().is_multiple_of(4)) {
+        return Err(ValidationError::new(
+            field,
+            "is not valid base64 (bad `=` padding)",
+        ));
     }
     Ok(())
 }
 
 /// Bytes that raw base64 of this length decodes to.
-fn decoded_len(value: &str) -> u64 {
+pub(crate) fn decoded_len(value: &str) -> u64 {
     let padding = value.bytes().rev().take_while(|&b| b == b'=').count();
     let len = value.len() as u64;
     (len / 4 * 3 + (len % 4) * 3 / 4).saturating_sub(padding as u64)
@@ -288,7 +316,10 @@ mod tests {
 
     #[test]
     fn required_text_rejects_blank() {
-        assert_eq!(required_text("prompt", " \n", 10).unwrap_err().rule, "must not be empty");
+        assert_eq!(
+            required_text("prompt", " \n", 10).unwrap_err().rule,
+            "must not be empty"
+        );
         optional_text("negative_prompt", "", 10).unwrap();
     }
 
@@ -300,22 +331,47 @@ mod tests {
             number_in_range("x", 1.01, 0.0, 1.0).unwrap_err().rule,
             "must be between 0 and 1 (got 1.01)"
         );
-        assert!(number_in_range("x", f64::NAN, 0.0, 1.0).unwrap_err().rule.contains("finite"));
+        assert!(
+            number_in_range("x", f64::NAN, 0.0, 1.0)
+                .unwrap_err()
+                .rule
+                .contains("finite")
+        );
     }
 
     #[test]
     fn item_count_words() {
-        assert_eq!(item_count("a", 5, 1, 4).unwrap_err().rule, "must have between 1 and 4 items (got 5)");
-        assert_eq!(item_count("a", 1, 2, 2).unwrap_err().rule, "must have exactly 2 items (got 1)");
-        assert_eq!(item_count("a", 7, 0, 6).unwrap_err().rule, "must have at most 6 items (got 7)");
+        assert_eq!(
+            item_count("a", 5, 1, 4).unwrap_err().rule,
+            "must have between 1 and 4 items (got 5)"
+        );
+        assert_eq!(
+            item_count("a", 1, 2, 2).unwrap_err().rule,
+            "must have exactly 2 items (got 1)"
+        );
+        assert_eq!(
+            item_count("a", 7, 0, 6).unwrap_err().rule,
+            "must have at most 6 items (got 7)"
+        );
     }
 
     #[test]
     fn urls() {
         http_url("callback_url", "https://example.com/hook?x=1").unwrap();
         http_url("callback_url", "http://127.0.0.1:8080/").unwrap();
-        for bad in ["", "example.com/hook", "/hook", "ftp://example.com/x", "file:///etc/passwd", "https://"] {
-            assert_eq!(http_url("callback_url", bad).unwrap_err().field, "callback_url", "{bad}");
+        for bad in [
+            "",
+            "example.com/hook",
+            "/hook",
+            "ftp://example.com/x",
+            "file:///etc/passwd",
+            "https://",
+        ] {
+            assert_eq!(
+                http_url("callback_url", bad).unwrap_err().field,
+                "callback_url",
+                "{bad}"
+            );
         }
     }
 
@@ -324,14 +380,26 @@ mod tests {
         external_task_id("order-42_a.b:c").unwrap();
         external_task_id(&"a".repeat(64)).unwrap();
         assert!(external_task_id("").is_err());
-        assert!(external_task_id(&"a".repeat(65)).unwrap_err().rule.contains("at most 64"));
+        assert!(
+            external_task_id(&"a".repeat(65))
+                .unwrap_err()
+                .rule
+                .contains("at most 64")
+        );
         assert!(external_task_id("a b").unwrap_err().rule.contains("' '"));
         assert!(external_task_id("a/b").is_err());
     }
 
     #[test]
     fn kling_v2_detection() {
-        for m in ["kling-v2", "kling-v2-master", "kling-v2-1", "kling-v2-5-turbo", "kling-v2-6", "kling-v2-new"] {
+        for m in [
+            "kling-v2",
+            "kling-v2-master",
+            "kling-v2-1",
+            "kling-v2-5-turbo",
+            "kling-v2-6",
+            "kling-v2-new",
+        ] {
             assert!(is_kling_v2(m), "{m}");
         }
         for m in ["kling-v1", "kling-v1-6", "kling-v3", "kling-v20"] {
@@ -339,18 +407,32 @@ mod tests {
         }
         cfg_scale(0.5, Some("kling-v1-6")).unwrap();
         cfg_scale(0.5, None).unwrap();
-        assert_eq!(cfg_scale(0.5, Some("kling-v2-master")).unwrap_err().field, "cfg_scale");
+        assert_eq!(
+            cfg_scale(0.5, Some("kling-v2-master")).unwrap_err().field,
+            "cfg_scale"
+        );
     }
 
     #[test]
     fn media_refs() {
         media_ref("image", "https://example.com/cat.png", IMAGE_MAX_BYTES).unwrap();
         media_ref("image", "iVBORw0KGgo=", IMAGE_MAX_BYTES).unwrap();
-        assert!(media_ref("image", "data:image/png;base64,iVBORw0KGgo=", IMAGE_MAX_BYTES)
+        assert!(
+            media_ref(
+                "image",
+                "data:image/png;base64,iVBORw0KGgo=",
+                IMAGE_MAX_BYTES
+            )
             .unwrap_err()
             .rule
-            .contains("data:"));
-        assert!(media_ref("image", "./cat.png", IMAGE_MAX_BYTES).unwrap_err().rule.contains("'.'"));
+            .contains("data:")
+        );
+        assert!(
+            media_ref("image", "./cat.png", IMAGE_MAX_BYTES)
+                .unwrap_err()
+                .rule
+                .contains("'.'")
+        );
         assert!(media_ref("image", "ftp://example.com/cat.png", IMAGE_MAX_BYTES).is_err());
         assert!(media_ref("image", "abc===", IMAGE_MAX_BYTES).is_err());
         assert!(media_ref("image", "", IMAGE_MAX_BYTES).is_err());

@@ -25,7 +25,10 @@ impl Validate for types::Text2VideoRequest {
             camera_control(camera)?;
         }
         multi_shot(self.multi_shot, self.shot_type, &self.multi_prompt)?;
-        common(self.callback_url.as_deref(), self.external_task_id.as_deref().map(String::as_str))
+        common(
+            self.callback_url.as_deref(),
+            self.external_task_id.as_deref().map(String::as_str),
+        )
     }
 }
 
@@ -64,7 +67,10 @@ impl Validate for types::Image2VideoRequest {
         if !self.voice_list.is_empty() && self.sound != Some(Sound::On) {
             return Err(requires("voice_list", "`sound: on`"));
         }
-        common(self.callback_url.as_deref(), self.external_task_id.as_deref().map(String::as_str))
+        common(
+            self.callback_url.as_deref(),
+            self.external_task_id.as_deref().map(String::as_str),
+        )
     }
 }
 
@@ -74,11 +80,18 @@ impl Validate for types::MultiImage2VideoRequest {
         let (min, max) = IMAGE_LIST_ITEMS;
         item_count("image_list", self.image_list.len(), min, max)?;
         for (i, item) in self.image_list.iter().enumerate() {
-            media_ref(&format!("image_list[{i}].image"), &item.image, IMAGE_MAX_BYTES)?;
+            media_ref(
+                &format!("image_list[{i}].image"),
+                &item.image,
+                IMAGE_MAX_BYTES,
+            )?;
         }
         rules::required_text("prompt", &self.prompt, PROMPT_MAX_CHARS)?;
         optional_prompt("negative_prompt", self.negative_prompt.as_ref())?;
-        common(self.callback_url.as_deref(), self.external_task_id.as_deref().map(String::as_str))
+        common(
+            self.callback_url.as_deref(),
+            self.external_task_id.as_deref().map(String::as_str),
+        )
     }
 }
 
@@ -91,7 +104,10 @@ impl Validate for types::VideoExtendRequest {
             // The model is inherited from the source video, so only the range can be checked.
             rules::cfg_scale(cfg.0, None)?;
         }
-        common(self.callback_url.as_deref(), self.external_task_id.as_deref().map(String::as_str))
+        common(
+            self.callback_url.as_deref(),
+            self.external_task_id.as_deref().map(String::as_str),
+        )
     }
 }
 
@@ -109,10 +125,19 @@ fn dynamic_masks(masks: &[DynamicMask]) -> Result<(), ValidationError> {
     item_count("dynamic_masks", masks.len(), 0, DYNAMIC_MASKS_MAX)?;
     let (min_points, max_points) = TRAJECTORY_POINTS;
     for (i, mask) in masks.iter().enumerate() {
-        media_ref(&format!("dynamic_masks[{i}].mask"), &mask.mask, IMAGE_MAX_BYTES)?;
+        media_ref(
+            &format!("dynamic_masks[{i}].mask"),
+            &mask.mask,
+            IMAGE_MAX_BYTES,
+        )?;
         let field = format!("dynamic_masks[{i}].trajectories");
         item_count(&field, mask.trajectories.len(), min_points, max_points)?;
-        if let Some((j, p)) = mask.trajectories.iter().enumerate().find(|(_, p)| p.x < 0 || p.y < 0) {
+        if let Some((j, p)) = mask
+            .trajectories
+            .iter()
+            .enumerate()
+            .find(|(_, p)| p.x < 0 || p.y < 0)
+        {
             return Err(ValidationError::new(
                 format!("{field}[{j}]"),
                 format!(
@@ -132,8 +157,13 @@ fn exclusive_groups(
     dynamic_masks: bool,
     camera: Option<&CameraControl>,
 ) -> Result<(), ValidationError> {
-    const WHY: &str = "(image + image_tail, the motion brush and camera control are mutually exclusive)";
-    let brush_field = if static_mask { "static_mask" } else { "dynamic_masks" };
+    const WHY: &str =
+        "(image + image_tail, the motion brush and camera control are mutually exclusive)";
+    let brush_field = if static_mask {
+        "static_mask"
+    } else {
+        "dynamic_masks"
+    };
     let brush = static_mask || dynamic_masks;
     if image_tail && brush {
         return Err(conflicts(brush_field, &format!("`image_tail` {WHY}")));
@@ -143,7 +173,10 @@ fn exclusive_groups(
             return Err(conflicts("camera_control", &format!("`image_tail` {WHY}")));
         }
         if brush {
-            return Err(conflicts("camera_control", &format!("`{brush_field}` {WHY}")));
+            return Err(conflicts(
+                "camera_control",
+                &format!("`{brush_field}` {WHY}"),
+            ));
         }
     }
     Ok(())
@@ -172,12 +205,19 @@ fn multi_shot(
     let (min, max) = MULTI_PROMPT_ITEMS;
     item_count("multi_prompt", shots.len(), min, max)?;
     for (i, shot) in shots.iter().enumerate() {
-        rules::required_text(&format!("multi_prompt[{i}].prompt"), &shot.prompt, SHOT_PROMPT_MAX_CHARS)?;
+        rules::required_text(
+            &format!("multi_prompt[{i}].prompt"),
+            &shot.prompt,
+            SHOT_PROMPT_MAX_CHARS,
+        )?;
         let seconds = shot.duration.parse::<u32>().ok().filter(|s| *s > 0);
         if seconds.is_none() || shot.duration.starts_with('+') {
             return Err(ValidationError::new(
                 format!("multi_prompt[{i}].duration"),
-                format!("must be a whole number of seconds such as \"5\" (got {:?})", shot.duration),
+                format!(
+                    "must be a whole number of seconds such as \"5\" (got {:?})",
+                    shot.duration
+                ),
             ));
         }
     }

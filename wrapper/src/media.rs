@@ -1,1 +1,0 @@
-//! SKELETON: media inputs (images, audio).
