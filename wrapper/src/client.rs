@@ -1,50 +1,246 @@
-//! SKELETON client: a naive single-POST create, to be replaced by the full create path.
+//! The client: configuration shared by every request, and the read operations (get, list,
+//! lookup by `external_task_id`). Creates are in `create.rs`, waits in `wait.rs`, downloads in
+//! `download.rs`.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use nicerouter_kling_raw as raw;
+use reqwest::header::HeaderValue;
 
+use crate::auth::{Backend, JwtMinter};
+use crate::clock::Clock;
+use crate::code::KlingCode;
+use crate::config::ClientBuilder;
+use crate::entropy::Entropy;
 use crate::error::Error;
-use crate::kind::CreateBody;
-use crate::task::TaskHandle;
+use crate::kind::Kind;
+use crate::retry::{RetryBudget, RetryPolicy};
+use crate::task::Task;
+use crate::transport::{Call, Decoded, Verb, decode_list, decode_task};
+use crate::validation::ValidationError;
+use crate::wait::PollPolicy;
 
-/// The Kling client. Cheap to clone.
-#[derive(Debug, Clone)]
+/// The Kling client. Cheap to clone (clones share connections, configuration and the retry
+/// budget).
+///
+/// Build one with [`Client::from_env`] or [`Client::builder`]. Create tasks with the per-kind
+/// builders (`client.text_to_video(...)`), wait for them with
+/// [`TaskHandle::wait`](crate::TaskHandle::wait), save their results with
+/// [`download`](Client::download). Everything the wrapper does not cover is on the raw
+/// generated client: [`raw`](Client::raw).
+#[derive(Clone)]
 pub struct Client {
-    raw: raw::Client,
+    inner: Arc<ClientInner>,
+}
+
+pub(crate) struct ClientInner {
+    pub(crate) raw: raw::Client,
+    pub(crate) backend: Backend,
+    pub(crate) base_url: String,
+    pub(crate) timeout: Duration,
+    /// Sent per request when the caller brought their own `reqwest::Client`.
+    pub(crate) user_agent: Option<HeaderValue>,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) budget: RetryBudget,
+    pub(crate) poll: PollPolicy,
+    pub(crate) auto_external_task_id: bool,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) entropy: Arc<dyn Entropy>,
+    pub(crate) minter: Option<Arc<JwtMinter>>,
+    pub(crate) max_response_bytes: usize,
 }
 
 impl Client {
-    /// A client for `base_url` (already including `/kling` for NiceRouter) with a bearer key.
-    pub fn new(base_url: &str, key: &str) -> Self {
-        Self { raw: raw::Client::new(base_url, raw::Inner::new(raw::Auth::bearer(key))) }
+    /// A builder for every setting.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
     }
 
-    /// The raw generated client, for anything the wrapper does not cover.
+    /// A client configured from the environment:
+    ///
+    /// * NiceRouter: `NICEROUTER_API_KEY` and `NICEROUTER_BASE_URL` (the relay's origin; `/kling`
+    ///   is appended);
+    /// * otherwise the official API: `KLING_ACCESS_KEY` and `KLING_SECRET_KEY`, and optionally
+    ///   `KLING_BASE_URL` (default `https://api-singapore.klingai.com`).
+    ///
+    /// A missing variable is an [`Error::Config`] naming it. Use
+    /// [`ClientBuilder::from_env`] to adjust further settings.
+    pub fn from_env() -> Result<Client, Error> {
+        ClientBuilder::from_env()?.build()
+    }
+
+    pub(crate) fn from_inner(inner: ClientInner) -> Self {
+        Self {
+            inner: Arc::new(inner),
+        }
+    }
+
+    pub(crate) fn inner(&self) -> &ClientInner {
+        &self.inner
+    }
+
+    /// The raw generated client (same connection pool, base URL and authentication), for
+    /// anything the wrapper does not cover.
     pub fn raw(&self) -> &raw::Client {
-        &self.raw
+        &self.inner.raw
     }
 
-    /// Sends a validated create body. The one create path all builders use.
-    pub(crate) async fn create<B: CreateBody>(&self, body: B) -> Result<TaskHandle, Error> {
-        use raw::ClientInfo;
-        let url = format!("{}{}", self.raw.baseurl(), B::KIND.path());
-        let external_task_id = body.external_task_id().map(str::to_owned);
-        let mut request = self
-            .raw
-            .client()
-            .post(url)
-            .json(&body)
-            .build()
-            .map_err(|e| Error::Other(e.to_string()))?;
-        let info = raw::OperationInfo { operation_id: "create" };
-        raw::ClientHooks::pre::<()>(&self.raw, &mut request, &info)
+    /// The base URL requests go to (for NiceRouter, ending in `/kling`).
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The service the client talks to.
+    pub fn backend(&self) -> Backend {
+        self.inner.backend
+    }
+
+    /// The retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
+    /// The default poll policy for waits.
+    pub fn poll_policy(&self) -> &PollPolicy {
+        &self.inner.poll
+    }
+
+    /// Fetches one task (free of charge), with read retries.
+    pub async fn get(&self, kind: Kind, task_id: &str) -> Result<Task, Error> {
+        self.fetch(kind, task_id, None).await.map(|d| d.value)
+    }
+
+    /// Fetches one task, retrying no later than `deadline`; keeps the server's poll hint.
+    pub(crate) async fn fetch(
+        &self,
+        kind: Kind,
+        task_id: &str,
+        deadline: Option<Instant>,
+    ) -> Result<Decoded<Task>, Error> {
+        if task_id.trim().is_empty() {
+            return Err(ValidationError::new("task_id", "must not be empty").into());
+        }
+        let url = self.task_url(kind, task_id);
+        let call = Call {
+            operation: "get",
+            kind,
+            verb: Verb::Get,
+            url: &url,
+        };
+        self.with_read_retries(deadline, || self.call(call, None, decode_task))
             .await
-            .map_err(|e| Error::Other(e.to_string()))?;
-        let response = raw::ClientHooks::exec(&self.raw, request, &info)
+    }
+
+    /// Lists a page of tasks of one kind, newest first (free of charge), with read retries.
+    /// `page_num` is 1 to 1000, `page_size` 1 to 500; anything else is a
+    /// [`ValidationError`] naming `pageNum` or `pageSize`, and nothing is sent.
+    pub async fn list(
+        &self,
+        kind: Kind,
+        page_num: u32,
+        page_size: u32,
+    ) -> Result<Vec<Task>, Error> {
+        if !(1..=1000).contains(&page_num) {
+            return Err(ValidationError::new(
+                "pageNum",
+                format!("must be between 1 and 1000 (got {page_num})"),
+            )
+            .into());
+        }
+        if !(1..=500).contains(&page_size) {
+            return Err(ValidationError::new(
+                "pageSize",
+                format!("must be between 1 and 500 (got {page_size})"),
+            )
+            .into());
+        }
+        let mut url = self.collection_url(kind);
+        url.push_str(&format!("?pageNum={page_num}&pageSize={page_size}"));
+        let call = Call {
+            operation: "list",
+            kind,
+            verb: Verb::Get,
+            url: &url,
+        };
+        self.with_read_retries(None, || self.call(call, None, decode_list))
             .await
-            .map_err(|e| Error::Other(e.to_string()))?;
-        let envelope: raw::types::TaskResponse =
-            response.json().await.map_err(|e| Error::Other(e.to_string()))?;
-        let task = envelope.data.ok_or_else(|| Error::Other(format!("code {}", envelope.code)))?;
-        Ok(TaskHandle { kind: B::KIND, task_id: task.task_id, external_task_id })
+            .map(|d| d.value)
+    }
+
+    /// Looks a task up by the `external_task_id` it was created with: `Ok(None)` when the
+    /// server says there is no such task (Kling answers 400/1201 "task not found"), with read
+    /// retries. Use it after a create failed with
+    /// [`CreateOutcome::MayExist`](crate::CreateOutcome::MayExist).
+    pub async fn find_by_external_id(
+        &self,
+        kind: Kind,
+        external_task_id: &str,
+    ) -> Result<Option<Task>, Error> {
+        if external_task_id.trim().is_empty() {
+            return Err(ValidationError::new("external_task_id", "must not be empty").into());
+        }
+        let url = self.task_url(kind, external_task_id);
+        let call = Call {
+            operation: "lookup",
+            kind,
+            verb: Verb::Get,
+            url: &url,
+        };
+        let found = self
+            .with_read_retries(None, || async {
+                match self.call(call, None, decode_task).await {
+                    Ok(d) => Ok(Some(d.value)),
+                    Err(e) if is_not_found(&e) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            })
+            .await?;
+        if let Some(task) = &found
+            && task
+                .external_task_id()
+                .is_some_and(|id| id != external_task_id)
+            && task.id() != external_task_id
+        {
+            tracing::warn!(
+                task_id = task.id(),
+                "a lookup by external_task_id returned a task with another external_task_id"
+            );
+        }
+        Ok(found)
+    }
+}
+
+/// Whether a lookup's error says "no such task": HTTP 404, or code 1201/1203 (Kling answers
+/// 400/1201 "Task not found by id/external id").
+pub(crate) fn is_not_found(error: &Error) -> bool {
+    let Some(api) = error.api() else { return false };
+    match &api.code {
+        Some(KlingCode::InvalidParameter | KlingCode::ResourceNotFound) => true,
+        Some(_) => false,
+        None => api.status == reqwest::StatusCode::NOT_FOUND,
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &self.inner;
+        f.debug_struct("Client")
+            .field("backend", &inner.backend)
+            .field("base_url", &inner.base_url)
+            .field(
+                "auth",
+                &inner
+                    .minter
+                    .as_ref()
+                    .map_or("bearer key <redacted>", |_| "JWT <redacted>"),
+            )
+            .field("timeout", &inner.timeout)
+            .field("retry", &inner.retry)
+            .field("poll", &inner.poll)
+            .field("auto_external_task_id", &inner.auto_external_task_id)
+            .field("clock", &inner.clock)
+            .finish_non_exhaustive()
     }
 }

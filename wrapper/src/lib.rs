@@ -1,17 +1,102 @@
-//! SKELETON — being filled in by the wrapper work (issue 4). See kind.rs for the interface
-//! between the create path (client/create) and the per-kind builders.
+//! An ergonomic client for Kling (可灵) video and image generation, through the NiceRouter
+//! relay or the official Kling API.
+//!
+//! * **Create** a task with a per-kind builder; every create carries an `external_task_id`, so
+//!   a create whose answer is lost is looked up instead of paid for twice.
+//! * **Wait** for it with [`TaskHandle::wait`]: a required maximum wait, a poll schedule
+//!   without jitter, cancellation, a stream of status changes, and one [`WaitOutcome`] to
+//!   match on. The handle is serialisable, so a restarted process resumes the wait.
+//! * **Download** the results with [`Client::download`]: streamed, size-capped, sniffed,
+//!   hashed, renamed into place atomically, with a JSON sidecar.
+//! * **Errors** are one [`Error`] with the HTTP status, the Kling [`code`](Error::code), the
+//!   `request_id`, [`is_retryable`](Error::is_retryable) and, for creates,
+//!   [`create_outcome`](Error::create_outcome).
+//! * Reads (get, list, polls, downloads) are **retried** on transient failures with back-off
+//!   and `Retry-After`; a create is retried only when it certainly created nothing.
+//!
+//! # Example
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use nicerouter_kling::{Client, Error, WaitOutcome, raw::types};
+//!
+//! # async fn run() -> Result<(), Error> {
+//! // NICEROUTER_API_KEY and NICEROUTER_BASE_URL (the relay's origin).
+//! let client = Client::from_env()?;
+//!
+//! let body = types::Text2VideoRequest::builder()
+//!     .prompt("a cat playing the piano")
+//!     .model_name(Some("kling-v2-5-turbo".to_owned()))
+//!     .try_into()
+//!     .expect("a valid body");
+//! let handle = client.create::<types::Text2VideoRequest>(body).await?;
+//! // Save `handle` (it is Serialize) to resume after a restart without paying again.
+//!
+//! match handle.wait(&client, Duration::from_secs(15 * 60)).await {
+//!     WaitOutcome::Succeeded(task) => {
+//!         for file in client.download(&task, "out").handle(&handle).await? {
+//!             println!("{} ({} bytes, sha256 {})", file.path.display(), file.bytes, file.sha256);
+//!         }
+//!     }
+//!     WaitOutcome::Failed { reason, .. } => eprintln!("failed: {reason}"),
+//!     WaitOutcome::MaxWaitExceeded { last_status, polls, .. } => {
+//!         eprintln!("still {last_status:?} after {polls} polls; it keeps running")
+//!     }
+//!     other => return other.into_result().map(drop),
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Configuration
+//!
+//! [`Client::from_env`] reads `NICEROUTER_API_KEY` and `NICEROUTER_BASE_URL`, or
+//! `KLING_ACCESS_KEY` and `KLING_SECRET_KEY` for the official API. [`Client::builder`] sets
+//! everything explicitly: [`Auth`], base URL, timeouts, user agent, a `reqwest::Client` of your
+//! own, [`RetryPolicy`], [`PollPolicy`], and the [`clock`] and [`entropy`] used for time and
+//! randomness (inject [`clock::ManualClock`] and [`entropy::SeededEntropy`] in tests).
+//!
+//! # Tracing
+//!
+//! Every request runs in a `kling` span with the operation, kind, HTTP status, Kling code,
+//! duration and `request_id`; creates add a `kling.create` span with the `external_task_id`
+//! and `task_id`, downloads a `kling.download` span. Keys, secrets and JWTs are never logged.
 
+mod auth;
 pub mod builders;
-pub mod client;
-pub mod error;
+mod callback;
+mod client;
+pub mod clock;
+mod code;
+mod config;
+mod create;
+mod download;
+pub mod entropy;
+mod error;
 pub mod kind;
 pub mod media;
-pub mod task;
+mod retry;
+mod task;
+mod transport;
 pub mod validation;
+mod wait;
 
+pub use auth::{Auth, Backend};
 pub use client::Client;
-pub use error::Error;
-pub use kind::Kind;
+pub use code::{CodeFamily, KlingCode};
+pub use config::{
+    ClientBuilder, ENV_ACCESS_KEY, ENV_API_KEY, ENV_BASE_URL, ENV_OFFICIAL_BASE_URL,
+    ENV_SECRET_KEY, OFFICIAL_BASE_URL,
+};
+pub use download::{Download, DownloadError, DownloadedFile, Sidecar};
+pub use error::{
+    ApiError, ConfigError, CreateError, CreateOutcome, DecodeError, Error, TransportError,
+    TransportErrorKind,
+};
+pub use kind::{Category, CreateBody, Kind};
 pub use nicerouter_kling_raw as raw;
-pub use task::TaskHandle;
+pub use retry::RetryPolicy;
+pub use task::{Output, OutputKind, RESULT_RETENTION, RequestSummary, Status, Task, TaskHandle};
+pub use tokio_util::sync::CancellationToken;
 pub use validation::ValidationError;
+pub use wait::{PollPolicy, StatusChange, Wait, WaitError, WaitEvent, WaitOutcome};

@@ -1,16 +1,487 @@
-//! SKELETON task handle.
+//! Tasks: the normalised [`Task`] (status vocabulary, timestamp units, outputs, expiry) and
+//! the serialisable [`TaskHandle`] a create returns.
 
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use nicerouter_kling_raw::{TaskStatus, types};
 use serde::{Deserialize, Serialize};
 
-use crate::kind::Kind;
+use crate::auth::Backend;
+use crate::kind::{Category, Kind};
 
-/// A created (paid) task: everything needed to wait for it, even from another process.
+/// How long Kling keeps result media: URLs stop working about 30 days after the task.
+pub const RESULT_RETENTION: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+
+/// A task's state, normalised across Kling's and relays' vocabularies.
+///
+/// Kling says `submitted`, `processing`, `succeed`, `failed`; relays and newer APIs say
+/// `queued`, `in_progress`, `succeeded`, `SUCCESS`, `completed`, `failure`, …. These map to the
+/// four known states, case-insensitively. Anything else is [`Unknown`](Status::Unknown): never
+/// taken as done.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Accepted and queued (`submitted`, `queued`, `pending`, `not_start`).
+    Submitted,
+    /// Generating (`processing`, `in_progress`, `running`).
+    Processing,
+    /// Done with results (`succeed`, `succeeded`, `success`, `completed`).
+    Succeeded,
+    /// Done without results (`failed`, `failure`); the reason is in
+    /// [`Task::status_message`].
+    Failed,
+    /// A value this version does not know, as sent.
+    Unknown(String),
+}
+
+impl Status {
+    /// Normalises a raw status.
+    pub fn from_raw(raw: &TaskStatus) -> Self {
+        match raw {
+            TaskStatus::Submitted => Status::Submitted,
+            TaskStatus::Processing => Status::Processing,
+            TaskStatus::Succeed => Status::Succeeded,
+            TaskStatus::Failed => Status::Failed,
+            TaskStatus::Other(s) => Status::from_word(s),
+        }
+    }
+
+    fn from_word(word: &str) -> Self {
+        match word.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+            "submitted" | "queued" | "pending" | "not_start" | "not_started" => Status::Submitted,
+            "processing" | "in_progress" | "running" => Status::Processing,
+            "succeed" | "succeeded" | "success" | "completed" => Status::Succeeded,
+            "failed" | "failure" => Status::Failed,
+            _ => Status::Unknown(word.to_owned()),
+        }
+    }
+
+    /// Whether the task has finished (succeeded or failed). Unknown statuses are not.
+    pub fn is_terminal(&self) -> bool {
+        matches!(self, Status::Succeeded | Status::Failed)
+    }
+
+    /// The value as a short word (`submitted`, `processing`, `succeeded`, `failed`, or the
+    /// unknown value as sent).
+    pub fn as_str(&self) -> &str {
+        match self {
+            Status::Submitted => "submitted",
+            Status::Processing => "processing",
+            Status::Succeeded => "succeeded",
+            Status::Failed => "failed",
+            Status::Unknown(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What an output is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutputKind {
+    /// A video (MP4).
+    Video,
+    /// An image (PNG or JPEG).
+    Image,
+}
+
+impl From<Category> for OutputKind {
+    fn from(category: Category) -> Self {
+        match category {
+            Category::Videos => OutputKind::Video,
+            Category::Images => OutputKind::Image,
+        }
+    }
+}
+
+/// One result of a succeeded task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Output {
+    /// The signed download URL. It stops working about 30 days after the task.
+    pub url: String,
+    /// Video or image.
+    pub kind: OutputKind,
+    /// Position among the task's outputs, from 0.
+    pub index: u32,
+    /// The video id (usable as `video_id` for video-extend and lip-sync).
+    pub id: Option<String>,
+    /// The video length, when sent (Kling sends seconds as a string, such as `"5.1"`).
+    pub duration: Option<Duration>,
+    /// The watermarked variant, when requested.
+    pub watermark_url: Option<String>,
+}
+
+/// A task as returned by get, list, wait, and callbacks: the raw task plus normalisation.
+///
+/// Serialises exactly as the raw task object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Task {
+    raw: types::Task,
+}
+
+impl Task {
+    /// Wraps a raw task.
+    pub fn from_raw(raw: types::Task) -> Self {
+        Self { raw }
+    }
+
+    /// Kling's task id.
+    pub fn id(&self) -> &str {
+        &self.raw.task_id
+    }
+
+    /// The normalised status.
+    pub fn status(&self) -> Status {
+        Status::from_raw(&self.raw.task_status)
+    }
+
+    /// `task_status_msg`: the failure reason, when there is one (empty is `None`).
+    pub fn status_message(&self) -> Option<&str> {
+        self.raw
+            .task_status_msg
+            .as_deref()
+            .filter(|m| !m.trim().is_empty())
+    }
+
+    /// The `external_task_id` echoed by the server.
+    pub fn external_task_id(&self) -> Option<&str> {
+        self.raw.task_info.as_ref()?.external_task_id.as_deref()
+    }
+
+    /// When the task was created. Seconds and milliseconds are both accepted (relays send
+    /// seconds; values below 10¹¹ are taken as seconds).
+    pub fn created_at(&self) -> Option<SystemTime> {
+        self.raw.created_at.and_then(timestamp)
+    }
+
+    /// When the task last changed (same units rule as [`created_at`](Self::created_at)).
+    pub fn updated_at(&self) -> Option<SystemTime> {
+        self.raw.updated_at.and_then(timestamp)
+    }
+
+    /// When the result URLs stop working: 30 days after the last update (or the creation).
+    /// Relays may delete results sooner.
+    pub fn expires_at(&self) -> Option<SystemTime> {
+        self.updated_at()
+            .or_else(|| self.created_at())
+            .map(|t| t + RESULT_RETENTION)
+    }
+
+    /// Units billed for the task, when the backend reports them.
+    pub fn final_unit_deduction(&self) -> Option<&str> {
+        self.raw.final_unit_deduction.as_deref()
+    }
+
+    /// The results: videos, then images, in the server's order.
+    pub fn outputs(&self) -> Vec<Output> {
+        let Some(result) = self.raw.task_result.as_ref() else {
+            return Vec::new();
+        };
+        let videos = result
+            .videos
+            .iter()
+            .flatten()
+            .enumerate()
+            .map(|(i, v)| Output {
+                url: v.url.clone(),
+                kind: OutputKind::Video,
+                index: u32::try_from(i).unwrap_or(u32::MAX),
+                id: v.id.clone(),
+                duration: v.duration.as_deref().and_then(parse_seconds),
+                watermark_url: v.watermark_url.clone(),
+            });
+        let images = result
+            .images
+            .iter()
+            .flatten()
+            .enumerate()
+            .map(|(i, img)| Output {
+                url: img.url.clone(),
+                kind: OutputKind::Image,
+                index: img
+                    .index
+                    .and_then(|n| u32::try_from(n).ok())
+                    .unwrap_or_else(|| u32::try_from(i).unwrap_or(u32::MAX)),
+                id: None,
+                duration: None,
+                watermark_url: img.watermark_url.clone(),
+            });
+        videos
+            .chain(images)
+            .filter(|o| !o.url.trim().is_empty())
+            .collect()
+    }
+
+    /// The raw task, with every field the server sent that the spec knows.
+    pub fn raw(&self) -> &types::Task {
+        &self.raw
+    }
+
+    /// The raw task.
+    pub fn into_raw(self) -> types::Task {
+        self.raw
+    }
+}
+
+fn parse_seconds(s: &str) -> Option<Duration> {
+    s.trim()
+        .parse::<f64>()
+        .ok()
+        .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
+}
+
+/// A Unix timestamp in seconds or milliseconds (values below 10¹¹ are seconds: 10¹¹ s is the
+/// year 5138, 10¹¹ ms is 1973).
+pub(crate) fn timestamp(value: i64) -> Option<SystemTime> {
+    let value = u64::try_from(value).ok()?;
+    let millis = if value < 100_000_000_000 {
+        value.checked_mul(1000)?
+    } else {
+        value
+    };
+    UNIX_EPOCH.checked_add(Duration::from_millis(millis))
+}
+
+/// A summary of the request that created a task, kept in the [`TaskHandle`] and in download
+/// sidecars so that a result can be traced back to what was asked.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct RequestSummary {
+    /// `model_name`, when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_name: Option<String>,
+    /// `mode`, when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    /// `duration`, when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<String>,
+    /// `aspect_ratio`, when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aspect_ratio: Option<String>,
+    /// The first 200 characters of `prompt`, when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<String>,
+    /// The size of the request body in bytes.
+    #[serde(default)]
+    pub body_bytes: u64,
+}
+
+impl RequestSummary {
+    /// Reads the summary out of a serialised create body; the rest of the body (base64 media)
+    /// is skipped without being copied.
+    pub(crate) fn from_body(body: &[u8]) -> Self {
+        #[derive(Deserialize)]
+        struct Fields {
+            model_name: Option<String>,
+            mode: Option<String>,
+            duration: Option<String>,
+            aspect_ratio: Option<String>,
+            prompt: Option<String>,
+        }
+        let fields = serde_json::from_slice::<Fields>(body).ok();
+        let body_bytes = u64::try_from(body.len()).unwrap_or(u64::MAX);
+        match fields {
+            Some(f) => RequestSummary {
+                model_name: f.model_name,
+                mode: f.mode,
+                duration: f.duration,
+                aspect_ratio: f.aspect_ratio,
+                prompt: f.prompt.map(|p| p.chars().take(200).collect()),
+                body_bytes,
+            },
+            None => RequestSummary {
+                body_bytes,
+                ..RequestSummary::default()
+            },
+        }
+    }
+}
+
+/// A created (paid) task: everything needed to wait for it and download its results, even from
+/// another process after a restart. Serialise it (JSON, for example) as soon as a create
+/// returns; [`TaskHandle::wait`] on the deserialised handle resumes without paying again.
+///
+/// ```
+/// use nicerouter_kling::{Kind, TaskHandle};
+///
+/// let handle = TaskHandle::new(Kind::TextToVideo, "814570891207524415");
+/// let saved = serde_json::to_string(&handle).unwrap();
+/// let resumed: TaskHandle = serde_json::from_str(&saved).unwrap();
+/// assert_eq!(resumed, handle);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TaskHandle {
-    /// The kind of task.
+    /// The kind of task (which path to poll).
     pub kind: Kind,
     /// Kling's task id.
     pub task_id: String,
     /// The caller's (or the SDK's) `external_task_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_task_id: Option<String>,
+    /// The service the task was created on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backend: Option<Backend>,
+    /// The base URL the task was created through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    /// Creation time, Unix milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at_ms: Option<i64>,
+    /// What was asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<RequestSummary>,
+}
+
+impl TaskHandle {
+    /// A handle for an existing task, for example one created elsewhere.
+    pub fn new(kind: Kind, task_id: impl Into<String>) -> Self {
+        Self {
+            kind,
+            task_id: task_id.into(),
+            external_task_id: None,
+            backend: None,
+            base_url: None,
+            created_at_ms: None,
+            request: None,
+        }
+    }
+
+    /// Sets the `external_task_id`.
+    pub fn with_external_task_id(mut self, id: impl Into<String>) -> Self {
+        self.external_task_id = Some(id.into());
+        self
+    }
+
+    /// When the task was created.
+    pub fn created_at(&self) -> Option<SystemTime> {
+        self.created_at_ms.and_then(timestamp)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use serde_json::json;
+
+    fn task(value: serde_json::Value) -> Task {
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn statuses_are_normalised_and_unknown_is_kept() {
+        for (word, status) in [
+            ("submitted", Status::Submitted),
+            ("QUEUED", Status::Submitted),
+            ("NOT_START", Status::Submitted),
+            ("processing", Status::Processing),
+            ("IN_PROGRESS", Status::Processing),
+            ("in-progress", Status::Processing),
+            ("succeed", Status::Succeeded),
+            ("succeeded", Status::Succeeded),
+            ("SUCCESS", Status::Succeeded),
+            ("completed", Status::Succeeded),
+            ("failed", Status::Failed),
+            ("FAILURE", Status::Failed),
+            ("warming_up", Status::Unknown("warming_up".into())),
+            ("UNKNOWN", Status::Unknown("UNKNOWN".into())),
+        ] {
+            assert_eq!(Status::from_raw(&TaskStatus::from(word)), status, "{word}");
+        }
+        assert!(!Status::Unknown("done?".into()).is_terminal());
+        assert!(Status::Failed.is_terminal());
+    }
+
+    #[test]
+    fn timestamps_in_seconds_or_millis_agree() {
+        let ms = task(
+            json!({"task_id": "1", "task_status": "submitted", "created_at": 1_722_769_557_708i64}),
+        );
+        let s = task(
+            json!({"task_id": "1", "task_status": "submitted", "created_at": 1_722_769_557i64}),
+        );
+        let ms_t = ms.created_at().unwrap().duration_since(UNIX_EPOCH).unwrap();
+        let s_t = s.created_at().unwrap().duration_since(UNIX_EPOCH).unwrap();
+        assert_eq!(ms_t.as_secs(), s_t.as_secs());
+        assert_eq!(timestamp(-1), None);
+    }
+
+    #[test]
+    fn expiry_is_thirty_days_after_the_last_update() {
+        let t = task(
+            json!({"task_id": "1", "task_status": "succeed", "created_at": 1000, "updated_at": 2000}),
+        );
+        assert_eq!(
+            t.expires_at(),
+            Some(UNIX_EPOCH + Duration::from_secs(2000) + RESULT_RETENTION)
+        );
+        let t = task(json!({"task_id": "1", "task_status": "succeed", "created_at": 1000}));
+        assert_eq!(
+            t.expires_at(),
+            Some(UNIX_EPOCH + Duration::from_secs(1000) + RESULT_RETENTION)
+        );
+    }
+
+    #[test]
+    fn outputs_cover_videos_and_images() {
+        let t = task(json!({
+            "task_id": "1", "task_status": "succeed", "task_status_msg": "",
+            "task_result": {
+                "videos": [{"id": "v1", "url": "https://cdn/v1.mp4", "duration": "5.1"}],
+                "images": [{"index": 3, "url": "https://cdn/i.png", "watermark_url": "https://cdn/w.png"},
+                           {"url": ""}]
+            }
+        }));
+        let outs = t.outputs();
+        assert_eq!(outs.len(), 2, "empty URLs are dropped");
+        assert_eq!(outs[0].kind, OutputKind::Video);
+        assert_eq!(outs[0].id.as_deref(), Some("v1"));
+        assert_eq!(outs[0].duration, Some(Duration::from_millis(5100)));
+        assert_eq!(outs[1].kind, OutputKind::Image);
+        assert_eq!(outs[1].index, 3);
+        assert_eq!(outs[1].watermark_url.as_deref(), Some("https://cdn/w.png"));
+        assert_eq!(t.status_message(), None, "empty message is None");
+    }
+
+    #[test]
+    fn request_summary_reads_known_fields_only() {
+        let body = serde_json::to_vec(&json!({
+            "model_name": "kling-v2-5-turbo", "prompt": "p".repeat(300), "duration": "10",
+            "image": "A".repeat(1000), "mode": "pro"
+        }))
+        .unwrap();
+        let s = RequestSummary::from_body(&body);
+        assert_eq!(s.model_name.as_deref(), Some("kling-v2-5-turbo"));
+        assert_eq!(s.duration.as_deref(), Some("10"));
+        assert_eq!(s.mode.as_deref(), Some("pro"));
+        assert_eq!(s.prompt.as_ref().map(|p| p.len()), Some(200));
+        assert_eq!(s.body_bytes, body.len() as u64);
+    }
+
+    #[test]
+    fn handles_round_trip_and_tolerate_missing_fields() {
+        let h: TaskHandle =
+            serde_json::from_value(json!({"kind": "lip-sync", "task_id": "42"})).unwrap();
+        assert_eq!(h, TaskHandle::new(Kind::LipSync, "42"));
+        let full = TaskHandle {
+            external_task_id: Some("nrk-1".into()),
+            backend: Some(Backend::NiceRouter),
+            base_url: Some("http://x/kling".into()),
+            created_at_ms: Some(1_722_769_557_708),
+            request: Some(RequestSummary::default()),
+            ..TaskHandle::new(Kind::ImageGeneration, "7")
+        };
+        let back: TaskHandle =
+            serde_json::from_str(&serde_json::to_string(&full).unwrap()).unwrap();
+        assert_eq!(back, full);
+    }
 }

@@ -1,0 +1,474 @@
+//! Building a [`Client`]: from the environment, or explicitly with [`ClientBuilder`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::HeaderValue;
+
+use crate::auth::{Auth, Backend};
+use crate::client::{Client, ClientInner};
+use crate::clock::{Clock, SystemClock};
+use crate::entropy::{Entropy, OsEntropy};
+use crate::error::{ConfigError, Error};
+use crate::retry::{RetryBudget, RetryPolicy};
+use crate::validation::ValidationError;
+use crate::wait::PollPolicy;
+
+/// The official API's default host (global).
+pub const OFFICIAL_BASE_URL: &str = "https://api-singapore.klingai.com";
+
+/// The NiceRouter key variable read by [`Client::from_env`].
+pub const ENV_API_KEY: &str = "NICEROUTER_API_KEY";
+/// The NiceRouter origin variable read by [`Client::from_env`].
+pub const ENV_BASE_URL: &str = "NICEROUTER_BASE_URL";
+/// The official access key variable read by [`Client::from_env`].
+pub const ENV_ACCESS_KEY: &str = "KLING_ACCESS_KEY";
+/// The official secret key variable read by [`Client::from_env`].
+pub const ENV_SECRET_KEY: &str = "KLING_SECRET_KEY";
+/// The official base URL variable read by [`Client::from_env`] (optional).
+pub const ENV_OFFICIAL_BASE_URL: &str = "KLING_BASE_URL";
+
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 << 20;
+
+/// Configures a [`Client`].
+///
+/// ```
+/// use std::time::Duration;
+/// use nicerouter_kling::{Auth, Client, PollPolicy, RetryPolicy};
+///
+/// let client = Client::builder()
+///     .auth(Auth::nicerouter("sk-example"))
+///     .base_url("https://relay.example.com") // the relay's origin; `/kling` is appended
+///     .timeout(Duration::from_secs(30))
+///     .retry_policy(RetryPolicy::default().max_attempts(5))
+///     .poll_policy(PollPolicy::default().max_interval(Duration::from_secs(10)))
+///     .build()?;
+/// assert_eq!(client.base_url(), "https://relay.example.com/kling");
+/// # Ok::<(), nicerouter_kling::Error>(())
+/// ```
+#[derive(Debug)]
+#[must_use]
+pub struct ClientBuilder {
+    auth: Option<Auth>,
+    base_url: Option<String>,
+    timeout: Duration,
+    connect_timeout: Duration,
+    user_agent: Option<String>,
+    http_client: Option<reqwest::Client>,
+    retry_policy: RetryPolicy,
+    poll_policy: PollPolicy,
+    auto_external_task_id: bool,
+    clock: Arc<dyn Clock>,
+    entropy: Arc<dyn Entropy>,
+    max_response_bytes: usize,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            auth: None,
+            base_url: None,
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            user_agent: None,
+            http_client: None,
+            retry_policy: RetryPolicy::default(),
+            poll_policy: PollPolicy::default(),
+            auto_external_task_id: true,
+            clock: Arc::new(SystemClock),
+            entropy: Arc::new(OsEntropy),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// A builder with the defaults and no credentials.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A builder from the environment; see [`Client::from_env`].
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub(crate) fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let var = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        if let Some(key) = var(ENV_API_KEY) {
+            let base_url = var(ENV_BASE_URL).ok_or_else(|| {
+                ConfigError::new(
+                    ENV_BASE_URL,
+                    "is not set; set it to the NiceRouter origin, for example https://relay.example.com",
+                )
+            })?;
+            return Ok(Self::new().auth(Auth::nicerouter(key)).base_url(base_url));
+        }
+        if let Some(access_key) = var(ENV_ACCESS_KEY) {
+            let secret_key = var(ENV_SECRET_KEY).ok_or_else(|| {
+                ConfigError::new(
+                    ENV_SECRET_KEY,
+                    format!("is not set (it is required with {ENV_ACCESS_KEY})"),
+                )
+            })?;
+            let builder = Self::new().auth(Auth::official(access_key, secret_key));
+            return Ok(match var(ENV_OFFICIAL_BASE_URL) {
+                Some(url) => builder.base_url(url),
+                None => builder,
+            });
+        }
+        Err(ConfigError::new(
+            ENV_API_KEY,
+            format!(
+                "is not set; set it (and {ENV_BASE_URL}) for NiceRouter, or set {ENV_ACCESS_KEY} and {ENV_SECRET_KEY} for the official Kling API"
+            ),
+        )
+        .into())
+    }
+
+    /// The credentials (required): [`Auth::nicerouter`] or [`Auth::official`].
+    pub fn auth(mut self, auth: Auth) -> Self {
+        self.auth = Some(auth);
+        self
+    }
+
+    /// Shorthand for `.auth(Auth::nicerouter(key))`.
+    pub fn api_key(self, key: impl Into<String>) -> Self {
+        self.auth(Auth::nicerouter(key))
+    }
+
+    /// The base URL. For NiceRouter, the relay's origin (`https://relay.example.com`); the
+    /// client appends `/kling` unless the URL already ends with it. For the official API, the
+    /// host (default [`OFFICIAL_BASE_URL`]). It must start with `http://` or `https://`.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The time limit for one API request, answer included (default 60 s). Downloads have
+    /// their own limit.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The time limit for establishing a connection (default 10 s). Ignored with
+    /// [`http_client`](Self::http_client), which brings its own.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The `User-Agent` (default `nicerouter-kling/<version>`).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// A `reqwest::Client` of your own (proxies, TLS roots, connection pool settings).
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// How reads (get, list, download, polls) are retried, and when creates are.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry_policy = policy;
+        self
+    }
+
+    /// The default poll schedule for [`TaskHandle::wait`](crate::TaskHandle::wait).
+    pub fn poll_policy(mut self, policy: PollPolicy) -> Self {
+        self.poll_policy = policy;
+        self
+    }
+
+    /// Whether every create without an `external_task_id` gets one generated (default true).
+    /// Without one, a create whose answer is lost cannot be looked up, and is reported as
+    /// possibly existing instead of being recovered.
+    pub fn auto_external_task_id(mut self, enabled: bool) -> Self {
+        self.auto_external_task_id = enabled;
+        self
+    }
+
+    /// The clock for retries, waits and expiry (default [`SystemClock`]). Tests use
+    /// [`ManualClock`](crate::clock::ManualClock).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// The randomness for retry jitter and generated `external_task_id`s (default
+    /// [`OsEntropy`]). Tests use [`SeededEntropy`](crate::entropy::SeededEntropy).
+    pub fn entropy(mut self, entropy: impl Entropy) -> Self {
+        self.entropy = Arc::new(entropy);
+        self
+    }
+
+    /// The largest API answer accepted, in bytes (default 16 MiB).
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = bytes;
+        self
+    }
+
+    /// Checks the configuration and builds the client. Nothing is sent.
+    pub fn build(self) -> Result<Client, Error> {
+        let auth = self.auth.ok_or_else(|| {
+            ConfigError::new(
+                "auth",
+                "no credentials; use .auth(Auth::nicerouter(key)) or .auth(Auth::official(access_key, secret_key)), or Client::from_env()",
+            )
+        })?;
+        let backend = auth.backend();
+        let base_url = match (&self.base_url, backend) {
+            (Some(url), _) => normalise_base_url(url, backend)?,
+            (None, Backend::Official) => OFFICIAL_BASE_URL.to_owned(),
+            (None, Backend::NiceRouter) => {
+                return Err(ConfigError::new(
+                    "base_url",
+                    "is required for NiceRouter: the relay's origin, for example https://relay.example.com",
+                )
+                .into());
+            }
+        };
+        let user_agent = self
+            .user_agent
+            .unwrap_or_else(|| format!("nicerouter-kling/{}", env!("CARGO_PKG_VERSION")));
+        let user_agent_header = HeaderValue::try_from(user_agent.as_str()).map_err(|_| {
+            ConfigError::new(
+                "user_agent",
+                "contains characters not allowed in an HTTP header",
+            )
+        })?;
+        let (http, per_request_user_agent) = match self.http_client {
+            Some(client) => (client, self_user_agent_override(&user_agent_header)),
+            None => (
+                reqwest::Client::builder()
+                    .connect_timeout(self.connect_timeout)
+                    .user_agent(user_agent_header)
+                    .build()
+                    .map_err(|e| ConfigError::new("http_client", format!("cannot build: {e}")))?,
+                None,
+            ),
+        };
+        let (raw_auth, minter) = auth.into_raw(self.clock.clone())?;
+        let raw = nicerouter_kling_raw::Client::new_with_client(
+            &base_url,
+            http,
+            nicerouter_kling_raw::Inner::new(raw_auth),
+        );
+        let budget = RetryBudget::new(self.retry_policy.budget_capacity());
+        Ok(Client::from_inner(ClientInner {
+            raw,
+            backend,
+            base_url,
+            timeout: self.timeout,
+            user_agent: per_request_user_agent,
+            retry: self.retry_policy,
+            budget,
+            poll: self.poll_policy,
+            auto_external_task_id: self.auto_external_task_id,
+            clock: self.clock,
+            entropy: self.entropy,
+            minter,
+            max_response_bytes: self.max_response_bytes,
+        }))
+    }
+}
+
+/// With a caller's `reqwest::Client`, the user agent is sent per request.
+fn self_user_agent_override(value: &HeaderValue) -> Option<HeaderValue> {
+    Some(value.clone())
+}
+
+/// Checks and normalises a base URL: a scheme is required, a trailing `/` is dropped, and for
+/// NiceRouter `/kling` is appended unless present.
+pub(crate) fn normalise_base_url(input: &str, backend: Backend) -> Result<String, ValidationError> {
+    let field = "base_url";
+    let trimmed = input.trim();
+    if trimmed.is_empty() {
+        return Err(ValidationError::new(field, "must not be empty"));
+    }
+    let lower = trimmed.to_ascii_lowercase();
+    if !(lower.starts_with("http://") || lower.starts_with("https://")) {
+        return Err(ValidationError::new(
+            field,
+            format!(
+                "must start with http:// or https:// (got `{trimmed}`; did you mean `https://{trimmed}`?)"
+            ),
+        ));
+    }
+    let url = reqwest::Url::parse(trimmed).map_err(|e| {
+        ValidationError::new(field, format!("is not a valid URL ({e}): `{trimmed}`"))
+    })?;
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(ValidationError::new(
+            field,
+            format!("has no host: `{trimmed}`"),
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(ValidationError::new(
+            field,
+            format!("must not have a query or fragment: `{trimmed}`"),
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(ValidationError::new(
+            field,
+            "must not carry credentials; use Auth for the key",
+        ));
+    }
+    let mut base = url.as_str().trim_end_matches('/').to_owned();
+    if backend == Backend::NiceRouter && !base.ends_with("/kling") {
+        base.push_str("/kling");
+    }
+    Ok(base)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn nicerouter_origins_get_kling_once() {
+        for (input, expected) in [
+            (
+                "https://relay.example.com",
+                "https://relay.example.com/kling",
+            ),
+            (
+                "https://relay.example.com/",
+                "https://relay.example.com/kling",
+            ),
+            (
+                "https://relay.example.com/kling",
+                "https://relay.example.com/kling",
+            ),
+            (
+                "https://relay.example.com/kling/",
+                "https://relay.example.com/kling",
+            ),
+            ("  HTTP://127.0.0.1:8080 ", "http://127.0.0.1:8080/kling"),
+            (
+                "https://relay.example.com/api",
+                "https://relay.example.com/api/kling",
+            ),
+        ] {
+            assert_eq!(
+                normalise_base_url(input, Backend::NiceRouter).unwrap(),
+                expected,
+                "{input}"
+            );
+        }
+        assert_eq!(
+            normalise_base_url("https://api-beijing.klingai.com/", Backend::Official).unwrap(),
+            "https://api-beijing.klingai.com"
+        );
+    }
+
+    #[test]
+    fn bad_base_urls_name_the_field() {
+        for input in [
+            "relay.example.com",
+            "",
+            "ftp://relay.example.com",
+            "https://",
+            "https://relay.example.com/?x=1",
+            "https://user:pw@relay.example.com",
+        ] {
+            let e = normalise_base_url(input, Backend::NiceRouter).unwrap_err();
+            assert_eq!(e.field, "base_url", "{input}");
+        }
+        let e = normalise_base_url("relay.example.com", Backend::NiceRouter).unwrap_err();
+        assert!(e.rule.contains("https://relay.example.com"), "{}", e.rule);
+    }
+
+    fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn from_env_reads_nicerouter_variables() {
+        let client = ClientBuilder::from_lookup(env(&[
+            (ENV_API_KEY, "sk-env-key\n"),
+            (ENV_BASE_URL, "https://relay.example.com"),
+        ]))
+        .unwrap()
+        .build()
+        .unwrap();
+        assert_eq!(client.base_url(), "https://relay.example.com/kling");
+        assert_eq!(client.backend(), Backend::NiceRouter);
+        assert!(!format!("{client:?}").contains("sk-env-key"));
+    }
+
+    #[test]
+    fn from_env_names_the_missing_variable() {
+        let e = ClientBuilder::from_lookup(env(&[])).unwrap_err();
+        assert!(
+            matches!(&e, Error::Config(c) if c.name == ENV_API_KEY),
+            "{e}"
+        );
+        let e = ClientBuilder::from_lookup(env(&[(ENV_API_KEY, "sk")])).unwrap_err();
+        assert!(
+            matches!(&e, Error::Config(c) if c.name == ENV_BASE_URL),
+            "{e}"
+        );
+        let e = ClientBuilder::from_lookup(env(&[(ENV_API_KEY, " "), (ENV_ACCESS_KEY, "ak")]))
+            .unwrap_err();
+        assert!(
+            matches!(&e, Error::Config(c) if c.name == ENV_SECRET_KEY),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn from_env_reads_official_variables() {
+        let client = ClientBuilder::from_lookup(env(&[
+            (ENV_ACCESS_KEY, "ak-123456789"),
+            (ENV_SECRET_KEY, "sk-123456789"),
+        ]))
+        .unwrap()
+        .build()
+        .unwrap();
+        assert_eq!(client.base_url(), OFFICIAL_BASE_URL);
+        assert_eq!(client.backend(), Backend::Official);
+        let shown = format!("{client:?}");
+        assert!(
+            !shown.contains("sk-123456789") && !shown.contains("ak-123456789"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn build_requires_auth_and_a_nicerouter_base_url() {
+        let e = ClientBuilder::new().build().unwrap_err();
+        assert!(matches!(&e, Error::Config(c) if c.name == "auth"), "{e}");
+        let e = ClientBuilder::new().api_key("sk").build().unwrap_err();
+        assert!(
+            matches!(&e, Error::Config(c) if c.name == "base_url"),
+            "{e}"
+        );
+        let e = ClientBuilder::new()
+            .api_key("sk")
+            .base_url("relay.example.com")
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(&e, Error::Validation(v) if v.field == "base_url"),
+            "{e}"
+        );
+    }
+}

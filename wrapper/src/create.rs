@@ -1,0 +1,321 @@
+//! The one create path. It never creates a second paid task for one logical request:
+//!
+//! * every create carries an `external_task_id` (generated unless the caller set one);
+//! * the body is serialised once into `Bytes`, and the same bytes (same id) are reused for any
+//!   retry;
+//! * each failed attempt is classified: **not created** (nothing reached the server, or the
+//!   server refused it: 4xx, 1302/1303, 1102, 401 …) or **may exist** (timeout or cut
+//!   connection after sending, 5xx, an unreadable 2xx);
+//! * only "not created" and retryable attempts are sent again;
+//! * "may exist" is settled by looking the task up by its `external_task_id` first: found →
+//!   that task; certainly not found → sent again with the same id; lookup failed → an error
+//!   saying the task may exist, with the id to look it up later;
+//! * a re-send rejected because the `external_task_id` is already taken is looked up again.
+
+use std::io;
+
+use bytes::Bytes;
+use reqwest::StatusCode;
+use serde::Serialize;
+use tracing::Instrument;
+
+use crate::client::Client;
+use crate::code::KlingCode;
+use crate::entropy;
+use crate::error::{CreateError, CreateOutcome, Error, TransportErrorKind};
+use crate::kind::{CreateBody, Kind};
+use crate::task::{RequestSummary, Task, TaskHandle};
+use crate::transport::{Call, Verb, decode_task};
+use crate::validation::ValidationError;
+
+/// How one failed create attempt left things.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Attempt {
+    NotCreated,
+    MayExist,
+    /// The server refused the `external_task_id` as already used: our earlier attempt (or a
+    /// concurrent one) created the task.
+    IdTaken,
+}
+
+impl Client {
+    /// Creates a task from a generated request body: the one create path every per-kind
+    /// builder uses. Prefer the builders (`client.text_to_video(..)`), which validate the
+    /// request first; this sends the body as it is.
+    ///
+    /// Returns the [`TaskHandle`] of the created (paid) task. On failure the error says
+    /// whether the task was certainly not created or may exist
+    /// ([`Error::create_outcome`]), with the `external_task_id` to look it up by.
+    pub async fn create<B: CreateBody>(&self, mut body: B) -> Result<TaskHandle, Error> {
+        let kind = B::KIND;
+        let external_task_id = match body.external_task_id() {
+            Some(id) => Some(id.to_owned()),
+            None if self.inner().auto_external_task_id => {
+                let id = entropy::external_task_id(self.inner().entropy.as_ref());
+                let typed = id.parse().map_err(|e| {
+                    ValidationError::new("external_task_id", format!("generated id rejected: {e}"))
+                })?;
+                body.set_external_task_id(typed);
+                Some(id)
+            }
+            None => None,
+        };
+        let bytes = serialize_once(&body)?;
+        drop(body);
+        let span = tracing::info_span!(
+            "kling.create",
+            kind = kind.segment(),
+            external_task_id = external_task_id.as_deref(),
+            task_id = tracing::field::Empty,
+        );
+        let created = self
+            .create_bytes(kind, bytes, external_task_id.as_deref())
+            .instrument(span.clone())
+            .await;
+        match created {
+            Ok((task, summary)) => {
+                span.record("task_id", task.id());
+                Ok(self.handle_for(kind, &task, external_task_id, summary))
+            }
+            Err((outcome, source, lookup_error)) => Err(Error::Create(Box::new(CreateError {
+                outcome,
+                kind,
+                external_task_id,
+                source,
+                lookup_error: lookup_error.map(Box::new),
+            }))),
+        }
+    }
+
+    /// Sends the serialised body until the task is created or certainly can't be, looking it
+    /// up whenever it may exist.
+    async fn create_bytes(
+        &self,
+        kind: Kind,
+        bytes: Bytes,
+        external_task_id: Option<&str>,
+    ) -> Result<(Task, RequestSummary), (CreateOutcome, Error, Option<Error>)> {
+        let summary = RequestSummary::from_body(&bytes);
+        let url = self.collection_url(kind);
+        let call = Call {
+            operation: "create",
+            kind,
+            verb: Verb::Post,
+            url: &url,
+        };
+        let mut tries = 0u32;
+        let mut reminted = false;
+        loop {
+            tries += 1;
+            let error = match self.call(call, Some(bytes.clone()), decode_task).await {
+                Ok(created) => {
+                    self.inner().budget.refund();
+                    return Ok((created.value, summary));
+                }
+                Err(error) => error,
+            };
+            match classify(&error) {
+                Attempt::NotCreated => {
+                    if !reminted && self.remint_after(&error) {
+                        reminted = true;
+                        tries -= 1;
+                        continue;
+                    }
+                    if !error.is_retryable() {
+                        return Err((CreateOutcome::NotCreated, error, None));
+                    }
+                    let Some(delay) = self.retry_delay(&error, tries, None) else {
+                        return Err((CreateOutcome::NotCreated, error, None));
+                    };
+                    tracing::info!(
+                        retry = tries,
+                        delay_ms = delay.as_millis() as u64,
+                        error = %error,
+                        "create refused; the task was not created; sending it again with the same external_task_id"
+                    );
+                    self.inner().clock.sleep(delay).await;
+                }
+                outcome @ (Attempt::MayExist | Attempt::IdTaken) => {
+                    let Some(ext) = external_task_id else {
+                        return Err((CreateOutcome::MayExist, error, None));
+                    };
+                    tracing::warn!(
+                        error = %error,
+                        external_task_id = ext,
+                        "create outcome unknown; looking the task up before sending anything again"
+                    );
+                    match self.find_by_external_id(kind, ext).await {
+                        Ok(Some(task)) => {
+                            tracing::info!(
+                                task_id = task.id(),
+                                "found the task created by the lost attempt"
+                            );
+                            return Ok((task, summary));
+                        }
+                        Ok(None) if outcome == Attempt::IdTaken => {
+                            return Err((CreateOutcome::MayExist, error, None));
+                        }
+                        Ok(None) => {
+                            let Some(delay) = self.retry_delay(&error, tries, None) else {
+                                return Err((CreateOutcome::MayExist, error, None));
+                            };
+                            tracing::info!(
+                                delay_ms = delay.as_millis() as u64,
+                                "the task does not exist; sending it again with the same external_task_id"
+                            );
+                            self.inner().clock.sleep(delay).await;
+                        }
+                        Err(lookup) => return Err((CreateOutcome::MayExist, error, Some(lookup))),
+                    }
+                }
+            }
+        }
+    }
+
+    fn handle_for(
+        &self,
+        kind: Kind,
+        task: &Task,
+        external_task_id: Option<String>,
+        summary: RequestSummary,
+    ) -> TaskHandle {
+        let created_at_ms = task
+            .created_at()
+            .unwrap_or_else(|| self.inner().clock.system_time())
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()
+            .and_then(|d| i64::try_from(d.as_millis()).ok());
+        TaskHandle {
+            kind,
+            task_id: task.id().to_owned(),
+            external_task_id: task
+                .external_task_id()
+                .map(str::to_owned)
+                .or(external_task_id),
+            backend: Some(self.backend()),
+            base_url: Some(self.base_url().to_owned()),
+            created_at_ms,
+            request: Some(summary),
+        }
+    }
+}
+
+/// Whether a failed create attempt may have created the task.
+fn classify(error: &Error) -> Attempt {
+    match error {
+        Error::Transport(t) => match t.kind {
+            TransportErrorKind::Connect | TransportErrorKind::Other => Attempt::NotCreated,
+            TransportErrorKind::Timeout | TransportErrorKind::Interrupted => Attempt::MayExist,
+        },
+        Error::Api(api) => {
+            let server_code = api
+                .code
+                .as_ref()
+                .is_some_and(|c| c.family() == crate::CodeFamily::Server);
+            if api.status.is_server_error() || server_code {
+                Attempt::MayExist
+            } else if external_id_taken(api.status, api.code.as_ref(), &api.message) {
+                Attempt::IdTaken
+            } else {
+                Attempt::NotCreated
+            }
+        }
+        // A 2xx we could not read: the server may well have created the task.
+        Error::Decode(d) => match d.status {
+            Some(s) if s.is_client_error() => Attempt::NotCreated,
+            _ => Attempt::MayExist,
+        },
+        // Never sent.
+        _ => Attempt::NotCreated,
+    }
+}
+
+/// Whether the server refused a create because its `external_task_id` is already used: HTTP
+/// 409, or a parameter error whose message says so ("external_task_id already exists",
+/// "duplicate external_task_id").
+fn external_id_taken(status: StatusCode, code: Option<&KlingCode>, message: &str) -> bool {
+    if status == StatusCode::CONFLICT {
+        return true;
+    }
+    let param_error = matches!(
+        code,
+        None | Some(KlingCode::InvalidRequest | KlingCode::InvalidParameter | KlingCode::Relay(_))
+    );
+    let m = message.to_ascii_lowercase();
+    param_error
+        && (m.contains("external_task_id")
+            || m.contains("external task id")
+            || m.contains("external id"))
+        && [
+            "exist",
+            "duplicate",
+            "already",
+            "used",
+            "taken",
+            "unique",
+            "conflict",
+        ]
+        .iter()
+        .any(|w| m.contains(w))
+}
+
+/// Serialises a body exactly once into `Bytes` of the exact size: a counting pass, then one
+/// allocation. A 13 MB base64 image costs 13 MB here, not the 2–3× a growing buffer would.
+fn serialize_once<T: Serialize>(body: &T) -> Result<Bytes, Error> {
+    struct Count(usize);
+    impl io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let unserialisable =
+        |e: serde_json::Error| ValidationError::new("body", format!("cannot be serialised: {e}"));
+    let mut count = Count(0);
+    serde_json::to_writer(&mut count, body).map_err(unserialisable)?;
+    let mut buffer = Vec::with_capacity(count.0);
+    serde_json::to_writer(&mut buffer, body).map_err(unserialisable)?;
+    Ok(Bytes::from(buffer))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn serialisation_is_exact_size() {
+        let body = serde_json::json!({"prompt": "x".repeat(10_000), "n": 1});
+        let bytes = serialize_once(&body).unwrap();
+        assert_eq!(bytes, serde_json::to_vec(&body).unwrap());
+    }
+
+    #[test]
+    fn id_taken_is_recognised_from_status_or_message() {
+        let s400 = StatusCode::BAD_REQUEST;
+        assert!(external_id_taken(StatusCode::CONFLICT, None, ""));
+        assert!(external_id_taken(
+            s400,
+            Some(&KlingCode::InvalidParameter),
+            "external_task_id already exists"
+        ));
+        assert!(external_id_taken(
+            s400,
+            None,
+            "Duplicate external_task_id: nrk-1"
+        ));
+        assert!(!external_id_taken(
+            s400,
+            Some(&KlingCode::InvalidParameter),
+            "prompt too long"
+        ));
+        assert!(!external_id_taken(
+            s400,
+            Some(&KlingCode::ConcurrencyLimited),
+            "external_task_id exists"
+        ));
+    }
+}

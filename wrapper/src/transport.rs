@@ -1,0 +1,532 @@
+//! The one request path: build a request on the raw client's `reqwest::Client` and base URL,
+//! run the raw client's hooks (authentication, tracing), read the answer with a size cap, and
+//! turn it into a value or an [`Error`]. Create, get, list and lookup all go through here.
+
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use nicerouter_kling_raw::{self as raw, ClientHooks, ClientInfo, OperationInfo, types};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use tracing::Instrument;
+
+use crate::client::Client;
+use crate::code::KlingCode;
+use crate::error::{ApiError, DecodeError, Error, TransportError, snippet};
+use crate::kind::Kind;
+use crate::retry;
+use crate::task::Task;
+
+/// An answer's status, body and the few headers the wrapper uses.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) body: Bytes,
+    pub(crate) request_id: Option<String>,
+    pub(crate) retry_after: Option<Duration>,
+    /// A server's hint for the next poll (`x-poll-after-ms`, or `Retry-After` on a success).
+    pub(crate) poll_after: Option<Duration>,
+}
+
+/// A decoded success and the server's poll hint.
+#[derive(Debug)]
+pub(crate) struct Decoded<T> {
+    pub(crate) value: T,
+    pub(crate) poll_after: Option<Duration>,
+}
+
+/// One API request.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Call<'a> {
+    pub(crate) operation: &'static str,
+    pub(crate) kind: Kind,
+    pub(crate) verb: Verb,
+    pub(crate) url: &'a str,
+}
+
+/// The two HTTP methods the API uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verb {
+    Get,
+    Post,
+}
+
+const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
+
+impl Client {
+    /// Sends one request and decodes the answer, in a tracing span with the operation, kind,
+    /// status, duration, Kling code and `request_id`. Never logs headers or bodies.
+    pub(crate) async fn call<T>(
+        &self,
+        call: Call<'_>,
+        body: Option<Bytes>,
+        decode: fn(&'static str, Answer) -> Result<Decoded<T>, Error>,
+    ) -> Result<Decoded<T>, Error> {
+        let span = tracing::info_span!(
+            "kling",
+            operation = call.operation,
+            kind = call.kind.segment(),
+            status = tracing::field::Empty,
+            code = tracing::field::Empty,
+            request_id = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        let started = Instant::now();
+        let result = async {
+            let answer = self.send(call, body).await?;
+            tracing::Span::current().record("status", answer.status.as_u16());
+            decode(call.operation, answer)
+        }
+        .instrument(span.clone())
+        .await;
+        span.record("duration_ms", started.elapsed().as_millis() as u64);
+        if let Err(error) = &result {
+            if let Some(id) = error.request_id() {
+                span.record("request_id", id);
+            }
+            if let Some(code) = error.code() {
+                span.record("code", tracing::field::display(code));
+            }
+            tracing::debug!(parent: &span, error = %error, "kling request failed");
+        }
+        result
+    }
+
+    /// Sends one request and reads the answer (any status).
+    async fn send(&self, call: Call<'_>, body: Option<Bytes>) -> Result<Answer, Error> {
+        let inner = self.inner();
+        let operation = call.operation;
+        let mut builder = inner
+            .raw
+            .client()
+            .request(
+                match call.verb {
+                    Verb::Get => Method::GET,
+                    Verb::Post => Method::POST,
+                },
+                call.url,
+            )
+            .header(ACCEPT, APPLICATION_JSON)
+            .timeout(inner.timeout);
+        if let Some(body) = body {
+            builder = builder.header(CONTENT_TYPE, APPLICATION_JSON).body(body);
+        }
+        if let Some(agent) = &inner.user_agent {
+            builder = builder.header(USER_AGENT, agent.clone());
+        }
+        let mut request = builder
+            .build()
+            .map_err(|e| TransportError::new(operation, e))?;
+        let info = OperationInfo {
+            operation_id: operation,
+        };
+        ClientHooks::pre::<()>(&inner.raw, &mut request, &info)
+            .await
+            .map_err(|e| match e {
+                progenitor_client::Error::Custom(message) => Error::Auth(raw::TokenError(message)),
+                other => Error::Auth(raw::TokenError(other.to_string())),
+            })?;
+        let mut response = ClientHooks::exec(&inner.raw, request, &info)
+            .await
+            .map_err(|e| TransportError::new(operation, e))?;
+        let status = response.status();
+        let headers = response.headers();
+        let request_id = header_text(headers, "x-request-id").map(str::to_owned);
+        let retry_after = retry::retry_after(headers, inner.clock.system_time());
+        let poll_after = header_text(headers, "x-poll-after-ms")
+            .and_then(|v| v.parse::<u64>().ok())
+            .map(Duration::from_millis)
+            .or(if status.is_success() {
+                retry_after
+            } else {
+                None
+            });
+        let body = read_capped(&mut response, inner.max_response_bytes, operation, status).await?;
+        Ok(Answer {
+            status,
+            body,
+            request_id,
+            retry_after,
+            poll_after,
+        })
+    }
+
+    /// The URL of a kind's collection (create and list).
+    pub(crate) fn collection_url(&self, kind: Kind) -> String {
+        let base = self.base_url();
+        let path = kind.path();
+        let mut url = String::with_capacity(base.len() + path.len());
+        url.push_str(base);
+        url.push_str(&path);
+        url
+    }
+
+    /// The URL of one task (by `task_id` or `external_task_id`).
+    pub(crate) fn task_url(&self, kind: Kind, id: &str) -> String {
+        let mut url = self.collection_url(kind);
+        url.push('/');
+        url.extend(percent_encoding::utf8_percent_encode(id, PATH_SEGMENT));
+        url
+    }
+}
+
+/// Characters escaped in a path segment: everything but RFC 3986 unreserved characters.
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+fn header_text<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
+
+/// Reads a body, refusing one larger than `cap` bytes. A body cut off mid-way is a transport
+/// error (the server may have acted).
+async fn read_capped(
+    response: &mut reqwest::Response,
+    cap: usize,
+    operation: &'static str,
+    status: StatusCode,
+) -> Result<Bytes, Error> {
+    let too_large = |len: u64| {
+        Error::decode(DecodeError {
+            operation,
+            status: Some(status),
+            reason: format!("the answer is {len} bytes, more than the {cap}-byte limit"),
+            body_snippet: String::new(),
+            request_id: None,
+        })
+    };
+    if let Some(len) = response.content_length().filter(|len| *len > cap as u64) {
+        return Err(too_large(len));
+    }
+    let mut first: Option<Bytes> = None;
+    let mut rest = BytesMut::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| TransportError::new(operation, e))?
+    {
+        let len = first.as_ref().map_or(0, Bytes::len) + rest.len() + chunk.len();
+        if len > cap {
+            return Err(too_large(len as u64));
+        }
+        match first.take() {
+            None if rest.is_empty() => first = Some(chunk),
+            None => rest.extend_from_slice(&chunk),
+            Some(head) => {
+                rest.reserve(head.len() + chunk.len());
+                rest.extend_from_slice(&head);
+                rest.extend_from_slice(&chunk);
+            }
+        }
+    }
+    Ok(first.unwrap_or_else(|| rest.freeze()))
+}
+
+/// A Kling envelope: `{code, message, request_id, data}`.
+pub(crate) trait Envelope: DeserializeOwned {
+    type Data;
+    fn code(&self) -> i64;
+    fn message(&self) -> Option<&str>;
+    fn request_id(&self) -> Option<&str>;
+    fn into_data(self) -> Option<Self::Data>;
+}
+
+impl Envelope for types::TaskResponse {
+    type Data = types::Task;
+    fn code(&self) -> i64 {
+        self.code
+    }
+    fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+    fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+    fn into_data(self) -> Option<types::Task> {
+        self.data
+    }
+}
+
+impl Envelope for types::TaskListResponse {
+    type Data = Vec<types::Task>;
+    fn code(&self) -> i64 {
+        self.code
+    }
+    fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+    fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+    fn into_data(self) -> Option<Vec<types::Task>> {
+        self.data
+    }
+}
+
+/// Decodes an answer carrying one task.
+pub(crate) fn decode_task(operation: &'static str, answer: Answer) -> Result<Decoded<Task>, Error> {
+    decode_envelope::<types::TaskResponse>(operation, answer).map(|d| Decoded {
+        value: Task::from_raw(d.value),
+        poll_after: d.poll_after,
+    })
+}
+
+/// Decodes an answer carrying a page of tasks.
+pub(crate) fn decode_list(
+    operation: &'static str,
+    answer: Answer,
+) -> Result<Decoded<Vec<Task>>, Error> {
+    decode_envelope::<types::TaskListResponse>(operation, answer).map(|d| Decoded {
+        value: d.value.into_iter().map(Task::from_raw).collect(),
+        poll_after: d.poll_after,
+    })
+}
+
+fn decode_envelope<E: Envelope>(
+    operation: &'static str,
+    answer: Answer,
+) -> Result<Decoded<E::Data>, Error> {
+    if !answer.status.is_success() {
+        return Err(error_answer(operation, &answer));
+    }
+    let envelope = match serde_json::from_slice::<E>(&answer.body) {
+        Ok(envelope) => envelope,
+        // A relay's error shape inside HTTP 200 (`{"code": "task_failed", ...}`).
+        Err(e) => {
+            return Err(relay_error(&answer)
+                .unwrap_or_else(|| decode_error(operation, &answer, e.to_string())));
+        }
+    };
+    if envelope.code() != 0 {
+        return Err(Error::api_error(ApiError {
+            status: answer.status,
+            code: Some(KlingCode::from_i64(envelope.code())),
+            message: envelope.message().unwrap_or_default().to_owned(),
+            request_id: envelope
+                .request_id()
+                .map(str::to_owned)
+                .or(answer.request_id.clone()),
+            retry_after: answer.retry_after,
+            body_snippet: None,
+        }));
+    }
+    let request_id = envelope.request_id().map(str::to_owned);
+    if let Some(id) = &request_id {
+        tracing::Span::current().record("request_id", id.as_str());
+    } else if let Some(id) = &answer.request_id {
+        tracing::Span::current().record("request_id", id.as_str());
+    }
+    match envelope.into_data() {
+        Some(value) => Ok(Decoded {
+            value,
+            poll_after: answer.poll_after,
+        }),
+        None => Err(decode_error(
+            operation,
+            &answer,
+            "`code` is 0 but `data` is missing".into(),
+        )),
+    }
+}
+
+fn decode_error(operation: &'static str, answer: &Answer, reason: String) -> Error {
+    Error::decode(DecodeError {
+        operation,
+        status: Some(answer.status),
+        reason,
+        body_snippet: snippet(&answer.body),
+        request_id: answer.request_id.clone(),
+    })
+}
+
+/// A JSON error body in HTTP 200 whose `code` says failure; `None` if it is not one.
+fn relay_error(answer: &Answer) -> Option<Error> {
+    let body: types::KlingError = serde_json::from_slice(&answer.body).ok()?;
+    let code = body.code.as_ref().and_then(KlingCode::from_json)?;
+    if matches!(&code, KlingCode::Relay(s) if s.eq_ignore_ascii_case("success")) {
+        return None;
+    }
+    Some(Error::api_error(api_error_from_body(
+        answer,
+        body,
+        Some(code),
+    )))
+}
+
+/// The error for a non-2xx answer: Kling's `{code, message, request_id}`, a relay's
+/// `{code: "..."}` or OpenAI-style `{error: {...}}`, or any other body (an HTML page) kept as a
+/// snippet with the status.
+pub(crate) fn error_answer(_operation: &'static str, answer: &Answer) -> Error {
+    match serde_json::from_slice::<types::KlingError>(&answer.body) {
+        Ok(body) if body.code.is_some() || body.message.is_some() || body.error.is_some() => {
+            let code = body.code.as_ref().and_then(KlingCode::from_json);
+            Error::api_error(api_error_from_body(answer, body, code))
+        }
+        _ => Error::api_error(ApiError {
+            status: answer.status,
+            code: None,
+            message: answer
+                .status
+                .canonical_reason()
+                .unwrap_or("error")
+                .to_owned(),
+            request_id: answer.request_id.clone(),
+            retry_after: answer.retry_after,
+            body_snippet: (!answer.body.is_empty()).then(|| snippet(&answer.body)),
+        }),
+    }
+}
+
+fn api_error_from_body(
+    answer: &Answer,
+    body: types::KlingError,
+    code: Option<KlingCode>,
+) -> ApiError {
+    // OpenAI-style relays: {"error": {"message": "...", "code": "...", "type": "..."}}.
+    let nested = body.error.as_ref().and_then(serde_json::Value::as_object);
+    let nested_message = nested
+        .and_then(|e| e.get("message"))
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_owned);
+    let code = code.or_else(|| {
+        nested
+            .and_then(|e| e.get("code"))
+            .and_then(KlingCode::from_json)
+    });
+    ApiError {
+        status: answer.status,
+        code,
+        message: body
+            .message
+            .filter(|m| !m.is_empty())
+            .or(nested_message)
+            .unwrap_or_else(|| {
+                answer
+                    .status
+                    .canonical_reason()
+                    .unwrap_or("error")
+                    .to_owned()
+            }),
+        request_id: body.request_id.or_else(|| answer.request_id.clone()),
+        retry_after: answer.retry_after,
+        body_snippet: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn answer(status: u16, body: &str) -> Answer {
+        Answer {
+            status: StatusCode::from_u16(status).unwrap(),
+            body: Bytes::copy_from_slice(body.as_bytes()),
+            request_id: Some("hdr-id".into()),
+            retry_after: None,
+            poll_after: None,
+        }
+    }
+
+    #[test]
+    fn business_errors_inside_200_are_errors() {
+        let e = decode_task(
+            "get",
+            answer(
+                200,
+                r#"{"code":1201,"message":"Task not found","request_id":"r1"}"#,
+            ),
+        )
+        .unwrap_err();
+        assert_eq!(e.status(), Some(StatusCode::OK));
+        assert_eq!(e.code(), Some(&KlingCode::InvalidParameter));
+        assert_eq!(e.request_id(), Some("r1"));
+        let e = decode_task(
+            "get",
+            answer(
+                200,
+                r#"{"code":"task_failed","message":"upstream said no"}"#,
+            ),
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), Some(&KlingCode::Relay("task_failed".into())));
+        assert_eq!(e.api().unwrap().message, "upstream said no");
+    }
+
+    #[test]
+    fn html_pages_keep_status_and_snippet() {
+        let e = decode_task(
+            "get",
+            answer(502, "<html><body><h1>502 Bad Gateway</h1></body></html>"),
+        )
+        .unwrap_err();
+        let api = e.api().unwrap();
+        assert_eq!(api.status, StatusCode::BAD_GATEWAY);
+        assert_eq!(api.code, None);
+        assert_eq!(api.message, "Bad Gateway");
+        assert!(
+            api.body_snippet
+                .as_deref()
+                .unwrap()
+                .contains("502 Bad Gateway")
+        );
+        assert_eq!(api.request_id.as_deref(), Some("hdr-id"));
+        assert!(e.is_retryable());
+    }
+
+    #[test]
+    fn malformed_200_is_a_decode_error_with_snippet() {
+        let e = decode_task("get", answer(200, r#"{"code":0,"data":{"task_id":"1""#)).unwrap_err();
+        let Error::Decode(d) = &e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(d.status, Some(StatusCode::OK));
+        assert!(
+            d.body_snippet.starts_with("{\"code\":0"),
+            "{}",
+            d.body_snippet
+        );
+        let e = decode_task("get", answer(200, r#"{"code":0,"message":"ok"}"#)).unwrap_err();
+        assert!(matches!(e, Error::Decode(_)), "{e:?}");
+    }
+
+    #[test]
+    fn openai_style_relay_errors_are_read() {
+        let e = decode_task(
+            "get",
+            answer(
+                401,
+                r#"{"error":{"message":"invalid token","type":"auth","code":"invalid_api_key"}}"#,
+            ),
+        )
+        .unwrap_err();
+        let api = e.api().unwrap();
+        assert_eq!(api.message, "invalid token");
+        assert_eq!(api.code, Some(KlingCode::Relay("invalid_api_key".into())));
+        assert!(!e.is_retryable());
+    }
+
+    #[test]
+    fn success_decodes_task_and_list() {
+        let t = decode_task(
+            "get",
+            answer(200, r#"{"code":0,"message":"SUCCEED","request_id":"r","data":{"task_id":"9","task_status":"processing","extra":1}}"#),
+        )
+        .unwrap();
+        assert_eq!(t.value.id(), "9");
+        let l = decode_list(
+            "list",
+            answer(200, r#"{"code":0,"data":[{"task_id":"1","task_status":"succeed"},{"task_id":"2","task_status":"queued"}]}"#),
+        )
+        .unwrap();
+        assert_eq!(l.value.len(), 2);
+    }
+}
