@@ -111,3 +111,8 @@ pub use server::{
 pub use task::{
     FIRST_TASK_ID, MockTask, Outcome, ParseTimingError, Status, Timing, media_url, video_id,
 };
+
+/// The README's examples, compiled as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
