@@ -40,7 +40,11 @@ report_dir="$STATE_DIR/schemathesis"
 work_dir="$report_dir/work"
 mkdir -p "$work_dir"
 
-args=(
+args=()
+if [[ -n "${SCHEMATHESIS_CONFIG:-}" ]]; then
+  args+=(--config-file "$(cd -- "$(dirname -- "$SCHEMATHESIS_CONFIG")" && pwd -P)/$(basename -- "$SCHEMATHESIS_CONFIG")")
+fi
+args+=(
   run "$SPEC"
   --url "$url"
   --header "Authorization: Bearer $token"
