@@ -116,11 +116,6 @@ struct Ctx<'a> {
     created: Option<String>,
 }
 
-/// A fault asked for by the request's header, or taken from the server's rules.
-struct Chosen {
-    header: Vec<Fault>,
-}
-
 impl Ctx<'_> {
     async fn run(
         &mut self,
@@ -130,12 +125,9 @@ impl Ctx<'_> {
         query: &[(String, String)],
         body: Option<Result<Value, String>>,
     ) -> Result<Response<Body>, Dropped> {
-        let header_faults = match parse_fault_header(fault_header) {
+        let asked = match parse_fault_header(fault_header) {
             Ok(faults) => faults,
-            Err(message) => return Ok(self.plain(Answer::error(400, 1201, message, &self.rid))),
-        };
-        let chosen = Chosen {
-            header: header_faults,
+            Err(message) => return Ok(Answer::error(400, 1201, message, &self.rid).into_response()),
         };
         let target = match routed {
             Routed::Operation { endpoint, .. } => Target::Api {
@@ -146,13 +138,13 @@ impl Ctx<'_> {
             Routed::Media { .. } => Target::Media,
             Routed::WrongMethod { .. } | Routed::Unknown => {
                 let answer = Answer::error(404, 1202, "Invalid request method or path", &self.rid);
-                return Ok(self.plain(answer));
+                return Ok(answer.into_response());
             }
         };
 
         // A slow server: every matching latency, before anything else.
         let latency: Duration = self
-            .take(&chosen, &target, Stage::Delay)
+            .take(&asked, &target, Stage::Delay)
             .iter()
             .map(delay_of)
             .sum();
@@ -164,10 +156,7 @@ impl Ctx<'_> {
                 index,
                 kind,
             } => {
-                let answer_fault = self
-                    .take(&chosen, &target, Stage::Answer)
-                    .into_iter()
-                    .next();
+                let answer_fault = self.take(&asked, &target, Stage::Answer).into_iter().next();
                 if let Some(early) = self.early_answer(answer_fault.as_ref()) {
                     return early;
                 }
@@ -188,17 +177,14 @@ impl Ctx<'_> {
                     let answer = Answer::error(401, failure.code(), failure.message(), &self.rid);
                     return Ok(self.checked(answer, &endpoint.operation_id));
                 }
-                let answer_fault = self
-                    .take(&chosen, &target, Stage::Answer)
-                    .into_iter()
-                    .next();
+                let answer_fault = self.take(&asked, &target, Stage::Answer).into_iter().next();
                 if let Some(early) = self.early_answer(answer_fault.as_ref()) {
                     return early;
                 }
                 let answer = match self.validate(endpoint, path_params, query, body) {
                     Err(answer) => answer,
                     Ok(body) => {
-                        let modifiers = self.take(&chosen, &target, Stage::Modifier);
+                        let modifiers = self.take(&asked, &target, Stage::Modifier);
                         self.operation(endpoint, path_params, query, body, &modifiers)
                     }
                 };
@@ -209,10 +195,10 @@ impl Ctx<'_> {
         }
     }
 
-    /// The faults of a stage: the header's (all of them), else the server's rules.
-    fn take(&mut self, chosen: &Chosen, target: &Target<'_>, stage: Stage) -> Vec<Fault> {
-        let from_header: Vec<Fault> = chosen
-            .header
+    /// The faults of a stage for this request: those `asked` for by its header and those of
+    /// the server's rules (for the answer, the header's wins and the rules are left alone).
+    fn take(&mut self, asked: &[Fault], target: &Target<'_>, stage: Stage) -> Vec<Fault> {
+        let from_header: Vec<Fault> = asked
             .iter()
             .filter(|f| f.stage() == stage)
             .cloned()
@@ -295,11 +281,6 @@ impl Ctx<'_> {
             Some(Fault::TruncatedDownload) => Ok(answer.into_cut_response()),
             _ => Ok(answer.into_response()),
         }
-    }
-
-    /// An answer no fault touches (routing errors, a bad fault header).
-    fn plain(&self, answer: Answer) -> Response<Body> {
-        answer.into_response()
     }
 
     /// An answer checked against the spec's response for the operation.
