@@ -51,7 +51,7 @@ impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Credentials")
             .field("api_key", &"<redacted>")
-            .field("access_key", &self.access_key)
+            .field("access_key", &"<redacted>")
             .field("secret_key", &"<redacted>")
             .finish()
     }
@@ -166,6 +166,10 @@ mod tests {
         let early = format!("Bearer {}", jwt("ak", "sk", 1800, 600));
         assert_eq!(c.check_jwt(Some(&early)), Err(AuthFailure::NotYetValid));
         assert_eq!(c.check_jwt(Some("Bearer k")), Err(AuthFailure::Invalid));
-        assert!(!format!("{c:?}").contains("\"sk\""));
+        let debug = format!("{c:?}");
+        assert!(
+            !debug.contains("\"sk\"") && !debug.contains("\"ak\"") && !debug.contains("\"k\""),
+            "{debug}"
+        );
     }
 }
