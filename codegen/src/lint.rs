@@ -379,7 +379,7 @@ fn children(s: &Schema, f: &mut impl FnMut(&ReferenceOr<Schema>)) {
         }
         SchemaKind::OneOf { one_of: v }
         | SchemaKind::AllOf { all_of: v }
-        | SchemaKind::AnyOf { any_of: v } => v.iter().for_each(|c| f(c)),
+        | SchemaKind::AnyOf { any_of: v } => v.iter().for_each(&mut *f),
         SchemaKind::Not { not } => f(not),
         SchemaKind::Any(a) => {
             a.properties.values().for_each(|p| f(&unbox(p)));
@@ -390,7 +390,7 @@ fn children(s: &Schema, f: &mut impl FnMut(&ReferenceOr<Schema>)) {
                 .iter()
                 .chain(&a.all_of)
                 .chain(&a.any_of)
-                .for_each(|c| f(c));
+                .for_each(&mut *f);
         }
         SchemaKind::Type(_) => {}
     }

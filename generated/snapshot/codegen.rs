@@ -5813,7 +5813,7 @@ Applies a named effect scene to one image (single-image scenes such as `bloomblo
 `squish`, `expansion`, `pet_lion`) or to two people (dual-character scenes `hug`, `kiss`,
 `heart_gesture`, `fight`). Billed per task.
 
-Quirks: 'single-image scenes take `input.image` and `input.duration: "5"` only;'
+Quirks: single-image scenes take `input.image` and `input.duration: "5"` only;
 dual-character scenes take `input.images` (exactly two: left, right), `input.duration`
 `"5"` or `"10"`, and optionally `input.model_name` (kling-v1, kling-v1-5, kling-v1-6) and
 `input.mode`. Give either `image` or `images`, never both. The scene list grows every
@@ -6000,7 +6000,7 @@ let response = client.list_multi_image2video()
 
 Generates a video from one to four reference images of subjects. Billed per task.
 
-Quirks: 'only `kling-v1-6` supports it. There is no server-side cropping: send'
+Quirks: only `kling-v1-6` supports it. There is no server-side cropping: send
 subject-cropped images. Each image follows the usual rules (URL or raw base64, ≤ 10 MB,
 ≥ 300 px, ratio 1:2.5–2.5:1).
 
