@@ -474,9 +474,13 @@ impl Poller<'_> {
                 return Step::Done(self.cancelled());
             }
         }
-        let fetch = self
-            .client
-            .fetch(self.handle.kind, &self.handle.task_id, Some(self.deadline));
+        // Boxed: the request's state lives on the heap only while a poll is in flight, so a
+        // sleeping wait stays small.
+        let fetch = Box::pin(self.client.fetch(
+            self.handle.kind,
+            &self.handle.task_id,
+            Some(self.deadline),
+        ));
         let Some(result) = self.unless_cancelled(fetch).await else {
             return Step::Done(self.cancelled());
         };

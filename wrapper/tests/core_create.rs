@@ -23,13 +23,22 @@ fn t2v(extra: Value) -> Text2VideoRequest {
 }
 
 fn create_bodies(server: &MockServer) -> Vec<Value> {
-    server.requests_to("create_text2video").into_iter().filter_map(|e| e.body).collect()
+    server
+        .requests_to("create_text2video")
+        .into_iter()
+        .filter_map(|e| e.body)
+        .collect()
 }
 
 fn external_ids(server: &MockServer) -> Vec<String> {
     create_bodies(server)
         .iter()
-        .map(|b| b["external_task_id"].as_str().unwrap_or_default().to_owned())
+        .map(|b| {
+            b["external_task_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
         .collect()
 }
 
@@ -53,7 +62,10 @@ async fn every_create_gets_an_external_task_id_and_a_full_handle() {
     assert_eq!(summary.prompt.as_deref(), Some("a cat playing the piano"));
 
     let second = client.create(t2v(json!({}))).await.unwrap();
-    assert_ne!(second.external_task_id, handle.external_task_id, "a fresh id per logical request");
+    assert_ne!(
+        second.external_task_id, handle.external_task_id,
+        "a fresh id per logical request"
+    );
 }
 
 #[tokio::test]
@@ -83,13 +95,32 @@ async fn other_kinds_use_their_own_path() {
 async fn concurrency_limit_is_retried_with_the_same_id_and_the_same_bytes() {
     let server = mock().await;
     let clock = ManualClock::new();
-    server.faults().push(Match::creates(), Fault::RateLimited { code: 1303, retry_after: Some(3) }, 2);
-    let handle = client(&server, &clock).create(t2v(json!({}))).await.unwrap();
+    server.faults().push(
+        Match::creates(),
+        Fault::RateLimited {
+            code: 1303,
+            retry_after: Some(3),
+        },
+        2,
+    );
+    let handle = client(&server, &clock)
+        .create(t2v(json!({})))
+        .await
+        .unwrap();
     let bodies = create_bodies(&server);
     assert_eq!(bodies.len(), 3);
-    assert!(bodies.windows(2).all(|w| w[0] == w[1]), "identical bodies on retry");
-    assert_eq!(bodies[0]["external_task_id"], handle.external_task_id.clone().unwrap().as_str());
-    assert_eq!(clock.sleeps(), vec![Duration::from_secs(3), Duration::from_secs(3)]);
+    assert!(
+        bodies.windows(2).all(|w| w[0] == w[1]),
+        "identical bodies on retry"
+    );
+    assert_eq!(
+        bodies[0]["external_task_id"],
+        handle.external_task_id.clone().unwrap().as_str()
+    );
+    assert_eq!(
+        clock.sleeps(),
+        vec![Duration::from_secs(3), Duration::from_secs(3)]
+    );
     assert_eq!(server.tasks_created(), 1);
 }
 
@@ -97,22 +128,39 @@ async fn concurrency_limit_is_retried_with_the_same_id_and_the_same_bytes() {
 async fn rate_limit_exhausting_retries_is_certainly_not_created() {
     let server = mock().await;
     let clock = ManualClock::new();
-    server.faults().always(Match::creates(), Fault::rate_limited());
-    let error = client(&server, &clock).create(t2v(json!({}))).await.unwrap_err();
+    server
+        .faults()
+        .always(Match::creates(), Fault::rate_limited());
+    let error = client(&server, &clock)
+        .create(t2v(json!({})))
+        .await
+        .unwrap_err();
     assert_eq!(error.create_outcome(), Some(CreateOutcome::NotCreated));
     assert_eq!(error.code(), Some(&KlingCode::RateLimited));
     assert!(error.is_retryable(), "safe to send again later");
     assert_eq!(create_bodies(&server).len(), 4);
     assert_eq!(server.tasks_created(), 0);
-    assert!(server.requests_to("get_text2video").is_empty(), "no lookup when nothing was created");
+    assert!(
+        server.requests_to("get_text2video").is_empty(),
+        "no lookup when nothing was created"
+    );
 }
 
 #[tokio::test]
 async fn balance_exhausted_stops_at_once() {
     let server = mock().await;
     let clock = ManualClock::new();
-    server.faults().always(Match::creates(), Fault::RateLimited { code: 1102, retry_after: None });
-    let error = client(&server, &clock).create(t2v(json!({}))).await.unwrap_err();
+    server.faults().always(
+        Match::creates(),
+        Fault::RateLimited {
+            code: 1102,
+            retry_after: None,
+        },
+    );
+    let error = client(&server, &clock)
+        .create(t2v(json!({})))
+        .await
+        .unwrap_err();
     assert_eq!(error.create_outcome(), Some(CreateOutcome::NotCreated));
     assert_eq!(error.code(), Some(&KlingCode::ResourcePackExhausted));
     assert!(!error.is_retryable());
@@ -125,15 +173,24 @@ async fn balance_exhausted_stops_at_once() {
 async fn a_dropped_create_response_is_answered_by_a_lookup_with_exactly_one_task() {
     let server = mock().await;
     let clock = ManualClock::new();
-    server.faults().once(Match::creates(), Fault::DropAfterCreate);
-    let handle = client(&server, &clock).create(t2v(json!({}))).await.unwrap();
+    server
+        .faults()
+        .once(Match::creates(), Fault::DropAfterCreate);
+    let handle = client(&server, &clock)
+        .create(t2v(json!({})))
+        .await
+        .unwrap();
     assert_eq!(server.tasks_created(), 1);
     assert_eq!(create_bodies(&server).len(), 1, "no second POST");
     let created = server.created_tasks();
     assert_eq!(handle.task_id, created[0].task_id);
     let lookups = server.requests_to("get_text2video");
     assert_eq!(lookups.len(), 1);
-    assert!(lookups[0].path.ends_with(handle.external_task_id.as_deref().unwrap()));
+    assert!(
+        lookups[0]
+            .path
+            .ends_with(handle.external_task_id.as_deref().unwrap())
+    );
 }
 
 #[tokio::test]
@@ -146,7 +203,10 @@ async fn a_create_answered_after_the_timeout_is_found_by_lookup() {
         .base_url(server.base_url())
         .build()
         .unwrap();
-    server.faults().once(Match::creates(), Fault::DelayAfterCreate(Duration::from_millis(600)));
+    server.faults().once(
+        Match::creates(),
+        Fault::DelayAfterCreate(Duration::from_millis(600)),
+    );
     let handle = client.create(t2v(json!({}))).await.unwrap();
     assert_eq!(server.tasks_created(), 1);
     assert_eq!(create_bodies(&server).len(), 1);
@@ -158,13 +218,26 @@ async fn server_errors_on_create_look_up_then_resend_with_the_same_id() {
     for status in [500, 503, 504] {
         let server = mock().await;
         let clock = ManualClock::new();
-        server.faults().once(Match::creates(), Fault::server_error(status));
-        let handle = client(&server, &clock).create(t2v(json!({}))).await.unwrap();
+        server
+            .faults()
+            .once(Match::creates(), Fault::server_error(status));
+        let handle = client(&server, &clock)
+            .create(t2v(json!({})))
+            .await
+            .unwrap();
         assert_eq!(server.tasks_created(), 1, "status {status}");
         let ids = external_ids(&server);
-        assert_eq!(ids.len(), 2, "one resend after a not-found lookup ({status})");
+        assert_eq!(
+            ids.len(),
+            2,
+            "one resend after a not-found lookup ({status})"
+        );
         assert_eq!(ids[0], ids[1]);
-        assert_eq!(server.requests_to("get_text2video").len(), 1, "lookup before resend");
+        assert_eq!(
+            server.requests_to("get_text2video").len(),
+            1,
+            "lookup before resend"
+        );
         assert_eq!(handle.external_task_id.as_deref(), Some(ids[0].as_str()));
     }
 }
@@ -175,7 +248,10 @@ async fn unreadable_success_answers_are_settled_by_lookup() {
         let server = mock().await;
         let clock = ManualClock::new();
         server.faults().once(Match::creates(), fault.clone());
-        let handle = client(&server, &clock).create(t2v(json!({}))).await.unwrap();
+        let handle = client(&server, &clock)
+            .create(t2v(json!({})))
+            .await
+            .unwrap();
         assert_eq!(server.tasks_created(), 1, "{fault}");
         assert_eq!(create_bodies(&server).len(), 1, "{fault}");
         assert_eq!(handle.task_id, server.created_tasks()[0].task_id);
@@ -186,8 +262,13 @@ async fn unreadable_success_answers_are_settled_by_lookup() {
 async fn a_proxy_html_page_on_create_is_settled_by_lookup() {
     let server = mock().await;
     let clock = ManualClock::new();
-    server.faults().once(Match::creates(), Fault::HtmlErrorPage { status: 502 });
-    client(&server, &clock).create(t2v(json!({}))).await.unwrap();
+    server
+        .faults()
+        .once(Match::creates(), Fault::HtmlErrorPage { status: 502 });
+    client(&server, &clock)
+        .create(t2v(json!({})))
+        .await
+        .unwrap();
     assert_eq!(server.tasks_created(), 1);
     assert_eq!(server.requests_to("get_text2video").len(), 1);
 }
@@ -196,8 +277,13 @@ async fn a_proxy_html_page_on_create_is_settled_by_lookup() {
 async fn a_connection_dropped_before_handling_is_looked_up_then_resent() {
     let server = mock().await;
     let clock = ManualClock::new();
-    server.faults().once(Match::creates(), Fault::DropConnection);
-    client(&server, &clock).create(t2v(json!({}))).await.unwrap();
+    server
+        .faults()
+        .once(Match::creates(), Fault::DropConnection);
+    client(&server, &clock)
+        .create(t2v(json!({})))
+        .await
+        .unwrap();
     assert_eq!(server.tasks_created(), 1);
     assert_eq!(create_bodies(&server).len(), 2);
 }
@@ -206,21 +292,33 @@ async fn a_connection_dropped_before_handling_is_looked_up_then_resent() {
 async fn a_failed_lookup_reports_may_exist_with_the_id_and_never_resends() {
     let server = mock().await;
     let clock = ManualClock::new();
-    server.faults().once(Match::creates(), Fault::DropAfterCreate);
-    server.faults().always(Match::polls(), Fault::server_error(503));
-    let error = client(&server, &clock).create(t2v(json!({}))).await.unwrap_err();
+    server
+        .faults()
+        .once(Match::creates(), Fault::DropAfterCreate);
+    server
+        .faults()
+        .always(Match::polls(), Fault::server_error(503));
+    let error = client(&server, &clock)
+        .create(t2v(json!({})))
+        .await
+        .unwrap_err();
     assert_eq!(error.create_outcome(), Some(CreateOutcome::MayExist));
     assert!(!error.is_retryable(), "must be looked up, not resent");
     let ext = error.external_task_id().unwrap().to_owned();
     assert!(error.to_string().contains(&ext), "{error}");
-    let Error::Create(create) = &error else { panic!("{error:?}") };
+    let Error::Create(create) = &error else {
+        panic!("{error:?}")
+    };
     assert!(create.lookup_error.is_some());
     assert_eq!(server.tasks_created(), 1);
     assert_eq!(create_bodies(&server).len(), 1);
 
     // Later, the caller looks it up by the id from the error.
     server.faults().clear();
-    let task = client(&server, &clock).find_by_external_id(Kind::TextToVideo, &ext).await.unwrap();
+    let task = client(&server, &clock)
+        .find_by_external_id(Kind::TextToVideo, &ext)
+        .await
+        .unwrap();
     assert_eq!(task.unwrap().id(), server.created_tasks()[0].task_id);
 }
 
@@ -234,7 +332,9 @@ async fn without_an_external_id_a_lost_answer_is_reported_not_resent() {
         .base_url(server.base_url())
         .build()
         .unwrap();
-    server.faults().once(Match::creates(), Fault::DropAfterCreate);
+    server
+        .faults()
+        .once(Match::creates(), Fault::DropAfterCreate);
     let error = client.create(t2v(json!({}))).await.unwrap_err();
     assert_eq!(error.create_outcome(), Some(CreateOutcome::MayExist));
     assert_eq!(error.external_task_id(), None);
@@ -249,14 +349,23 @@ async fn a_resend_rejected_as_duplicate_is_looked_up_again() {
     // lookup → not found; POST again → "external_task_id already exists"; lookup → found.
     let server = ScriptServer::start(|i, seen| match (i, seen.method.as_str()) {
         (0, "POST") => Reply::json(500, r#"{"code":5000,"message":"internal"}"#),
-        (1, "GET") => Reply::json(400, r#"{"code":1201,"message":"Task not found by id/external id"}"#),
-        (2, "POST") => Reply::json(400, r#"{"code":1201,"message":"external_task_id already exists"}"#),
+        (1, "GET") => Reply::json(
+            400,
+            r#"{"code":1201,"message":"Task not found by id/external id"}"#,
+        ),
+        (2, "POST") => Reply::json(
+            400,
+            r#"{"code":1201,"message":"external_task_id already exists"}"#,
+        ),
         (3, "GET") => Reply::json(200, &task_json("77", "submitted")),
         _ => Reply::json(418, r#"{"code":1,"message":"unexpected"}"#),
     })
     .await;
     let clock = ManualClock::new();
-    let handle = script_client(&server, &clock).create(t2v(json!({}))).await.unwrap();
+    let handle = script_client(&server, &clock)
+        .create(t2v(json!({})))
+        .await
+        .unwrap();
     assert_eq!(handle.task_id, "77");
     let seen = server.seen();
     assert_eq!(seen.len(), 4);
@@ -277,7 +386,9 @@ async fn connection_refused_on_create_is_not_created_and_retried() {
         .unwrap();
     let error = client.create(t2v(json!({}))).await.unwrap_err();
     assert_eq!(error.create_outcome(), Some(CreateOutcome::NotCreated));
-    let Error::Create(create) = &error else { panic!("{error:?}") };
+    let Error::Create(create) = &error else {
+        panic!("{error:?}")
+    };
     assert!(matches!(&create.source, Error::Transport(t) if t.kind == TransportErrorKind::Connect));
     assert_eq!(clock.sleeps().len(), 3);
 }
@@ -289,7 +400,10 @@ async fn invalid_parameters_are_not_created_and_not_retried() {
     })
     .await;
     let clock = ManualClock::new();
-    let error = script_client(&server, &clock).create(t2v(json!({}))).await.unwrap_err();
+    let error = script_client(&server, &clock)
+        .create(t2v(json!({})))
+        .await
+        .unwrap_err();
     assert_eq!(error.create_outcome(), Some(CreateOutcome::NotCreated));
     assert_eq!(error.code(), Some(&KlingCode::InvalidParameter));
     assert_eq!(error.request_id(), Some("r-1"));
@@ -309,5 +423,8 @@ async fn the_lookup_uses_the_external_id_path_segment_escaped() {
         .create(t2v(json!({"external_task_id": "a b/c"})))
         .await
         .unwrap();
-    assert_eq!(server.seen()[1].path, "/kling/v1/videos/text2video/a%20b%2Fc");
+    assert_eq!(
+        server.seen()[1].path,
+        "/kling/v1/videos/text2video/a%20b%2Fc"
+    );
 }

@@ -138,11 +138,15 @@ impl ScriptServer {
         let log = seen.clone();
         let task = tokio::spawn(async move {
             loop {
-                let Ok((mut socket, _)) = listener.accept().await else { return };
+                let Ok((mut socket, _)) = listener.accept().await else {
+                    return;
+                };
                 let handler = handler.clone();
                 let log = log.clone();
                 tokio::spawn(async move {
-                    let Some(request) = read_request(&mut socket).await else { return };
+                    let Some(request) = read_request(&mut socket).await else {
+                        return;
+                    };
                     let index = {
                         let mut log = log.lock().unwrap();
                         log.push(request.clone());
@@ -211,7 +215,12 @@ async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<Seen> {
         }
         body.extend_from_slice(&chunk[..n]);
     }
-    Some(Seen { method, path, headers, body })
+    Some(Seen {
+        method,
+        path,
+        headers,
+        body,
+    })
 }
 
 /// A Kling envelope around a task.
@@ -223,5 +232,9 @@ pub fn task_json(task_id: &str, status: &str) -> String {
 
 /// A scripted-server client (NiceRouter mode).
 pub fn script_client(server: &ScriptServer, clock: &ManualClock) -> Client {
-    builder(clock).api_key("sk-script-key").base_url(&server.origin).build().unwrap()
+    builder(clock)
+        .api_key("sk-script-key")
+        .base_url(&server.origin)
+        .build()
+        .unwrap()
 }
