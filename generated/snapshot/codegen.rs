@@ -336,6 +336,7 @@ with `image_tail` and with the motion brush.
     )]
     #[serde(deny_unknown_fields)]
     pub struct ElementListItem {
+        ///The element's id (a non-negative 64-bit integer).
         pub element_id: i64,
     }
     impl ElementListItem {
