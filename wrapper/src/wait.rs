@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use futures::Stream;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use crate::client::Client;
 use crate::error::Error;
@@ -385,8 +386,9 @@ impl<'a> Wait<'a> {
     pub fn events(self) -> impl Stream<Item = WaitEvent> + Send + 'a {
         futures::stream::unfold(Some(self.poller()), |state| async move {
             let mut poller = state?;
+            let span = poller.span();
             loop {
-                match poller.step().await {
+                match poller.step().instrument(span.clone()).await {
                     Step::Changed(change) => {
                         return Some((WaitEvent::Status(change), Some(poller)));
                     }
@@ -428,11 +430,17 @@ impl<'a> Wait<'a> {
 
     async fn run(self) -> WaitOutcome {
         let mut poller = self.poller();
-        loop {
-            if let Step::Done(outcome) = poller.step().await {
-                return outcome;
+        let span = poller.span();
+        async move {
+            loop {
+                if let Step::Done(outcome) = poller.step().await {
+                    tracing::Span::current().record("polls", poller.polls);
+                    return outcome;
+                }
             }
         }
+        .instrument(span)
+        .await
     }
 }
 
@@ -466,6 +474,15 @@ enum Step {
 }
 
 impl Poller<'_> {
+    fn span(&self) -> tracing::Span {
+        tracing::info_span!(
+            "kling.wait",
+            kind = self.handle.kind.segment(),
+            task_id = %self.handle.task_id,
+            polls = tracing::field::Empty,
+        )
+    }
+
     async fn step(&mut self) -> Step {
         let clock = self.client.inner().clock.clone();
         if !self.next_delay.is_zero() {

@@ -65,6 +65,8 @@ pub enum Reply {
     Raw(Vec<u8>),
     /// Closes the connection without answering.
     Close,
+    /// Waits (on the runtime's clock), then replies.
+    Delayed(Duration, Box<Reply>),
 }
 
 impl Reply {
@@ -152,12 +154,17 @@ impl ScriptServer {
                         log.push(request.clone());
                         log.len() - 1
                     };
-                    match handler(index, &request) {
+                    let mut reply = handler(index, &request);
+                    while let Reply::Delayed(delay, next) = reply {
+                        tokio::time::sleep(delay).await;
+                        reply = *next;
+                    }
+                    match reply {
                         Reply::Raw(bytes) => {
                             let _ = socket.write_all(&bytes).await;
                             let _ = socket.shutdown().await;
                         }
-                        Reply::Close => drop(socket),
+                        Reply::Close | Reply::Delayed(..) => drop(socket),
                     }
                 });
             }
