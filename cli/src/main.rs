@@ -1,2 +1,74 @@
-//! Placeholder.
-fn main() {}
+//! `kling`: Kling (可灵) video and image generation from the command line, through NiceRouter
+//! or the official Kling API, or against an embedded simulated server with `--mock`.
+//!
+//! A command is thin: flags → a `nicerouter-kling` builder → outcome → rendering. Validation
+//! lives in the library, so the CLI rejects the same inputs with the same words.
+//!
+//! Exit codes: 0 success; 2 usage or validation error (nothing was sent); 3 API error (auth,
+//! balance, parameters, rate limited after retries); 4 the task failed; 5 the maximum wait was
+//! exceeded (the task may still be running); 1 anything else.
+
+mod args;
+mod backend;
+mod create;
+mod failure;
+mod inputs;
+mod output;
+mod progress;
+mod task;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command};
+use crate::failure::Failure;
+use crate::output::Output;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return failure::usage(e, std::env::args().any(|a| a == "--json")),
+    };
+    init_tracing(cli.global.verbose);
+    let out = Output::new(cli.global.json);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            return out.fail(&Failure::other(format!(
+                "cannot start the async runtime: {e}"
+            )));
+        }
+    };
+    match runtime.block_on(run(cli, &out)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => out.fail(&failure),
+    }
+}
+
+async fn run(cli: Cli, out: &Output) -> Result<(), Failure> {
+    let backend = backend::connect(&cli.global).await?;
+    match cli.command {
+        Command::Video(cmd) => create::video(&backend, cmd, out).await,
+        Command::Image(cmd) => create::image(&backend, cmd, out).await,
+        Command::Task(cmd) => task::run(&backend, cmd, out).await,
+    }
+}
+
+/// `-v` turns on the SDK's request spans on stderr; `-vv` adds everything at debug level.
+/// Keys never reach the log: the SDK marks them sensitive and never records them.
+fn init_tracing(verbose: u8) {
+    let filter = match verbose {
+        0 => return,
+        1 => "warn,nicerouter_kling=debug,nicerouter_kling_raw=debug,kling=debug",
+        _ => "debug",
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}

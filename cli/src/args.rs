@@ -1,0 +1,450 @@
+//! The command line, as a contract: names, flags and defaults that scripts depend on.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Kling (可灵) video and image generation through NiceRouter or the official Kling API.
+///
+/// Every generation is a paid task: the task id is always printed, so that a task can be
+/// waited for later with `kling task wait`.
+#[derive(Debug, Parser)]
+#[command(name = "kling", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    /// Options that apply to every command.
+    #[command(flatten)]
+    pub global: Global,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Global options, accepted before or after the subcommand.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The relay's origin, e.g. https://relay.example.com (the `/kling` prefix is added).
+    /// With --access-key it defaults to the official global host.
+    #[arg(long, global = true, env = "NICEROUTER_BASE_URL", value_name = "URL")]
+    pub base_url: Option<String>,
+    /// The NiceRouter bearer key.
+    #[arg(
+        long,
+        global = true,
+        env = "NICEROUTER_API_KEY",
+        hide_env_values = true,
+        value_name = "KEY"
+    )]
+    pub api_key: Option<String>,
+    /// The official Kling API access key (JWT auth, no `/kling` prefix).
+    #[arg(
+        long,
+        global = true,
+        env = "KLING_ACCESS_KEY",
+        hide_env_values = true,
+        value_name = "AK",
+        requires = "secret_key"
+    )]
+    pub access_key: Option<String>,
+    /// The official Kling API secret key.
+    #[arg(
+        long,
+        global = true,
+        env = "KLING_SECRET_KEY",
+        hide_env_values = true,
+        value_name = "SK",
+        requires = "access_key"
+    )]
+    pub secret_key: Option<String>,
+    /// Start the embedded simulated server in-process and talk to it (no key, no network).
+    #[arg(long, global = true)]
+    pub mock: bool,
+    /// Print exactly one JSON document on stdout, and nothing else.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Trace requests on stderr (repeat for more). Keys are never printed.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create video tasks.
+    #[command(subcommand)]
+    Video(VideoCommand),
+    /// Create image tasks.
+    #[command(subcommand)]
+    Image(ImageCommand),
+    /// Look at tasks that already exist (free).
+    #[command(subcommand)]
+    Task(TaskCommand),
+}
+
+/// Video generation.
+#[derive(Debug, Subcommand)]
+pub enum VideoCommand {
+    /// Text to video.
+    Text2video(Text2VideoArgs),
+    /// Image to video (start frame, optional end frame, masks or camera control).
+    Image2video(Image2VideoArgs),
+    /// Video from one to four subject images.
+    #[command(name = "multi-image2video")]
+    MultiImage2video(MultiImage2VideoArgs),
+    /// Extend a generated video by about 4–5 s.
+    Extend(ExtendArgs),
+    /// Lip-sync a video to text or audio.
+    #[command(name = "lip-sync")]
+    LipSync(LipSyncArgs),
+    /// Apply an effect scene to one or two images.
+    Effects(EffectsArgs),
+}
+
+/// Image generation.
+#[derive(Debug, Subcommand)]
+pub enum ImageCommand {
+    /// Generate images from a prompt (optionally guided by an image).
+    Generate(ImageGenerateArgs),
+    /// Dress a person in a garment.
+    #[command(name = "try-on")]
+    TryOn(TryOnArgs),
+}
+
+/// Existing tasks.
+#[derive(Debug, Subcommand)]
+pub enum TaskCommand {
+    /// Show one task.
+    Get {
+        /// The kind: text2video, image2video, multi-image2video, video-extend, lip-sync,
+        /// effects, generations, kolors-virtual-try-on (aliases: extend, image, try-on).
+        kind: String,
+        /// The task id (or your external task id).
+        task_id: String,
+    },
+    /// List tasks of a kind, newest first.
+    List {
+        /// The kind (see `task get`).
+        kind: String,
+        /// Page number, 1–1000.
+        #[arg(long, default_value_t = 1)]
+        page: i64,
+        /// Tasks per page, 1–500.
+        #[arg(long, default_value_t = 30)]
+        page_size: i64,
+    },
+    /// Wait for a task to finish, and optionally download its results.
+    Wait {
+        /// The kind (see `task get`).
+        kind: String,
+        /// The task id (or your external task id).
+        task_id: String,
+        /// Give up after this many seconds (the task keeps running).
+        #[arg(long, default_value_t = 900, value_name = "SECS")]
+        max_wait: u64,
+        /// Download the results into this directory.
+        #[arg(long, value_name = "DIR")]
+        output: Option<PathBuf>,
+    },
+}
+
+/// Options every create command takes.
+#[derive(Debug, Args)]
+pub struct CreateOptions {
+    /// Your id for the task, unique per account (generated when absent).
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+    /// Wait until the task finishes.
+    #[arg(long)]
+    pub wait: bool,
+    /// With --wait: give up after this many seconds (the task keeps running).
+    #[arg(long, default_value_t = 900, value_name = "SECS")]
+    pub max_wait: u64,
+    /// Download the results into this directory (implies --wait).
+    #[arg(long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Kling POSTs status changes to this URL.
+    #[arg(long, value_name = "URL")]
+    pub callback_url: Option<String>,
+}
+
+/// `std` or `pro`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ModeArg {
+    /// Faster and cheaper.
+    Std,
+    /// Higher quality.
+    Pro,
+}
+
+/// A video length in seconds.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DurationArg {
+    /// Five seconds.
+    #[value(name = "5")]
+    Five,
+    /// Ten seconds.
+    #[value(name = "10")]
+    Ten,
+}
+
+/// A video aspect ratio.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum AspectArg {
+    /// Landscape.
+    #[value(name = "16:9")]
+    Landscape,
+    /// Portrait.
+    #[value(name = "9:16")]
+    Portrait,
+    /// Square.
+    #[value(name = "1:1")]
+    Square,
+}
+
+/// A camera movement.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CameraArg {
+    /// One axis, given with --camera-config AXIS=VALUE.
+    Simple,
+    /// Pan down and zoom out.
+    DownBack,
+    /// Zoom in and pan up.
+    ForwardUp,
+    /// Turn right, then advance.
+    RightTurnForward,
+    /// Turn left, then advance.
+    LeftTurnForward,
+}
+
+/// Options shared by text2video and image2video.
+#[derive(Debug, Args)]
+pub struct VideoOptions {
+    /// What to avoid.
+    #[arg(long, value_name = "TEXT")]
+    pub negative_prompt: Option<String>,
+    /// The model, e.g. kling-v2-5-turbo.
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<String>,
+    /// Generation mode.
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
+    /// Length in seconds.
+    #[arg(long, value_enum)]
+    pub duration: Option<DurationArg>,
+    /// Frame aspect ratio.
+    #[arg(long, value_enum)]
+    pub aspect_ratio: Option<AspectArg>,
+    /// Prompt adherence, 0 to 1 (not for kling-v2.x models).
+    #[arg(long, value_name = "F")]
+    pub cfg_scale: Option<f64>,
+    /// Camera movement.
+    #[arg(long, value_enum)]
+    pub camera: Option<CameraArg>,
+    /// With --camera simple: the one non-zero axis, e.g. zoom=5 (horizontal, vertical, pan,
+    /// tilt, roll, zoom; −10 to 10).
+    #[arg(long, value_name = "AXIS=VALUE")]
+    pub camera_config: Option<String>,
+    /// Native audio (kling-v2-6 and later).
+    #[arg(long)]
+    pub sound: bool,
+}
+
+/// `kling video text2video`
+#[derive(Debug, Args)]
+pub struct Text2VideoArgs {
+    /// What to generate (1–2500 characters).
+    #[arg(long, value_name = "TEXT")]
+    pub prompt: String,
+    /// Video options.
+    #[command(flatten)]
+    pub video: VideoOptions,
+    /// Create options.
+    #[command(flatten)]
+    pub create: CreateOptions,
+}
+
+/// `kling video image2video`
+#[derive(Debug, Args)]
+pub struct Image2VideoArgs {
+    /// The start frame: a local file (sent as raw base64) or an http(s) URL.
+    #[arg(long, value_name = "PATH|URL")]
+    pub image: String,
+    /// The end frame.
+    #[arg(long, value_name = "PATH|URL")]
+    pub image_tail: Option<String>,
+    /// What should happen (up to 2500 characters).
+    #[arg(long, value_name = "TEXT")]
+    pub prompt: Option<String>,
+    /// Motion brush: the area that must stay still.
+    #[arg(long, value_name = "PATH|URL")]
+    pub static_mask: Option<String>,
+    /// Motion brush: a moving area and its path, as MASK@x1,y1;x2,y2;… (repeatable, up to 6).
+    #[arg(long, value_name = "MASK@POINTS")]
+    pub dynamic_mask: Vec<String>,
+    /// Video options.
+    #[command(flatten)]
+    pub video: VideoOptions,
+    /// Create options.
+    #[command(flatten)]
+    pub create: CreateOptions,
+}
+
+/// `kling video multi-image2video`
+#[derive(Debug, Args)]
+pub struct MultiImage2VideoArgs {
+    /// A subject image (repeat 1–4 times).
+    #[arg(long = "image", value_name = "PATH|URL", required = true)]
+    pub images: Vec<String>,
+    /// What to generate (1–2500 characters).
+    #[arg(long, value_name = "TEXT")]
+    pub prompt: String,
+    /// What to avoid.
+    #[arg(long, value_name = "TEXT")]
+    pub negative_prompt: Option<String>,
+    /// The model (kling-v1-6).
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<String>,
+    /// Generation mode.
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
+    /// Length in seconds.
+    #[arg(long, value_enum)]
+    pub duration: Option<DurationArg>,
+    /// Frame aspect ratio.
+    #[arg(long, value_enum)]
+    pub aspect_ratio: Option<AspectArg>,
+    /// Create options.
+    #[command(flatten)]
+    pub create: CreateOptions,
+}
+
+/// `kling video extend`
+#[derive(Debug, Args)]
+pub struct ExtendArgs {
+    /// The video to extend (`task_result.videos[].id`).
+    #[arg(long, value_name = "ID")]
+    pub video_id: String,
+    /// How it should continue.
+    #[arg(long, value_name = "TEXT")]
+    pub prompt: Option<String>,
+    /// What to avoid.
+    #[arg(long, value_name = "TEXT")]
+    pub negative_prompt: Option<String>,
+    /// Prompt adherence, 0 to 1.
+    #[arg(long, value_name = "F")]
+    pub cfg_scale: Option<f64>,
+    /// Create options.
+    #[command(flatten)]
+    pub create: CreateOptions,
+}
+
+/// `kling video lip-sync`
+#[derive(Debug, Args)]
+pub struct LipSyncArgs {
+    /// A Kling-generated video id.
+    #[arg(long, value_name = "ID", conflicts_with = "video_url")]
+    pub video_id: Option<String>,
+    /// An .mp4/.mov URL.
+    #[arg(long, value_name = "URL")]
+    pub video_url: Option<String>,
+    /// Text to speak (up to 120 characters); needs --voice-id.
+    #[arg(
+        long,
+        value_name = "TEXT",
+        conflicts_with = "audio",
+        requires = "voice_id"
+    )]
+    pub text: Option<String>,
+    /// The preset voice, e.g. uk_boy1.
+    #[arg(long, value_name = "V")]
+    pub voice_id: Option<String>,
+    /// The voice's language.
+    #[arg(long, value_parser = ["zh", "en"], default_value = "en")]
+    pub voice_language: String,
+    /// Speech speed, 0.8 to 2.0.
+    #[arg(long, value_name = "F")]
+    pub voice_speed: Option<f64>,
+    /// An audio track: a local file (sent as raw base64) or an http(s) URL.
+    #[arg(long, value_name = "PATH|URL")]
+    pub audio: Option<String>,
+    /// Create options.
+    #[command(flatten)]
+    pub create: CreateOptions,
+}
+
+/// `kling video effects`
+#[derive(Debug, Args)]
+pub struct EffectsArgs {
+    /// The effect scene, e.g. squish (one image) or hug (two images).
+    #[arg(long, value_name = "S")]
+    pub effect_scene: String,
+    /// One image, or two for dual-character scenes.
+    #[arg(long = "image", value_name = "PATH|URL", required = true)]
+    pub images: Vec<String>,
+    /// The model (dual-character scenes).
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<String>,
+    /// Generation mode (dual-character scenes).
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
+    /// Length in seconds (single-image scenes: 5 only).
+    #[arg(long, value_enum)]
+    pub duration: Option<DurationArg>,
+    /// Create options.
+    #[command(flatten)]
+    pub create: CreateOptions,
+}
+
+/// `kling image generate`
+#[derive(Debug, Args)]
+pub struct ImageGenerateArgs {
+    /// What to generate (1–2500 characters).
+    #[arg(long, value_name = "TEXT")]
+    pub prompt: String,
+    /// What to avoid (not with --image).
+    #[arg(long, value_name = "TEXT")]
+    pub negative_prompt: Option<String>,
+    /// How many images, 1–9.
+    #[arg(long, value_name = "N")]
+    pub n: Option<i64>,
+    /// Aspect ratio: 16:9, 9:16, 1:1, 4:3, 3:4, 3:2, 2:3, 21:9.
+    #[arg(long, value_name = "R")]
+    pub aspect_ratio: Option<String>,
+    /// A reference image: a local file or an http(s) URL.
+    #[arg(long, value_name = "PATH|URL")]
+    pub image: Option<String>,
+    /// Reference strength, 0 to 1.
+    #[arg(long, value_name = "F")]
+    pub image_fidelity: Option<f64>,
+    /// What to keep from the reference (kling-v1-5): subject or face.
+    #[arg(long, value_parser = ["subject", "face"])]
+    pub image_reference: Option<String>,
+    /// Facial reference strength, 0 to 1 (with --image-reference subject).
+    #[arg(long, value_name = "F")]
+    pub human_fidelity: Option<f64>,
+    /// Output resolution: 1k or 2k.
+    #[arg(long, value_parser = ["1k", "2k"])]
+    pub resolution: Option<String>,
+    /// The model, e.g. kling-v2-1.
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<String>,
+    /// Create options.
+    #[command(flatten)]
+    pub create: CreateOptions,
+}
+
+/// `kling image try-on`
+#[derive(Debug, Args)]
+pub struct TryOnArgs {
+    /// The person: a local file or an http(s) URL.
+    #[arg(long, value_name = "PATH|URL")]
+    pub human_image: String,
+    /// The garment: a local file or an http(s) URL.
+    #[arg(long, value_name = "PATH|URL")]
+    pub cloth_image: String,
+    /// The model, e.g. kolors-virtual-try-on-v1-5.
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<String>,
+    /// Create options.
+    #[command(flatten)]
+    pub create: CreateOptions,
+}

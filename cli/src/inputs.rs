@@ -1,0 +1,100 @@
+//! Turning command-line values into the library's inputs.
+
+use std::path::Path;
+
+use nicerouter_kling::builders::{Axis, CameraControl, CameraControlType};
+use nicerouter_kling::media::{AudioInput, ImageInput};
+
+use crate::failure::Failure;
+
+/// `http(s)://…` is passed through; anything else is a local file, read and sent as raw
+/// base64 (the library strips nothing from a URL and checks the file before encoding).
+pub fn image(value: &str) -> ImageInput {
+    if is_url(value) {
+        ImageInput::url(value)
+    } else {
+        ImageInput::path(Path::new(value))
+    }
+}
+
+/// Like [`image`], for audio.
+pub fn audio(value: &str) -> AudioInput {
+    if is_url(value) {
+        AudioInput::url(value)
+    } else {
+        AudioInput::path(Path::new(value))
+    }
+}
+
+fn is_url(value: &str) -> bool {
+    value.starts_with("http://") || value.starts_with("https://")
+}
+
+/// `--camera` and `--camera-config AXIS=VALUE` as a camera control.
+pub fn camera(
+    kind: Option<crate::args::CameraArg>,
+    config: Option<&str>,
+) -> Result<Option<CameraControl>, Failure> {
+    use crate::args::CameraArg;
+    let preset = |t| Ok(Some(CameraControl::preset(t)));
+    match (kind, config) {
+        (None, None) => Ok(None),
+        (None, Some(_)) => Err(Failure::usage("--camera-config needs --camera simple")),
+        (Some(CameraArg::Simple), None) => Err(Failure::usage(
+            "--camera simple needs --camera-config AXIS=VALUE, for example zoom=5",
+        )),
+        (Some(CameraArg::Simple), Some(config)) => {
+            let (axis, value) = config.split_once('=').ok_or_else(|| {
+                Failure::usage(format!(
+                    "--camera-config `{config}`: expected AXIS=VALUE, for example zoom=5"
+                ))
+            })?;
+            let axis = match axis.trim() {
+                "horizontal" => Axis::Horizontal,
+                "vertical" => Axis::Vertical,
+                "pan" => Axis::Pan,
+                "tilt" => Axis::Tilt,
+                "roll" => Axis::Roll,
+                "zoom" => Axis::Zoom,
+                other => {
+                    return Err(Failure::usage(format!(
+                        "--camera-config: unknown axis `{other}` (horizontal, vertical, pan, tilt, roll, zoom)"
+                    )));
+                }
+            };
+            let value: f64 = value.trim().parse().map_err(|_| {
+                Failure::usage(format!("--camera-config: `{value}` is not a number"))
+            })?;
+            Ok(Some(CameraControl::simple(axis, value)))
+        }
+        (Some(_), Some(_)) => Err(Failure::usage(
+            "--camera-config only goes with --camera simple",
+        )),
+        (Some(CameraArg::DownBack), None) => preset(CameraControlType::DownBack),
+        (Some(CameraArg::ForwardUp), None) => preset(CameraControlType::ForwardUp),
+        (Some(CameraArg::RightTurnForward), None) => preset(CameraControlType::RightTurnForward),
+        (Some(CameraArg::LeftTurnForward), None) => preset(CameraControlType::LeftTurnForward),
+    }
+}
+
+/// `MASK@x1,y1;x2,y2;…` as a mask and its trajectory.
+pub fn dynamic_mask(value: &str) -> Result<(ImageInput, Vec<(i32, i32)>), Failure> {
+    let bad = || {
+        Failure::usage(format!(
+            "--dynamic-mask `{value}`: expected MASK@x1,y1;x2,y2;…"
+        ))
+    };
+    let (mask, points) = value.rsplit_once('@').ok_or_else(bad)?;
+    let points = points
+        .split(';')
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| {
+            let (x, y) = p.split_once(',').ok_or_else(bad)?;
+            Ok((
+                x.trim().parse().map_err(|_| bad())?,
+                y.trim().parse().map_err(|_| bad())?,
+            ))
+        })
+        .collect::<Result<Vec<_>, Failure>>()?;
+    Ok((image(mask), points))
+}

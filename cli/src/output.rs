@@ -1,0 +1,149 @@
+//! Rendering: human lines, or exactly one JSON document on stdout with `--json`.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use nicerouter_kling::{DownloadedFile, Output as TaskOutput, Task};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::failure::Failure;
+
+/// Where results go.
+#[derive(Debug, Clone, Copy)]
+pub struct Output {
+    json: bool,
+}
+
+impl Output {
+    /// `json`: one JSON document on stdout and nothing else.
+    pub fn new(json: bool) -> Self {
+        Self { json }
+    }
+
+    /// Whether output is JSON.
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
+    /// A progress or status line for humans (stderr, so stdout stays clean).
+    pub fn note(&self, line: impl AsRef<str>) {
+        if !self.json {
+            eprintln!("{}", line.as_ref());
+        }
+    }
+
+    /// The command's result: `human` lines on stdout, or `doc` as JSON.
+    pub fn result(&self, doc: &Value, human: &[String]) {
+        let mut stdout = std::io::stdout().lock();
+        if self.json {
+            let _ = writeln!(stdout, "{doc}");
+        } else {
+            for line in human {
+                let _ = writeln!(stdout, "{line}");
+            }
+        }
+    }
+
+    /// Reports `failure` (stderr for humans, stdout as `{"error": …}` with `--json`) and
+    /// returns its exit code.
+    pub fn fail(&self, failure: &Failure) -> ExitCode {
+        if self.json {
+            let _ = writeln!(std::io::stdout().lock(), "{}", json!({ "error": failure }));
+        } else {
+            let mut line = format!("error: {}", failure.message);
+            if let Some(code) = &failure.code {
+                if !failure.message.contains(&code.to_string()) {
+                    line.push_str(&format!(" (code {code})"));
+                }
+            }
+            if let Some(id) = &failure.request_id {
+                if !failure.message.contains(id.as_str()) {
+                    line.push_str(&format!(" [request_id {id}]"));
+                }
+            }
+            if let Some(id) = &failure.task_id {
+                if !failure.message.contains(id.as_str()) {
+                    line.push_str(&format!(" [task {id}]"));
+                }
+            }
+            if let Some(hint) = &failure.hint {
+                line.push_str(&format!("; {hint}"));
+            }
+            eprintln!("{line}");
+        }
+        failure.exit_code()
+    }
+}
+
+/// One output of a task, as printed.
+#[derive(Debug, Serialize)]
+pub struct OutputDoc<'a> {
+    url: &'a str,
+    kind: String,
+    index: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duration_secs: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    watermark_url: Option<&'a str>,
+}
+
+/// The outputs of a task, as JSON.
+pub fn outputs_doc(outputs: &[TaskOutput]) -> Value {
+    let docs: Vec<OutputDoc<'_>> = outputs
+        .iter()
+        .map(|o| OutputDoc {
+            url: &o.url,
+            kind: format!("{:?}", o.kind).to_lowercase(),
+            index: o.index,
+            id: o.id.as_deref(),
+            duration_secs: o.duration.map(|d| d.as_secs_f64()),
+            watermark_url: o.watermark_url.as_deref(),
+        })
+        .collect();
+    serde_json::to_value(docs).unwrap_or_default()
+}
+
+/// Downloaded files, as JSON.
+pub fn files_doc(files: &[DownloadedFile]) -> Value {
+    Value::Array(
+        files
+            .iter()
+            .map(|f| json!({ "path": f.path.display().to_string(), "bytes": f.bytes, "sha256": f.sha256 }))
+            .collect(),
+    )
+}
+
+/// A task as JSON: the documented members first, then Kling's own object under `task`.
+pub fn task_doc(kind: &str, task: &Task) -> Value {
+    json!({
+        "task_id": task.id(),
+        "external_task_id": task.external_task_id(),
+        "kind": kind,
+        "status": task.raw().task_status.as_str(),
+        "status_message": task.status_message(),
+        "outputs": outputs_doc(&task.outputs()),
+        "task": task,
+    })
+}
+
+/// Human lines describing a task.
+pub fn task_lines(kind: &str, task: &Task) -> Vec<String> {
+    let mut lines = vec![format!(
+        "{kind} task {}: {}",
+        task.id(),
+        task.raw().task_status.as_str()
+    )];
+    if let Some(ext) = task.external_task_id() {
+        lines.push(format!("  external id: {ext}"));
+    }
+    if let Some(msg) = task.status_message().filter(|m| !m.is_empty()) {
+        lines.push(format!("  message: {msg}"));
+    }
+    for o in task.outputs() {
+        lines.push(format!("  output {}: {}", o.index, o.url));
+    }
+    lines
+}
