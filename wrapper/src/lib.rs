@@ -16,25 +16,32 @@
 //!
 //! # Example
 //!
-//! ```no_run
+//! ```
 //! use std::time::Duration;
-//! use nicerouter_kling::{Client, Error, WaitOutcome, raw::types};
+//! use nicerouter_kling::{Client, Error, WaitOutcome};
 //!
-//! # async fn run() -> Result<(), Error> {
-//! // NICEROUTER_API_KEY and NICEROUTER_BASE_URL (the relay's origin).
-//! let client = Client::from_env()?;
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let server = nicerouter_kling_mock::MockServer::builder()
+//! #     .timing(nicerouter_kling_mock::Timing::Polls { processing_after: 0, done_after: 1 })
+//! #     .start()
+//! #     .await?;
+//! # let (origin, key) = (server.base_url(), server.api_key().to_owned());
+//! # let out = tempfile::tempdir()?;
+//! # let out = out.path();
+//! // Or `Client::from_env()?`, from NICEROUTER_API_KEY and NICEROUTER_BASE_URL.
+//! let client = Client::builder().api_key(key).base_url(origin).build()?;
 //!
-//! let body = types::Text2VideoRequest::builder()
-//!     .prompt("a cat playing the piano")
-//!     .model_name(Some("kling-v2-5-turbo".to_owned()))
-//!     .try_into()
-//!     .expect("a valid body");
-//! let handle = client.create::<types::Text2VideoRequest>(body).await?;
-//! // Save `handle` (it is Serialize) to resume after a restart without paying again.
+//! let handle = client
+//!     .text_to_video("a cat playing the piano")
+//!     .model("kling-v2-5-turbo")
+//!     .send()
+//!     .await?;
+//! // `handle` is Serialize: save it to resume the wait after a restart without paying again.
 //!
 //! match handle.wait(&client, Duration::from_secs(15 * 60)).await {
 //!     WaitOutcome::Succeeded(task) => {
-//!         for file in client.download(&task, "out").handle(&handle).await? {
+//!         for file in client.download(&task, out).handle(&handle).await? {
 //!             println!("{} ({} bytes, sha256 {})", file.path.display(), file.bytes, file.sha256);
 //!         }
 //!     }
@@ -42,10 +49,29 @@
 //!     WaitOutcome::MaxWaitExceeded { last_status, polls, .. } => {
 //!         eprintln!("still {last_status:?} after {polls} polls; it keeps running")
 //!     }
-//!     other => return other.into_result().map(drop),
+//!     other => return Err(other.into_result().unwrap_err().into()),
 //! }
+//! # assert_eq!(server.tasks_created(), 1);
 //! # Ok(())
 //! # }
+//! ```
+//!
+//! # Errors
+//!
+//! ```
+//! use nicerouter_kling::{CreateOutcome, Error, KlingCode};
+//!
+//! fn report(error: &Error) {
+//!     match (error.create_outcome(), error.code()) {
+//!         (_, Some(KlingCode::ResourcePackExhausted)) => eprintln!("top up the resource pack"),
+//!         (Some(CreateOutcome::MayExist), _) => eprintln!(
+//!             "the task may exist; look it up by external_task_id {:?}",
+//!             error.external_task_id()
+//!         ),
+//!         _ if error.is_retryable() => eprintln!("transient, try again: {error}"),
+//!         _ => eprintln!("{error} (request_id {:?})", error.request_id()),
+//!     }
+//! }
 //! ```
 //!
 //! # Configuration

@@ -280,11 +280,24 @@ impl RequestSummary {
     pub(crate) fn from_body(body: &[u8]) -> Self {
         #[derive(Deserialize)]
         struct Fields {
+            #[serde(default, deserialize_with = "lenient")]
             model_name: Option<String>,
+            #[serde(default, deserialize_with = "lenient")]
             mode: Option<String>,
+            #[serde(default, deserialize_with = "lenient")]
             duration: Option<String>,
+            #[serde(default, deserialize_with = "lenient")]
             aspect_ratio: Option<String>,
+            #[serde(default, deserialize_with = "lenient")]
             prompt: Option<String>,
+        }
+        /// A string, or a number as text; anything else is ignored rather than failing.
+        fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+            Ok(match serde_json::Value::deserialize(d)? {
+                serde_json::Value::String(s) => Some(s),
+                serde_json::Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
         }
         let fields = serde_json::from_slice::<Fields>(body).ok();
         let body_bytes = u64::try_from(body.len()).unwrap_or(u64::MAX);
@@ -465,6 +478,10 @@ mod tests {
         assert_eq!(s.mode.as_deref(), Some("pro"));
         assert_eq!(s.prompt.as_ref().map(|p| p.len()), Some(200));
         assert_eq!(s.body_bytes, body.len() as u64);
+        let odd = RequestSummary::from_body(br#"{"duration": 5, "mode": {"x": 1}, "prompt": "p"}"#);
+        assert_eq!(odd.duration.as_deref(), Some("5"));
+        assert_eq!(odd.mode, None);
+        assert_eq!(odd.prompt.as_deref(), Some("p"));
     }
 
     #[test]

@@ -346,6 +346,47 @@ impl TaskHandle {
     /// changes with [`Wait::events`]. Configure it with [`Wait::poll_policy`] and
     /// [`Wait::cancel_token`]. Dropping the future stops the wait (not the task). Works the
     /// same on a handle deserialised after a restart: nothing is created again.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use futures::StreamExt;
+    /// use nicerouter_kling::{CancellationToken, PollPolicy, TaskHandle, WaitEvent, WaitOutcome};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = nicerouter_kling_mock::MockServer::builder()
+    /// #     .timing(nicerouter_kling_mock::Timing::Polls { processing_after: 0, done_after: 1 })
+    /// #     .start()
+    /// #     .await?;
+    /// # let client = nicerouter_kling::Client::builder()
+    /// #     .api_key(server.api_key())
+    /// #     .base_url(server.base_url())
+    /// #     .build()?;
+    /// # let saved = serde_json::to_string(&client.text_to_video("a cat").send().await?)?;
+    /// // After a restart: the handle saved at create time.
+    /// let handle: TaskHandle = serde_json::from_str(&saved)?;
+    ///
+    /// // Progress display, cancellable from elsewhere (for example on Ctrl-C).
+    /// let cancel = CancellationToken::new();
+    /// let mut events = std::pin::pin!(handle
+    ///     .wait(&client, Duration::from_secs(15 * 60))
+    ///     .poll_policy(PollPolicy::default().max_interval(Duration::from_secs(10)))
+    ///     .cancel_token(cancel.clone())
+    ///     .events());
+    /// while let Some(event) = events.next().await {
+    ///     match event {
+    ///         WaitEvent::Status(change) => {
+    ///             eprintln!("{} after {:?} ({} polls)", change.status, change.elapsed, change.polls)
+    ///         }
+    ///         WaitEvent::Finished(WaitOutcome::Succeeded(task)) => {
+    ///             println!("{} outputs", task.outputs().len())
+    ///         }
+    ///         WaitEvent::Finished(other) => eprintln!("{other:?}"),
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn wait<'a>(&'a self, client: &'a Client, max_wait: Duration) -> Wait<'a> {
         Wait {
             client,
