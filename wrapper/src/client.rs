@@ -16,7 +16,7 @@ use crate::config::ClientBuilder;
 use crate::entropy::Entropy;
 use crate::error::Error;
 use crate::kind::Kind;
-use crate::retry::{RetryBudget, RetryPolicy};
+use crate::retry::{Exhausted, RetryBudget, RetryPolicy};
 use crate::task::Task;
 use crate::transport::{Call, Decoded, Verb, decode_list, decode_task};
 use crate::validation::ValidationError;
@@ -109,7 +109,10 @@ impl Client {
 
     /// Fetches one task (free of charge), with read retries.
     pub async fn get(&self, kind: Kind, task_id: &str) -> Result<Task, Error> {
-        self.fetch(kind, task_id, None).await.map(|d| d.value)
+        self.fetch(kind, task_id, None)
+            .await
+            .map(|d| d.value)
+            .map_err(|e| e.error)
     }
 
     /// Fetches one task, retrying no later than `deadline`; keeps the server's poll hint.
@@ -118,9 +121,13 @@ impl Client {
         kind: Kind,
         task_id: &str,
         deadline: Option<Instant>,
-    ) -> Result<Decoded<Task>, Error> {
+    ) -> Result<Decoded<Task>, Exhausted> {
         if task_id.trim().is_empty() {
-            return Err(ValidationError::new("task_id", "must not be empty").into());
+            let error = ValidationError::new("task_id", "must not be empty").into();
+            return Err(Exhausted {
+                error,
+                by_deadline: false,
+            });
         }
         let url = self.task_url(kind, task_id);
         let call = Call {
@@ -129,7 +136,7 @@ impl Client {
             verb: Verb::Get,
             url: &url,
         };
-        self.with_read_retries(deadline, || self.call(call, None, decode_task))
+        self.retry_reads(deadline, || self.call(call, None, decode_task))
             .await
     }
 

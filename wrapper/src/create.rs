@@ -124,7 +124,7 @@ impl Client {
                     if !error.is_retryable() {
                         return Err((CreateOutcome::NotCreated, error, None));
                     }
-                    let Some(delay) = self.retry_delay(&error, tries, None) else {
+                    let Ok(delay) = self.retry_delay(&error, tries, None) else {
                         return Err((CreateOutcome::NotCreated, error, None));
                     };
                     tracing::info!(
@@ -156,7 +156,7 @@ impl Client {
                             return Err((CreateOutcome::MayExist, error, None));
                         }
                         Ok(None) => {
-                            let Some(delay) = self.retry_delay(&error, tries, None) else {
+                            let Ok(delay) = self.retry_delay(&error, tries, None) else {
                                 return Err((CreateOutcome::MayExist, error, None));
                             };
                             tracing::info!(

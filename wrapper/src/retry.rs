@@ -240,14 +240,49 @@ pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Durati
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
+/// Why a read stopped retrying.
+#[derive(Debug)]
+pub(crate) struct Exhausted {
+    /// The last error.
+    pub(crate) error: Error,
+    /// Whether a retry was due but would have ended after the deadline.
+    pub(crate) by_deadline: bool,
+}
+
+/// Why no retry follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NoRetry {
+    /// The policy says no (attempts used up, `Retry-After` too long).
+    Policy,
+    /// The delay would end after the deadline.
+    Deadline,
+    /// The client's retry budget is empty.
+    Budget,
+}
+
 impl Client {
-    /// Runs a read with retries. `deadline` bounds the total time (a wait's max wait): no
-    /// retry is started that would sleep past it.
+    /// Runs a read with retries (see [`RetryPolicy`]).
     pub(crate) async fn with_read_retries<T, F, Fut>(
         &self,
         deadline: Option<Instant>,
-        mut attempt: F,
+        attempt: F,
     ) -> Result<T, Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        self.retry_reads(deadline, attempt)
+            .await
+            .map_err(|e| e.error)
+    }
+
+    /// Runs a read with retries. `deadline` bounds the total time (a wait's max wait): no
+    /// retry is started that would sleep past it, and the result says so.
+    pub(crate) async fn retry_reads<T, F, Fut>(
+        &self,
+        deadline: Option<Instant>,
+        mut attempt: F,
+    ) -> Result<T, Exhausted>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, Error>>,
@@ -270,10 +305,19 @@ impl Client {
                 continue;
             }
             if !error.is_retryable() {
-                return Err(error);
+                return Err(Exhausted {
+                    error,
+                    by_deadline: false,
+                });
             }
-            let Some(delay) = self.retry_delay(&error, tries, deadline) else {
-                return Err(error);
+            let delay = match self.retry_delay(&error, tries, deadline) {
+                Ok(delay) => delay,
+                Err(reason) => {
+                    return Err(Exhausted {
+                        error,
+                        by_deadline: reason == NoRetry::Deadline,
+                    });
+                }
             };
             tracing::debug!(retry = tries, delay_ms = delay.as_millis() as u64, error = %error, "retrying");
             inner.clock.sleep(delay).await;
@@ -287,19 +331,20 @@ impl Client {
         error: &Error,
         tries: u32,
         deadline: Option<Instant>,
-    ) -> Option<Duration> {
+    ) -> Result<Duration, NoRetry> {
         let inner = self.inner();
         let delay = inner
             .retry
-            .delay_for(error, tries, inner.entropy.as_ref())?;
+            .delay_for(error, tries, inner.entropy.as_ref())
+            .ok_or(NoRetry::Policy)?;
         if deadline.is_some_and(|deadline| inner.clock.now() + delay > deadline) {
-            return None;
+            return Err(NoRetry::Deadline);
         }
         if !inner.budget.try_spend() {
             tracing::warn!("retry budget exhausted; not retrying");
-            return None;
+            return Err(NoRetry::Budget);
         }
-        Some(delay)
+        Ok(delay)
     }
 
     /// After `401`/1004 (token expired) with official credentials: forgets the JWT so the

@@ -174,7 +174,9 @@ pub enum WaitOutcome {
         /// How many polls were made.
         polls: u32,
     },
-    /// A poll failed and its retries were exhausted (or the error is permanent).
+    /// A poll failed and its retries were exhausted (or the error is permanent). A transient
+    /// failure whose retry would end after the deadline is reported as
+    /// [`MaxWaitExceeded`](WaitOutcome::MaxWaitExceeded) instead.
     PollFailed {
         /// The last poll's error.
         error: Error,
@@ -546,9 +548,18 @@ impl Poller<'_> {
         let elapsed = clock.now().saturating_duration_since(self.started);
         let fetched = match result {
             Ok(fetched) => fetched,
-            Err(error) => {
+            // A transient failure at the end of the wait: the time ran out, not the retries.
+            Err(stop) if stop.by_deadline => {
+                tracing::debug!(error = %stop.error, "poll failed at the deadline; not retrying past it");
+                return Step::Done(WaitOutcome::MaxWaitExceeded {
+                    last_status: self.last_status.take(),
+                    elapsed,
+                    polls: self.polls,
+                });
+            }
+            Err(stop) => {
                 return Step::Done(WaitOutcome::PollFailed {
-                    error,
+                    error: stop.error,
                     last_status: self.last_status.take(),
                     elapsed,
                     polls: self.polls,

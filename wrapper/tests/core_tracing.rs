@@ -142,3 +142,50 @@ async fn spans_carry_request_facts_and_never_a_secret() {
     }
     assert!(has(&["kling.download{", "bytes="]), "{}", closed.join("\n"));
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn an_unknown_status_is_warned_about_once_per_change() {
+    let buffer = Buffer::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter("warn,nicerouter_kling_mock=off")
+        .with_ansi(false)
+        .with_writer(buffer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = MockServer::builder()
+        .timing(Timing::Polls {
+            processing_after: 0,
+            done_after: 1000,
+        })
+        .start()
+        .await
+        .unwrap();
+    let clock = ManualClock::new();
+    let client = core_support::builder(&clock)
+        .api_key(server.api_key())
+        .base_url(server.base_url())
+        .build()
+        .unwrap();
+    let body: Text2VideoRequest = serde_json::from_value(json!({"prompt": "a cat"})).unwrap();
+    let handle = client.create(body).await.unwrap();
+    server
+        .faults()
+        .always(Match::polls(), Fault::UnknownStatus("warming_up".into()));
+    let outcome = handle.wait(&client, Duration::from_secs(60)).await;
+    assert!(
+        matches!(outcome, WaitOutcome::MaxWaitExceeded { polls: 9, .. }),
+        "{outcome:?}"
+    );
+
+    let output = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    let warnings: Vec<&str> = output
+        .lines()
+        .filter(|l| l.contains("unknown task status"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{output}");
+    assert!(
+        warnings[0].contains("WARN") && warnings[0].contains("status=\"warming_up\""),
+        "{output}"
+    );
+}

@@ -326,6 +326,36 @@ async fn poll_failures_end_the_wait_after_read_retries() {
 }
 
 #[tokio::test]
+async fn a_transient_failure_at_the_deadline_is_max_wait_not_poll_failed() {
+    let server = ScriptServer::start(|i, _| {
+        if i < 8 {
+            Reply::json(200, &task_json("1", "processing"))
+        } else {
+            Reply::json(503, r#"{"code":5001,"message":"maintenance"}"#)
+        }
+    })
+    .await;
+    let clock = ManualClock::new();
+    let client = script_client(&server, &clock);
+    let outcome = TaskHandle::new(Kind::TextToVideo, "1")
+        .wait(&client, Duration::from_secs(60))
+        .await;
+    let WaitOutcome::MaxWaitExceeded {
+        last_status,
+        polls,
+        elapsed,
+    } = outcome
+    else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(
+        (last_status, polls, elapsed),
+        (Some(Status::Processing), 9, Duration::from_secs(60))
+    );
+    assert_eq!(server.count(), 9, "no retry past the deadline");
+}
+
+#[tokio::test]
 async fn transient_poll_failures_are_retried_inside_one_poll() {
     let server = server(1, 2).await;
     let clock = ManualClock::new();
