@@ -237,6 +237,7 @@ impl ClientBuilder {
                 .into());
             }
         };
+        let explicit_user_agent = self.user_agent.is_some();
         let user_agent = self
             .user_agent
             .unwrap_or_else(|| format!("nicerouter-kling/{}", env!("CARGO_PKG_VERSION")));
@@ -246,8 +247,10 @@ impl ClientBuilder {
                 "contains characters not allowed in an HTTP header",
             )
         })?;
+        // With a caller's `reqwest::Client`, its own user agent stands unless one was set here;
+        // then it is sent per request.
         let (http, per_request_user_agent) = match self.http_client {
-            Some(client) => (client, self_user_agent_override(&user_agent_header)),
+            Some(client) => (client, explicit_user_agent.then_some(user_agent_header)),
             None => (
                 reqwest::Client::builder()
                     .connect_timeout(self.connect_timeout)
@@ -280,11 +283,6 @@ impl ClientBuilder {
             max_response_bytes: self.max_response_bytes,
         }))
     }
-}
-
-/// With a caller's `reqwest::Client`, the user agent is sent per request.
-fn self_user_agent_override(value: &HeaderValue) -> Option<HeaderValue> {
-    Some(value.clone())
 }
 
 /// Checks and normalises a base URL: a scheme is required, a trailing `/` is dropped, and for

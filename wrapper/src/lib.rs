@@ -126,3 +126,8 @@ pub use task::{Output, OutputKind, RESULT_RETENTION, RequestSummary, Status, Tas
 pub use tokio_util::sync::CancellationToken;
 pub use validation::ValidationError;
 pub use wait::{PollPolicy, StatusChange, Wait, WaitError, WaitEvent, WaitOutcome};
+
+/// The repository README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
