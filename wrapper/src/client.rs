@@ -50,6 +50,8 @@ pub(crate) struct ClientInner {
     pub(crate) entropy: Arc<dyn Entropy>,
     pub(crate) minter: Option<Arc<JwtMinter>>,
     pub(crate) max_response_bytes: usize,
+    /// Bounds the API requests in flight (`None`: unbounded).
+    pub(crate) permits: Option<tokio::sync::Semaphore>,
 }
 
 impl Client {

@@ -31,6 +31,7 @@ pub const ENV_OFFICIAL_BASE_URL: &str = "KLING_BASE_URL";
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 << 20;
+const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 64;
 
 /// Configures a [`Client`].
 ///
@@ -63,6 +64,7 @@ pub struct ClientBuilder {
     clock: Arc<dyn Clock>,
     entropy: Arc<dyn Entropy>,
     max_response_bytes: usize,
+    max_concurrent_requests: usize,
 }
 
 impl Default for ClientBuilder {
@@ -80,6 +82,7 @@ impl Default for ClientBuilder {
             clock: Arc::new(SystemClock),
             entropy: Arc::new(OsEntropy),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
         }
     }
 }
@@ -217,6 +220,15 @@ impl ClientBuilder {
         self
     }
 
+    /// The most API requests in flight at once on this client (default 64; 0 for no limit).
+    /// Thousands of waits polling on the same schedule then share a bounded number of
+    /// connections instead of opening one each; the others queue for a moment. Downloads are
+    /// not counted.
+    pub fn max_concurrent_requests(mut self, limit: usize) -> Self {
+        self.max_concurrent_requests = limit;
+        self
+    }
+
     /// Checks the configuration and builds the client. Nothing is sent.
     pub fn build(self) -> Result<Client, Error> {
         let auth = self.auth.ok_or_else(|| {
@@ -281,6 +293,8 @@ impl ClientBuilder {
             entropy: self.entropy,
             minter,
             max_response_bytes: self.max_response_bytes,
+            permits: (self.max_concurrent_requests > 0)
+                .then(|| tokio::sync::Semaphore::new(self.max_concurrent_requests)),
         }))
     }
 }

@@ -96,6 +96,12 @@ impl Client {
     /// Sends one request and reads the answer (any status).
     async fn send(&self, call: Call<'_>, body: Option<Bytes>) -> Result<Answer, Error> {
         let inner = self.inner();
+        // Held until the answer is read. The semaphore is never closed, so `acquire` cannot
+        // fail; if it ever did, the request would go ahead unbounded rather than fail.
+        let _permit = match &inner.permits {
+            Some(permits) => permits.acquire().await.ok(),
+            None => None,
+        };
         let operation = call.operation;
         let mut builder = inner
             .raw

@@ -363,3 +363,34 @@ async fn a_handle_built_by_hand_can_be_waited_on() {
     let outcome = handle.wait(&client, Duration::from_secs(10)).await;
     assert!(matches!(outcome, WaitOutcome::Succeeded(_)), "{outcome:?}");
 }
+
+#[tokio::test]
+async fn requests_in_flight_are_bounded_per_client() {
+    let server = ScriptServer::start(|_, _| {
+        Reply::Delayed(
+            Duration::from_millis(30),
+            Box::new(Reply::json(200, &task_json("1", "processing"))),
+        )
+    })
+    .await;
+    let clock = ManualClock::new();
+    let client = core_support::builder(&clock)
+        .max_concurrent_requests(4)
+        .api_key("sk")
+        .base_url(&server.origin)
+        .build()
+        .unwrap();
+    let gets = (0..20).map(|_| client.get(Kind::TextToVideo, "1"));
+    let results = futures::future::join_all(gets).await;
+    assert!(results.iter().all(Result::is_ok));
+    assert_eq!(server.count(), 20);
+    assert!(
+        server.max_in_flight() <= 4,
+        "{} in flight",
+        server.max_in_flight()
+    );
+    assert!(
+        server.max_in_flight() >= 2,
+        "requests still run side by side"
+    );
+}

@@ -358,3 +358,26 @@ async fn disabled_policy_sends_once() {
     assert_eq!(error.code(), Some(&KlingCode::ServiceUnavailable));
     assert_eq!(server.count(), 1);
 }
+
+#[tokio::test]
+async fn a_slow_answer_times_out_and_the_read_is_retried() {
+    let server = mock().await;
+    let clock = ManualClock::new();
+    let client = core_support::builder(&clock)
+        .timeout(Duration::from_millis(100))
+        .api_key(server.api_key())
+        .base_url(server.base_url())
+        .build()
+        .unwrap();
+    let id = created_task(&client).await;
+    server
+        .faults()
+        .once(Match::polls(), Fault::Latency(Duration::from_millis(400)));
+    let task = client.get(Kind::TextToVideo, &id).await.unwrap();
+    assert_eq!(task.id(), id);
+    assert_eq!(
+        clock.sleeps(),
+        vec![Duration::from_secs(1)],
+        "one retry after the timeout"
+    );
+}

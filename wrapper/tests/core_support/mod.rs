@@ -128,6 +128,8 @@ type Handler = dyn Fn(usize, &Seen) -> Reply + Send + Sync;
 pub struct ScriptServer {
     pub origin: String,
     seen: Arc<Mutex<Vec<Seen>>>,
+    /// (requests being answered now, the most at any time).
+    in_flight: Arc<Mutex<(usize, usize)>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -138,6 +140,8 @@ impl ScriptServer {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let handler: Arc<Handler> = Arc::new(handler);
         let log = seen.clone();
+        let in_flight = Arc::new(Mutex::new((0, 0)));
+        let gauge = in_flight.clone();
         let task = tokio::spawn(async move {
             loop {
                 let Ok((mut socket, _)) = listener.accept().await else {
@@ -145,10 +149,16 @@ impl ScriptServer {
                 };
                 let handler = handler.clone();
                 let log = log.clone();
+                let gauge = gauge.clone();
                 tokio::spawn(async move {
                     let Some(request) = read_request(&mut socket).await else {
                         return;
                     };
+                    {
+                        let mut g = gauge.lock().unwrap();
+                        g.0 += 1;
+                        g.1 = g.1.max(g.0);
+                    }
                     let index = {
                         let mut log = log.lock().unwrap();
                         log.push(request.clone());
@@ -166,14 +176,25 @@ impl ScriptServer {
                         }
                         Reply::Close | Reply::Delayed(..) => drop(socket),
                     }
+                    gauge.lock().unwrap().0 -= 1;
                 });
             }
         });
-        ScriptServer { origin, seen, task }
+        ScriptServer {
+            origin,
+            seen,
+            in_flight,
+            task,
+        }
     }
 
     pub fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
+    }
+
+    /// The most requests the server was answering at the same time.
+    pub fn max_in_flight(&self) -> usize {
+        self.in_flight.lock().unwrap().1
     }
 
     pub fn count(&self) -> usize {
