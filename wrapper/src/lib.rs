@@ -96,6 +96,7 @@ pub mod clock;
 mod code;
 mod config;
 mod create;
+pub mod decode;
 mod download;
 pub mod entropy;
 mod error;

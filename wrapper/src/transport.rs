@@ -2,7 +2,7 @@
 //! run the raw client's hooks (authentication, tracing), read the answer with a size cap, and
 //! turn it into a value or an [`Error`]. Create, get, list and lookup all go through here.
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::{Bytes, BytesMut};
 use nicerouter_kling_raw::{self as raw, ClientHooks, ClientInfo, OperationInfo, types};
@@ -27,6 +27,31 @@ pub(crate) struct Answer {
     pub(crate) retry_after: Option<Duration>,
     /// A server's hint for the next poll (`x-poll-after-ms`, or `Retry-After` on a success).
     pub(crate) poll_after: Option<Duration>,
+}
+
+impl Answer {
+    /// An answer with an empty body and the headers the wrapper uses: `x-request-id`,
+    /// `Retry-After` / `retry-after-ms` (an HTTP date is read relative to `now`), and the poll
+    /// hint (`x-poll-after-ms`, or `Retry-After` on a success).
+    pub(crate) fn head(status: StatusCode, headers: &HeaderMap, now: SystemTime) -> Answer {
+        let request_id = header_text(headers, "x-request-id").map(str::to_owned);
+        let retry_after = retry::retry_after(headers, now);
+        let poll_after = header_text(headers, "x-poll-after-ms")
+            .and_then(|v| v.parse::<u64>().ok())
+            .map(Duration::from_millis)
+            .or(if status.is_success() {
+                retry_after
+            } else {
+                None
+            });
+        Answer {
+            status,
+            body: Bytes::new(),
+            request_id,
+            retry_after,
+            poll_after,
+        }
+    }
 }
 
 /// A decoded success and the server's poll hint.
@@ -137,25 +162,10 @@ impl Client {
             .await
             .map_err(|e| TransportError::new(operation, e))?;
         let status = response.status();
-        let headers = response.headers();
-        let request_id = header_text(headers, "x-request-id").map(str::to_owned);
-        let retry_after = retry::retry_after(headers, inner.clock.system_time());
-        let poll_after = header_text(headers, "x-poll-after-ms")
-            .and_then(|v| v.parse::<u64>().ok())
-            .map(Duration::from_millis)
-            .or(if status.is_success() {
-                retry_after
-            } else {
-                None
-            });
-        let body = read_capped(&mut response, inner.max_response_bytes, operation, status).await?;
-        Ok(Answer {
-            status,
-            body,
-            request_id,
-            retry_after,
-            poll_after,
-        })
+        let mut answer = Answer::head(status, response.headers(), inner.clock.system_time());
+        answer.body =
+            read_capped(&mut response, inner.max_response_bytes, operation, status).await?;
+        Ok(answer)
     }
 
     /// The URL of a kind's collection (create and list).
