@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::parser::ValueSource;
+use clap::{ArgGroup, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 /// Kling (可灵) video and image generation through NiceRouter or the official Kling API.
 ///
@@ -23,7 +24,8 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct Global {
     /// The relay's origin, e.g. https://relay.example.com (the `/kling` prefix is added).
-    /// With --access-key it defaults to the official global host.
+    /// With --access-key it defaults to the official global host (or KLING_BASE_URL);
+    /// NICEROUTER_BASE_URL is not used for the official API.
     #[arg(long, global = true, env = "NICEROUTER_BASE_URL", value_name = "URL")]
     pub base_url: Option<String>,
     /// The NiceRouter bearer key.
@@ -64,6 +66,45 @@ pub struct Global {
     /// Trace requests on stderr (repeat for more). Keys are never printed.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Which of the options above were typed on the command line (not taken from the
+    /// environment): a typed option wins over the environment.
+    #[arg(skip)]
+    pub typed: Typed,
+}
+
+/// Which connection options were given on the command line rather than by the environment.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Typed {
+    /// `--base-url`.
+    pub base_url: bool,
+    /// `--api-key`.
+    pub api_key: bool,
+    /// `--access-key` or `--secret-key`.
+    pub official_keys: bool,
+}
+
+/// Parses `args` (the program name first) and the environment.
+///
+/// A missing subcommand is a usage error like any other (one line, exit 2), not a help page.
+pub fn parse_from<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    fn no_help_on_missing(command: clap::Command) -> clap::Command {
+        command
+            .arg_required_else_help(false)
+            .mut_subcommands(no_help_on_missing)
+    }
+    let matches = no_help_on_missing(Cli::command()).try_get_matches_from(args)?;
+    let mut cli = Cli::from_arg_matches(&matches)?;
+    let typed = |id: &str| matches.value_source(id) == Some(ValueSource::CommandLine);
+    cli.global.typed = Typed {
+        base_url: typed("base_url"),
+        api_key: typed("api_key"),
+        official_keys: typed("access_key") || typed("secret_key"),
+    };
+    Ok(cli)
 }
 
 /// The commands.
@@ -125,11 +166,11 @@ pub enum TaskCommand {
         /// The kind (see `task get`).
         kind: String,
         /// Page number, 1–1000.
-        #[arg(long, default_value_t = 1)]
-        page: i64,
+        #[arg(long, default_value_t = 1, value_name = "N")]
+        page: u32,
         /// Tasks per page, 1–500.
-        #[arg(long, default_value_t = 30)]
-        page_size: i64,
+        #[arg(long, default_value_t = 30, value_name = "N")]
+        page_size: u32,
     },
     /// Wait for a task to finish, and optionally download its results.
     Wait {
@@ -339,29 +380,26 @@ pub struct ExtendArgs {
 
 /// `kling video lip-sync`
 #[derive(Debug, Args)]
+#[command(group = ArgGroup::new("video").required(true).args(["video_id", "video_url"]))]
+#[command(group = ArgGroup::new("speech").required(true).args(["text", "audio"]))]
 pub struct LipSyncArgs {
     /// A Kling-generated video id.
-    #[arg(long, value_name = "ID", conflicts_with = "video_url")]
+    #[arg(long, value_name = "ID")]
     pub video_id: Option<String>,
     /// An .mp4/.mov URL.
     #[arg(long, value_name = "URL")]
     pub video_url: Option<String>,
     /// Text to speak (up to 120 characters); needs --voice-id.
-    #[arg(
-        long,
-        value_name = "TEXT",
-        conflicts_with = "audio",
-        requires = "voice_id"
-    )]
+    #[arg(long, value_name = "TEXT", requires = "voice_id")]
     pub text: Option<String>,
     /// The preset voice, e.g. uk_boy1.
-    #[arg(long, value_name = "V")]
+    #[arg(long, value_name = "V", requires = "text")]
     pub voice_id: Option<String>,
     /// The voice's language.
-    #[arg(long, value_parser = ["zh", "en"], default_value = "en")]
-    pub voice_language: String,
+    #[arg(long, value_enum, default_value = "en", requires = "text")]
+    pub voice_language: VoiceLanguageArg,
     /// Speech speed, 0.8 to 2.0.
-    #[arg(long, value_name = "F")]
+    #[arg(long, value_name = "F", requires = "text")]
     pub voice_speed: Option<f64>,
     /// An audio track: a local file (sent as raw base64) or an http(s) URL.
     #[arg(long, value_name = "PATH|URL")]
@@ -369,6 +407,15 @@ pub struct LipSyncArgs {
     /// Create options.
     #[command(flatten)]
     pub create: CreateOptions,
+}
+
+/// The language of a lip-sync voice.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum VoiceLanguageArg {
+    /// Chinese.
+    Zh,
+    /// English.
+    En,
 }
 
 /// `kling video effects`
@@ -405,7 +452,7 @@ pub struct ImageGenerateArgs {
     pub negative_prompt: Option<String>,
     /// How many images, 1–9.
     #[arg(long, value_name = "N")]
-    pub n: Option<i64>,
+    pub n: Option<u32>,
     /// Aspect ratio: 16:9, 9:16, 1:1, 4:3, 3:4, 3:2, 2:3, 21:9.
     #[arg(long, value_name = "R")]
     pub aspect_ratio: Option<String>,
@@ -415,21 +462,41 @@ pub struct ImageGenerateArgs {
     /// Reference strength, 0 to 1.
     #[arg(long, value_name = "F")]
     pub image_fidelity: Option<f64>,
-    /// What to keep from the reference (kling-v1-5): subject or face.
-    #[arg(long, value_parser = ["subject", "face"])]
-    pub image_reference: Option<String>,
+    /// What to keep from the reference (kling-v1-5).
+    #[arg(long, value_enum)]
+    pub image_reference: Option<ImageReferenceArg>,
     /// Facial reference strength, 0 to 1 (with --image-reference subject).
     #[arg(long, value_name = "F")]
     pub human_fidelity: Option<f64>,
-    /// Output resolution: 1k or 2k.
-    #[arg(long, value_parser = ["1k", "2k"])]
-    pub resolution: Option<String>,
+    /// Output resolution.
+    #[arg(long, value_enum)]
+    pub resolution: Option<ResolutionArg>,
     /// The model, e.g. kling-v2-1.
     #[arg(long, value_name = "MODEL")]
     pub model: Option<String>,
     /// Create options.
     #[command(flatten)]
     pub create: CreateOptions,
+}
+
+/// What an image-guided generation keeps from its reference.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ImageReferenceArg {
+    /// The subject.
+    Subject,
+    /// The face.
+    Face,
+}
+
+/// An image resolution.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ResolutionArg {
+    /// About one megapixel.
+    #[value(name = "1k")]
+    OneK,
+    /// About four megapixels.
+    #[value(name = "2k")]
+    TwoK,
 }
 
 /// `kling image try-on`

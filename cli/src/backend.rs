@@ -2,11 +2,14 @@
 
 use std::time::Duration;
 
-use nicerouter_kling::{Auth, Client, PollPolicy};
+use nicerouter_kling::{Auth, Client, ClientBuilder, ENV_OFFICIAL_BASE_URL, PollPolicy};
 use nicerouter_kling_mock::{MockServer, Timing};
 
 use crate::args::Global;
 use crate::failure::Failure;
+
+/// The `User-Agent` the tool sends.
+const USER_AGENT: &str = concat!("nicerouter-kling-cli/", env!("CARGO_PKG_VERSION"));
 
 /// A connected client, and the embedded server when `--mock` started one (kept alive here).
 pub struct Backend {
@@ -15,51 +18,116 @@ pub struct Backend {
     _mock: Option<MockServer>,
 }
 
+/// The service the options choose.
+enum Service<'a> {
+    Mock,
+    NiceRouter {
+        key: &'a str,
+    },
+    Official {
+        access_key: &'a str,
+        secret_key: &'a str,
+    },
+}
+
 /// Builds the client from the global options. Nothing is sent.
 pub async fn connect(global: &Global) -> Result<Backend, Failure> {
-    if global.mock {
-        // Tasks finish in about two seconds, so `--wait` shows real progress.
-        let mock = MockServer::builder()
-            .timing(Timing::Millis {
-                processing_after: 400,
-                done_after: 2_000,
-            })
-            .start()
-            .await
-            .map_err(|e| Failure::other(format!("cannot start the embedded mock server: {e}")))?;
-        let client = Client::builder()
-            .auth(Auth::nicerouter(mock.api_key()))
-            .base_url(mock.base_url())
-            .poll_policy(
-                PollPolicy::default()
-                    .initial_delay(Duration::from_millis(250))
-                    .initial_interval(Duration::from_millis(250))
-                    .max_interval(Duration::from_millis(500)),
-            )
-            .build()
-            .map_err(Failure::from)?;
-        return Ok(Backend {
-            client,
-            _mock: Some(mock),
-        });
-    }
-    let mut builder = Client::builder();
-    builder = match (&global.access_key, &global.secret_key, &global.api_key) {
-        (Some(ak), Some(sk), _) => builder.auth(Auth::official(ak, sk)),
-        (_, _, Some(key)) => builder.auth(Auth::nicerouter(key)),
-        _ => {
-            return Err(Failure::usage(
-                "no credentials: pass --api-key (or set NICEROUTER_API_KEY), or --access-key and \
-                 --secret-key for the official API, or use --mock to try it without a key",
-            ));
+    let builder = Client::builder().user_agent(USER_AGENT);
+    let builder = match service(global)? {
+        Service::Mock => return mock(builder).await,
+        Service::NiceRouter { key } => {
+            let base_url = global.base_url.as_deref().ok_or_else(|| {
+                Failure::usage(
+                    "no relay: pass --base-url (or set NICEROUTER_BASE_URL) with the relay's \
+                     origin, for example https://relay.example.com",
+                )
+            })?;
+            builder.auth(Auth::nicerouter(key)).base_url(base_url)
+        }
+        Service::Official {
+            access_key,
+            secret_key,
+        } => {
+            let builder = builder.auth(Auth::official(access_key, secret_key));
+            // NICEROUTER_BASE_URL names the relay, not the official API.
+            let base_url = if global.typed.base_url {
+                global.base_url.clone()
+            } else {
+                std::env::var(ENV_OFFICIAL_BASE_URL)
+                    .ok()
+                    .filter(|url| !url.trim().is_empty())
+            };
+            match base_url {
+                Some(url) => builder.base_url(url),
+                None => builder,
+            }
         }
     };
-    if let Some(url) = &global.base_url {
-        builder = builder.base_url(url);
+    Ok(Backend {
+        client: builder.build()?,
+        _mock: None,
+    })
+}
+
+/// `--mock`; else the keys typed on the command line; else the environment's, NiceRouter
+/// first (as the library's `Client::from_env`).
+fn service(global: &Global) -> Result<Service<'_>, Failure> {
+    if global.mock {
+        return Ok(Service::Mock);
     }
-    let client = builder.build().map_err(Failure::from)?;
+    let relay = global
+        .api_key
+        .as_deref()
+        .map(|key| Service::NiceRouter { key });
+    let official = match (&global.access_key, &global.secret_key) {
+        (Some(access_key), Some(secret_key)) => Some(Service::Official {
+            access_key,
+            secret_key,
+        }),
+        _ => None,
+    };
+    match (global.typed.api_key, global.typed.official_keys) {
+        (true, true) => Err(Failure::usage(
+            "--api-key (NiceRouter) and --access-key/--secret-key (the official API) choose \
+             different services: pass one of them",
+        )),
+        (true, false) => Ok(relay.or(official)),
+        (false, true) => Ok(official.or(relay)),
+        (false, false) => Ok(relay.or(official)),
+    }
+    .and_then(|service| {
+        service.ok_or_else(|| {
+            Failure::usage(
+                "no credentials: pass --api-key (or set NICEROUTER_API_KEY) and --base-url, or \
+                 --access-key and --secret-key for the official API, or try it with --mock",
+            )
+        })
+    })
+}
+
+/// Starts the embedded simulated server and a client for it.
+async fn mock(builder: ClientBuilder) -> Result<Backend, Failure> {
+    // Tasks finish in about two seconds, so `--wait` shows real progress.
+    let mock = MockServer::builder()
+        .timing(Timing::Millis {
+            processing_after: 400,
+            done_after: 2_000,
+        })
+        .start()
+        .await
+        .map_err(|e| Failure::other(format!("cannot start the embedded mock server: {e}")))?;
+    let client = builder
+        .auth(Auth::nicerouter(mock.api_key()))
+        .base_url(mock.base_url())
+        .poll_policy(
+            PollPolicy::default()
+                .initial_delay(Duration::from_millis(250))
+                .initial_interval(Duration::from_millis(250))
+                .max_interval(Duration::from_millis(500)),
+        )
+        .build()?;
     Ok(Backend {
         client,
-        _mock: None,
+        _mock: Some(mock),
     })
 }

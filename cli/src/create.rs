@@ -1,5 +1,8 @@
 //! The create commands: flags → a library builder → a paid task → (optionally) wait and
 //! download.
+//!
+//! The builders are distinct types with same-named setters, so the flag groups they share
+//! (video options, create options) are applied by small macros rather than traits.
 
 use std::time::Duration;
 
@@ -7,171 +10,133 @@ use nicerouter_kling::builders::{
     AspectRatio, Duration as Seconds, ImageAspectRatio, ImageReference, ImageResolution, Mode,
     Sound, VoiceLanguage,
 };
-use nicerouter_kling::{Error, TaskHandle};
+use nicerouter_kling::{Error, TaskHandle, ValidationError};
 use serde_json::json;
 
-use crate::args::{AspectArg, CreateOptions, DurationArg, ImageCommand, ModeArg, VideoCommand};
+use crate::args::{
+    AspectArg, CreateOptions, DurationArg, ImageCommand, ImageReferenceArg, ModeArg, ResolutionArg,
+    VideoCommand, VoiceLanguageArg,
+};
 use crate::backend::Backend;
 use crate::failure::Failure;
 use crate::inputs;
 use crate::output::Output;
 use crate::task::finish;
 
+/// Applies `Some(value)` flags to a builder: `set!(b, setter(option) [=> convert])`.
+macro_rules! set {
+    ($b:ident, $($setter:ident($value:expr) $(=> $convert:expr)?),+ $(,)?) => {
+        $(if let Some(x) = $value {
+            $b = $b.$setter($($convert)?(x));
+        })+
+    };
+}
+
+/// Applies the options text2video and image2video share.
+macro_rules! video_options {
+    ($b:ident, $v:expr) => {{
+        let v = $v;
+        set!($b,
+            negative_prompt(v.negative_prompt),
+            model(v.model),
+            mode(v.mode) => mode,
+            duration(v.duration) => seconds,
+            aspect_ratio(v.aspect_ratio) => aspect,
+            cfg_scale(v.cfg_scale),
+            camera_control(inputs::camera(v.camera, v.camera_config.as_deref())?),
+        );
+        if v.sound {
+            $b = $b.sound(Sound::On);
+        }
+    }};
+}
+
+/// Applies the options every create takes, then sends.
+macro_rules! send {
+    ($b:ident, $opts:expr) => {{
+        let opts = $opts;
+        set!(
+            $b,
+            external_task_id(opts.external_id.clone()),
+            callback_url(opts.callback_url.clone()),
+        );
+        ($b.send().await, opts)
+    }};
+}
+
 /// `kling video …`
 pub async fn video(backend: &Backend, cmd: VideoCommand, out: &Output) -> Result<(), Failure> {
     let c = &backend.client;
     let (sent, opts) = match cmd {
         VideoCommand::Text2video(a) => {
-            let v = a.video;
             let mut b = c.text_to_video(a.prompt);
-            if let Some(x) = v.negative_prompt {
-                b = b.negative_prompt(x)
-            }
-            if let Some(x) = v.model {
-                b = b.model(x)
-            }
-            if let Some(x) = v.mode {
-                b = b.mode(mode(x))
-            }
-            if let Some(x) = v.duration {
-                b = b.duration(seconds(x))
-            }
-            if let Some(x) = v.aspect_ratio {
-                b = b.aspect_ratio(aspect(x))
-            }
-            if let Some(x) = v.cfg_scale {
-                b = b.cfg_scale(x)
-            }
-            if let Some(x) = inputs::camera(v.camera, v.camera_config.as_deref())? {
-                b = b.camera_control(x)
-            }
-            if v.sound {
-                b = b.sound(Sound::On)
-            }
-            b = common!(b, a.create);
-            (b.send().await, a.create)
+            video_options!(b, a.video);
+            send!(b, a.create)
         }
         VideoCommand::Image2video(a) => {
-            let v = a.video;
             let mut b = c.image_to_video(inputs::image(&a.image));
-            if let Some(x) = a.image_tail {
-                b = b.image_tail(inputs::image(&x))
-            }
-            if let Some(x) = a.prompt {
-                b = b.prompt(x)
-            }
-            if let Some(x) = a.static_mask {
-                b = b.static_mask(inputs::image(&x))
-            }
-            for m in &a.dynamic_mask {
-                let (mask, points) = inputs::dynamic_mask(m)?;
+            set!(b,
+                image_tail(a.image_tail.as_deref()) => inputs::image,
+                prompt(a.prompt),
+                static_mask(a.static_mask.as_deref()) => inputs::image,
+            );
+            for mask in &a.dynamic_mask {
+                let (mask, points) = inputs::dynamic_mask(mask)?;
                 b = b.dynamic_mask(mask, points);
             }
-            if let Some(x) = v.negative_prompt {
-                b = b.negative_prompt(x)
-            }
-            if let Some(x) = v.model {
-                b = b.model(x)
-            }
-            if let Some(x) = v.mode {
-                b = b.mode(mode(x))
-            }
-            if let Some(x) = v.duration {
-                b = b.duration(seconds(x))
-            }
-            if let Some(x) = v.aspect_ratio {
-                b = b.aspect_ratio(aspect(x))
-            }
-            if let Some(x) = v.cfg_scale {
-                b = b.cfg_scale(x)
-            }
-            if let Some(x) = inputs::camera(v.camera, v.camera_config.as_deref())? {
-                b = b.camera_control(x)
-            }
-            if v.sound {
-                b = b.sound(Sound::On)
-            }
-            b = common!(b, a.create);
-            (b.send().await, a.create)
+            video_options!(b, a.video);
+            send!(b, a.create)
         }
         VideoCommand::MultiImage2video(a) => {
             let mut b = c.multi_image_to_video(a.prompt);
             for image in &a.images {
-                b = b.image(inputs::image(image))
+                b = b.image(inputs::image(image));
             }
-            if let Some(x) = a.negative_prompt {
-                b = b.negative_prompt(x)
-            }
-            if let Some(x) = a.model {
-                b = b.model(x)
-            }
-            if let Some(x) = a.mode {
-                b = b.mode(mode(x))
-            }
-            if let Some(x) = a.duration {
-                b = b.duration(seconds(x))
-            }
-            if let Some(x) = a.aspect_ratio {
-                b = b.aspect_ratio(aspect(x))
-            }
-            b = common!(b, a.create);
-            (b.send().await, a.create)
+            set!(b,
+                negative_prompt(a.negative_prompt),
+                model(a.model),
+                mode(a.mode) => mode,
+                duration(a.duration) => seconds,
+                aspect_ratio(a.aspect_ratio) => aspect,
+            );
+            send!(b, a.create)
         }
         VideoCommand::Extend(a) => {
             let mut b = c.extend_video(a.video_id);
-            if let Some(x) = a.prompt {
-                b = b.prompt(x)
-            }
-            if let Some(x) = a.negative_prompt {
-                b = b.negative_prompt(x)
-            }
-            if let Some(x) = a.cfg_scale {
-                b = b.cfg_scale(x)
-            }
-            b = common!(b, a.create);
-            (b.send().await, a.create)
+            set!(
+                b,
+                prompt(a.prompt),
+                negative_prompt(a.negative_prompt),
+                cfg_scale(a.cfg_scale),
+            );
+            send!(b, a.create)
         }
         VideoCommand::LipSync(a) => {
             let mut b = c.lip_sync();
-            if let Some(x) = a.video_id {
-                b = b.video_id(x)
-            }
-            if let Some(x) = a.video_url {
-                b = b.video_url(x)
-            }
+            set!(b,
+                video_id(a.video_id),
+                video_url(a.video_url),
+                audio(a.audio.as_deref()) => inputs::audio,
+            );
             if let (Some(text), Some(voice)) = (a.text, a.voice_id) {
-                b = b.text(text, voice);
-                b = b.voice_language(if a.voice_language == "zh" {
-                    VoiceLanguage::Zh
-                } else {
-                    VoiceLanguage::En
-                });
+                b = b
+                    .text(text, voice)
+                    .voice_language(voice_language(a.voice_language));
+                set!(b, voice_speed(a.voice_speed));
             }
-            if let Some(x) = a.voice_speed {
-                b = b.voice_speed(x)
-            }
-            if let Some(x) = a.audio {
-                b = b.audio(inputs::audio(&x))
-            }
-            b = common!(b, a.create);
-            (b.send().await, a.create)
+            send!(b, a.create)
         }
         VideoCommand::Effects(a) => {
             let mut b = c.video_effects(a.effect_scene);
             for image in &a.images {
-                b = b.image(inputs::image(image))
+                b = b.image(inputs::image(image));
             }
-            if let Some(x) = a.model {
-                b = b.model(x)
-            }
-            if let Some(x) = a.mode {
-                b = b.mode(mode(x))
-            }
-            if let Some(x) = a.duration {
-                b = b.duration(seconds(x))
-            }
-            b = common!(b, a.create);
-            (b.send().await, a.create)
+            set!(b,
+                model(a.model),
+                mode(a.mode) => mode,
+                duration(a.duration) => seconds,
+            );
+            send!(b, a.create)
         }
     };
     after_create(backend, sent, opts, out).await
@@ -183,88 +148,40 @@ pub async fn image(backend: &Backend, cmd: ImageCommand, out: &Output) -> Result
     let (sent, opts) = match cmd {
         ImageCommand::Generate(a) => {
             let mut b = c.image_generation(a.prompt);
-            if let Some(x) = a.negative_prompt {
-                b = b.negative_prompt(x)
-            }
-            if let Some(n) = a.n {
-                let n = u32::try_from(n).map_err(|_| {
-                    Error::from(nicerouter_kling::ValidationError::new(
-                        "n",
-                        format!("must be from 1 to 9 (got {n})"),
-                    ))
-                })?;
-                b = b.n(n);
-            }
-            if let Some(x) = a.aspect_ratio {
-                b = b.aspect_ratio(image_aspect(&x)?)
-            }
-            if let Some(x) = a.image {
-                b = b.image(inputs::image(&x))
-            }
-            if let Some(x) = a.image_fidelity {
-                b = b.image_fidelity(x)
-            }
-            if let Some(x) = a.human_fidelity {
-                b = b.human_fidelity(x)
-            }
-            if let Some(x) = a.image_reference {
-                b = b.image_reference(if x == "face" {
-                    ImageReference::Face
-                } else {
-                    ImageReference::Subject
-                })
-            }
-            if let Some(x) = a.resolution {
-                b = b.resolution(if x == "2k" {
-                    ImageResolution::X2k
-                } else {
-                    ImageResolution::X1k
-                })
-            }
-            if let Some(x) = a.model {
-                b = b.model(x)
-            }
-            b = common!(b, a.create);
-            (b.send().await, a.create)
+            set!(b,
+                negative_prompt(a.negative_prompt),
+                n(a.n),
+                aspect_ratio(a.aspect_ratio.as_deref().map(image_aspect).transpose()?),
+                image(a.image.as_deref()) => inputs::image,
+                image_fidelity(a.image_fidelity),
+                human_fidelity(a.human_fidelity),
+                image_reference(a.image_reference) => image_reference,
+                resolution(a.resolution) => resolution,
+                model(a.model),
+            );
+            send!(b, a.create)
         }
         ImageCommand::TryOn(a) => {
             let mut b =
                 c.virtual_try_on(inputs::image(&a.human_image), inputs::image(&a.cloth_image));
-            if let Some(x) = a.model {
-                b = b.model(x)
-            }
-            b = common!(b, a.create);
-            (b.send().await, a.create)
+            set!(b, model(a.model));
+            send!(b, a.create)
         }
     };
     after_create(backend, sent, opts, out).await
 }
 
-/// Sets the options every builder shares.
-macro_rules! common {
-    ($b:expr, $opts:expr) => {{
-        let mut b = $b;
-        if let Some(id) = &$opts.external_id {
-            b = b.external_task_id(id.clone())
-        }
-        if let Some(url) = &$opts.callback_url {
-            b = b.callback_url(url.clone())
-        }
-        b
-    }};
-}
-use common;
-
-/// Prints the paid task, then waits and downloads when asked.
+/// Prints the paid task, then waits and downloads when asked (`--output` implies `--wait`).
 async fn after_create(
     backend: &Backend,
     sent: Result<TaskHandle, Error>,
     opts: CreateOptions,
     out: &Output,
 ) -> Result<(), Failure> {
-    let handle = sent.map_err(Failure::from)?;
-    let wait = opts.wait || opts.output.is_some();
-    if !wait {
+    let handle = sent?;
+    if !opts.wait && opts.output.is_none() {
+        // A create answers `submitted` (the library's handle does not keep the answer's
+        // status; asking again would cost a request that a relay may not serve yet).
         let status = "submitted";
         let doc = json!({
             "task_id": handle.task_id,
@@ -316,11 +233,34 @@ fn aspect(a: AspectArg) -> AspectRatio {
     }
 }
 
+fn voice_language(language: VoiceLanguageArg) -> VoiceLanguage {
+    match language {
+        VoiceLanguageArg::Zh => VoiceLanguage::Zh,
+        VoiceLanguageArg::En => VoiceLanguage::En,
+    }
+}
+
+fn image_reference(reference: ImageReferenceArg) -> ImageReference {
+    match reference {
+        ImageReferenceArg::Subject => ImageReference::Subject,
+        ImageReferenceArg::Face => ImageReference::Face,
+    }
+}
+
+fn resolution(resolution: ResolutionArg) -> ImageResolution {
+    match resolution {
+        ResolutionArg::OneK => ImageResolution::X1k,
+        ResolutionArg::TwoK => ImageResolution::X2k,
+    }
+}
+
+/// An image aspect ratio, rejected in the library's words (the set is the spec's).
 fn image_aspect(value: &str) -> Result<ImageAspectRatio, Failure> {
     value.parse::<ImageAspectRatio>().map_err(|_| {
-        Failure::from(Error::from(nicerouter_kling::ValidationError::new(
+        Error::from(ValidationError::new(
             "aspect_ratio",
             format!("must be one of 16:9, 9:16, 1:1, 4:3, 3:4, 3:2, 2:3, 21:9 (got {value})"),
-        )))
+        ))
+        .into()
     })
 }

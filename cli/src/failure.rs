@@ -1,8 +1,12 @@
-//! Everything that ends a command unsuccessfully, with its exit code and a one-line message.
+//! Everything that ends a command unsuccessfully: its exit code, and the facts of one error
+//! line — what failed, the Kling code and message, the request id, the task, what to do.
 
 use std::process::ExitCode;
 
-use nicerouter_kling::{CodeFamily, CreateOutcome, Error, WaitError};
+use nicerouter_kling::{
+    ApiError, CodeFamily, CreateError, CreateOutcome, Error, KlingCode, Status, TaskHandle,
+    WaitError,
+};
 use serde::Serialize;
 
 /// Exit code 1: anything else.
@@ -16,36 +20,52 @@ pub const EXIT_TASK_FAILED: u8 = 4;
 /// Exit code 5: the maximum wait was exceeded; the task may still be running.
 pub const EXIT_MAX_WAIT: u8 = 5;
 
-/// Why a command failed, as the user sees it.
+/// Why a command failed, as the user sees it (and as `--json` prints it under `error`).
+///
+/// Boxed, so that results carrying it stay small.
 #[derive(Debug, Clone, Serialize)]
-pub struct Failure {
-    /// A stable machine word: `usage`, `validation`, `config`, `api`, `task_failed`,
-    /// `max_wait_exceeded`, `create_unknown`, `download`, `transport`, `decode`, `other`.
+#[serde(transparent)]
+pub struct Failure(Box<Facts>);
+
+/// The facts of a [`Failure`].
+#[derive(Debug, Clone, Serialize)]
+pub struct Facts {
+    /// A stable machine word: `usage`, `validation`, `config`, `auth`, `api`, `server`,
+    /// `transport`, `decode`, `create_unknown`, `task_failed`, `no_outputs`,
+    /// `max_wait_exceeded`, `interrupted`, `download`, `other`.
     pub kind: &'static str,
-    /// One line: what failed.
+    /// What failed, with the server's own message.
     pub message: String,
     /// Kling's (or the relay's) code.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<serde_json::Value>,
-    /// The server's request id.
+    /// The server's request id, to quote to support.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     /// The paid task, when one exists.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_id: Option<String>,
-    /// The `external_task_id`, when the task may exist but its id is unknown.
+    /// The create's `external_task_id`, when the task may exist but its id is unknown.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_task_id: Option<String>,
     /// What to do about it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
     #[serde(skip)]
-    pub exit: u8,
+    exit: u8,
+}
+
+impl std::ops::Deref for Failure {
+    type Target = Facts;
+
+    fn deref(&self) -> &Facts {
+        &self.0
+    }
 }
 
 impl Failure {
     fn new(kind: &'static str, exit: u8, message: impl Into<String>) -> Self {
-        Self {
+        Self(Box::new(Facts {
             kind,
             message: message.into(),
             code: None,
@@ -54,10 +74,10 @@ impl Failure {
             external_task_id: None,
             hint: None,
             exit,
-        }
+        }))
     }
 
-    /// A usage error (exit 2).
+    /// A usage error (exit 2): nothing was sent.
     pub fn usage(message: impl Into<String>) -> Self {
         Self::new("usage", EXIT_USAGE, message)
     }
@@ -67,14 +87,32 @@ impl Failure {
         Self::new("other", EXIT_OTHER, message)
     }
 
+    /// Ctrl-C while the task was being waited for or downloaded (exit 1).
+    pub fn interrupted(handle: &TaskHandle) -> Self {
+        Self::new(
+            "interrupted",
+            EXIT_OTHER,
+            format!("interrupted while waiting for task {}", handle.task_id),
+        )
+        .with_task(&handle.task_id)
+        .with_hint(wait_again(handle))
+    }
+
     /// Adds the paid task's id.
     pub fn with_task(mut self, task_id: &str) -> Self {
-        self.task_id = Some(task_id.to_owned());
+        self.0.task_id = Some(task_id.to_owned());
         self
     }
 
-    fn hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
+    /// Sets what to do about it.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.0.hint = Some(hint.into());
+        self
+    }
+
+    /// Replaces the message (the cause's facts stay).
+    fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.0.message = message.into();
         self
     }
 
@@ -82,143 +120,223 @@ impl Failure {
     pub fn exit_code(&self) -> ExitCode {
         ExitCode::from(self.exit)
     }
-}
 
-impl From<Error> for Failure {
-    fn from(error: Error) -> Self {
-        let message = error.to_string();
-        let mut failure = match &error {
-            Error::Validation(_) => Failure::new("validation", EXIT_USAGE, message)
-                .hint("fix the option named above; nothing was sent"),
-            Error::Config(_) => Failure::new("config", EXIT_USAGE, message),
-            Error::Api(api) => {
-                let family = api.code.as_ref().map(|c| c.family());
-                let hint = match family {
-                    Some(CodeFamily::Auth) => {
-                        "check the key (NICEROUTER_API_KEY, or KLING_ACCESS_KEY/KLING_SECRET_KEY)"
-                    }
-                    Some(CodeFamily::Account) => {
-                        "check the account's balance and permissions, then retry"
-                    }
-                    Some(CodeFamily::Params) => "fix the request as the message says",
-                    Some(CodeFamily::Policy) => {
-                        "the content or the rate was refused; change the input or retry later"
-                    }
-                    _ => "retry later; quote the request id to support if it persists",
-                };
-                Failure::new("api", EXIT_API, message).hint(hint)
-            }
-            Error::Create(create) => {
-                let inner: Failure = clone_source(&create.source);
-                let mut f = match create.outcome {
-                    CreateOutcome::MayExist => Failure::new("create_unknown", EXIT_OTHER, message).hint(format!(
-                        "the task may exist: look it up with `kling task get {} {}` before creating it again",
-                        create.kind,
-                        create.external_task_id.as_deref().unwrap_or("<external id>")
-                    )),
-                    _ => Failure { message, ..inner.clone() },
-                };
-                f.external_task_id = create.external_task_id.clone();
-                f.code = f.code.or(inner.code);
-                f.request_id = f.request_id.or(inner.request_id);
-                f
-            }
+    /// A wait for `handle` that did not end in success: its outcome (failed, still running,
+    /// interrupted, polls failing) in the command line's words.
+    pub fn waiting(error: Error, handle: &TaskHandle) -> Self {
+        let id = &handle.task_id;
+        let failure = match &error {
             Error::Wait(wait) => match wait.as_ref() {
-                WaitError::Failed { task, reason } => Failure::new(
-                    "task_failed",
-                    EXIT_TASK_FAILED,
-                    format!("task {} failed: {reason}", task.id()),
+                WaitError::Failed { reason, .. } => {
+                    let reason = if reason.trim().is_empty() {
+                        "no reason given"
+                    } else {
+                        reason
+                    };
+                    Self::new(
+                        "task_failed",
+                        EXIT_TASK_FAILED,
+                        format!("task {id} failed: {reason}"),
+                    )
+                    .with_hint("change the input and create a new task")
+                }
+                WaitError::NoOutputs { .. } => Self::new(
+                    "no_outputs",
+                    EXIT_OTHER,
+                    format!("task {id} succeeded but has no outputs"),
                 )
-                .with_task(task.id())
-                .hint(
-                    "the task was billed per Kling's rules; change the input and create a new task",
-                ),
-                WaitError::MaxWaitExceeded { .. } => {
-                    Failure::new("max_wait_exceeded", EXIT_MAX_WAIT, message)
-                        .hint("the task keeps running: wait again with `kling task wait`")
+                .with_hint(format!(
+                    "look at it with `kling task get {} {id}`",
+                    handle.kind
+                )),
+                WaitError::MaxWaitExceeded {
+                    last_status,
+                    elapsed,
+                    polls,
+                } => Self::new(
+                    "max_wait_exceeded",
+                    EXIT_MAX_WAIT,
+                    format!(
+                        "task {id} is still {} after waiting {:.1} s ({polls} poll{})",
+                        status_word(last_status.as_ref()),
+                        elapsed.as_secs_f64(),
+                        if *polls == 1 { "" } else { "s" }
+                    ),
+                )
+                .with_hint(wait_again(handle)),
+                WaitError::Cancelled { .. } => Self::interrupted(handle),
+                WaitError::PollFailed { error, .. } if names_no_task(error) => {
+                    Self::lookup(error, handle)
                 }
                 WaitError::PollFailed { error, .. } => {
-                    let inner = clone_source(error);
-                    Failure { message, ..inner }
-                        .hint("the task keeps running: wait again with `kling task wait`")
+                    let cause = Self::from_ref(error);
+                    let hint = match (&cause.hint, cause.exit) {
+                        (Some(hint), EXIT_API) => format!("{hint}; the task keeps running"),
+                        _ => wait_again(handle),
+                    };
+                    let message = format!("waiting for task {id} failed: {}", cause.message);
+                    cause.with_message(message).with_hint(hint)
                 }
-                _ => Failure::other(message),
+                _ => Self::from_ref(&error).with_hint(wait_again(handle)),
             },
-            Error::Download(d) => {
-                let f = Failure::new("download", EXIT_OTHER, message);
-                if d.is_expired() {
-                    f.hint("result URLs expire about 30 days after the task; the media is gone")
-                } else {
-                    f.hint("download again with `kling task wait --output DIR`")
-                }
-            }
-            Error::Transport(_) => Failure::new("transport", EXIT_OTHER, message)
-                .hint("check the base URL and the network, then retry"),
-            Error::Decode(_) => Failure::new("decode", EXIT_OTHER, message)
-                .hint("the server answered something that is not Kling's JSON; check the base URL"),
-            _ => Failure::other(message),
+            other => Self::from_ref(other),
         };
-        failure.code = failure.code.or_else(|| {
-            error.code().map(|c| match c.as_i64() {
-                Some(n) => serde_json::Value::from(n),
-                None => serde_json::Value::from(c.to_string()),
-            })
-        });
-        failure.request_id = failure
-            .request_id
-            .or_else(|| error.request_id().map(str::to_owned));
+        failure.with_task(id)
+    }
+
+    /// A `get` of `handle`'s task that failed; a refused id or kind says so.
+    pub fn lookup(error: &Error, handle: &TaskHandle) -> Self {
+        let failure = Self::from_ref(error).with_task(&handle.task_id);
+        if names_no_task(error) {
+            failure.with_hint(format!(
+                "check the kind ({}) and the task id (or external id)",
+                handle.kind
+            ))
+        } else {
+            failure
+        }
+    }
+
+    /// A download of `handle`'s results into `dir` that failed.
+    pub fn downloading(error: Error, handle: &TaskHandle, dir: &std::path::Path) -> Self {
+        let failure = Self::from_ref(&error);
+        let expired = matches!(&error, Error::Download(d) if d.is_expired());
+        let hint = if expired {
+            "the results are gone; create the task again".to_owned()
+        } else {
+            format!(
+                "download again with `kling task wait {} {} --output {}`",
+                handle.kind,
+                handle.task_id,
+                dir.display()
+            )
+        };
+        let message = format!(
+            "downloading the results of task {} failed: {}",
+            handle.task_id, failure.message
+        );
+        let mut failure = failure
+            .with_message(message)
+            .with_task(&handle.task_id)
+            .with_hint(hint);
+        failure.0.kind = "download";
+        failure
+    }
+
+    /// The failure an error gives: its kind, exit code, facts and advice.
+    fn from_ref(error: &Error) -> Self {
+        let message = error.to_string();
+        let failure = match error {
+            Error::Validation(_) => Self::new("validation", EXIT_USAGE, message)
+                .with_hint("nothing was sent; fix the value named above"),
+            Error::Config(_) => Self::new("config", EXIT_USAGE, message)
+                .with_hint("nothing was sent; check --base-url and the keys"),
+            Error::Auth(_) => Self::new("auth", EXIT_USAGE, message)
+                .with_hint("nothing was sent; check --access-key and --secret-key"),
+            Error::Api(api) => Self::api(api, message),
+            Error::Create(create) => Self::create(create, message),
+            Error::Transport(_) => Self::new("transport", EXIT_OTHER, message)
+                .with_hint("check --base-url and the network, then retry"),
+            Error::Decode(_) => Self::new("decode", EXIT_OTHER, message)
+                .with_hint("the answer is not Kling's JSON; check --base-url"),
+            Error::Download(_) => Self::new("download", EXIT_OTHER, message),
+            _ => Self::other(message),
+        };
+        let mut failure = failure;
+        failure.0.code = error.code().map(code_value);
+        failure.0.request_id = error.request_id().map(str::to_owned);
+        failure
+    }
+
+    /// An answer with an error: exit 3 when the API refused the request (auth, account,
+    /// parameters, policy and limits, other 4xx with a JSON error), exit 1 when the service
+    /// or something in front of it failed (5xx, a proxy's page).
+    fn api(api: &ApiError, message: String) -> Self {
+        let family = api.code.as_ref().map(KlingCode::family);
+        let status = api.status.as_u16();
+        let hint = match (family, status) {
+            (Some(CodeFamily::Auth), _) | (None | Some(CodeFamily::Other), 401 | 403) => {
+                "check the key (--api-key or NICEROUTER_API_KEY; --access-key and --secret-key for the official API)"
+            }
+            (Some(CodeFamily::Account), _) => {
+                "check the account's balance, resource packs and permissions"
+            }
+            (Some(CodeFamily::Params), _) => "fix the request as the message says",
+            (Some(CodeFamily::Policy), _)
+                if api.code.as_ref().is_some_and(KlingCode::is_transient) =>
+            {
+                "still limited after retries: retry later, or run fewer tasks at once"
+            }
+            (Some(CodeFamily::Policy), _) => "the request was refused by policy; change the input",
+            (None | Some(CodeFamily::Other), 429) => "still limited after retries: retry later",
+            (None | Some(CodeFamily::Other), 400..=499) if api.body_snippet.is_none() => {
+                "the request was refused; see the message"
+            }
+            _ if api.body_snippet.is_some() => {
+                return Self::new("server", EXIT_OTHER, message).with_hint(
+                    "the answer is not from a Kling API (a proxy's page?); check --base-url",
+                );
+            }
+            _ => {
+                return Self::new("server", EXIT_OTHER, message).with_hint(
+                    "the service had trouble; retry later, and quote the request_id if it persists",
+                );
+            }
+        };
+        Self::new("api", EXIT_API, message).with_hint(hint)
+    }
+
+    /// A create that failed: as its cause when the task was certainly not created; exit 1
+    /// with the `external_task_id` to look it up by when it may exist.
+    fn create(create: &CreateError, message: String) -> Self {
+        let failure = match create.outcome {
+            CreateOutcome::NotCreated => Self::from_ref(&create.source).with_message(message),
+            _ => {
+                let lookup = create.external_task_id.as_deref().map_or_else(
+                    || format!("look for it with `kling task list {}`", create.kind),
+                    |id| format!("look it up with `kling task get {} {id}`", create.kind),
+                );
+                Self::new("create_unknown", EXIT_OTHER, message).with_hint(format!(
+                    "the task may exist: {lookup} before creating it again"
+                ))
+            }
+        };
+        let mut failure = failure;
+        failure.0.external_task_id = create.external_task_id.clone();
         failure
     }
 }
 
-/// The failure an inner error would give (errors are not `Clone`; their facts are).
-fn clone_source(error: &Error) -> Failure {
-    let mut f = match error {
-        Error::Validation(_) | Error::Config(_) => {
-            Failure::new("validation", EXIT_USAGE, error.to_string())
-        }
-        Error::Api(_) => Failure::new("api", EXIT_API, error.to_string()),
-        Error::Transport(_) => Failure::new("transport", EXIT_OTHER, error.to_string()),
-        Error::Decode(_) => Failure::new("decode", EXIT_OTHER, error.to_string()),
-        _ => Failure::other(error.to_string()),
-    };
-    f.code = error.code().map(|c| match c.as_i64() {
-        Some(n) => serde_json::Value::from(n),
-        None => serde_json::Value::from(c.to_string()),
-    });
-    f.request_id = error.request_id().map(str::to_owned);
-    f
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Self::from_ref(&error)
+    }
 }
 
-/// Reports a command-line parsing error (exit 2), or prints help/version (exit 0).
-pub fn usage(error: clap::Error, json: bool) -> ExitCode {
-    use clap::error::ErrorKind;
-    if matches!(
-        error.kind(),
-        ErrorKind::DisplayHelp
-            | ErrorKind::DisplayVersion
-            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-    ) && !json
-    {
-        let _ = error.print();
-        return ExitCode::from(
-            if error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
-                EXIT_USAGE
-            } else {
-                0
-            },
-        );
-    }
-    if json {
-        let message = error.to_string();
-        let first = message
-            .lines()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("invalid usage");
-        let failure = Failure::usage(first.trim_start_matches("error: ").to_owned());
-        crate::output::Output::new(true).fail(&failure)
-    } else {
-        let _ = error.print();
-        ExitCode::from(EXIT_USAGE)
+/// Whether a read was refused because no such task exists (a parameter code, or a JSON 404).
+fn names_no_task(error: &Error) -> bool {
+    error.api().is_some_and(|api| match &api.code {
+        Some(code) => code.family() == CodeFamily::Params,
+        None => api.status.as_u16() == 404 && api.body_snippet.is_none(),
+    })
+}
+
+/// The advice for a task that outlived the command.
+fn wait_again(handle: &TaskHandle) -> String {
+    format!(
+        "it keeps running; wait again with `kling task wait {} {}`",
+        handle.kind, handle.task_id
+    )
+}
+
+fn status_word(status: Option<&Status>) -> &str {
+    status.map_or("in an unknown state", Status::as_str)
+}
+
+/// A Kling code as JSON: a number, or the relay's string.
+fn code_value(code: &KlingCode) -> serde_json::Value {
+    match code.as_i64() {
+        Some(n) => n.into(),
+        None => code.to_string().into(),
     }
 }

@@ -16,19 +16,18 @@ mod inputs;
 mod output;
 mod progress;
 mod task;
+mod usage;
 
 use std::process::ExitCode;
-
-use clap::Parser;
 
 use crate::args::{Cli, Command};
 use crate::failure::Failure;
 use crate::output::Output;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match args::parse_from(std::env::args_os()) {
         Ok(cli) => cli,
-        Err(e) => return failure::usage(e, std::env::args().any(|a| a == "--json")),
+        Err(e) => return usage::report(&e, std::env::args_os().any(|a| a == "--json")),
     };
     init_tracing(cli.global.verbose);
     let out = Output::new(cli.global.json);

@@ -45,35 +45,47 @@ impl Output {
         }
     }
 
-    /// Reports `failure` (stderr for humans, stdout as `{"error": …}` with `--json`) and
-    /// returns its exit code.
+    /// Reports `failure` (one line on stderr for humans, `{"error": …}` on stdout with
+    /// `--json`) and returns its exit code.
     pub fn fail(&self, failure: &Failure) -> ExitCode {
         if self.json {
             let _ = writeln!(std::io::stdout().lock(), "{}", json!({ "error": failure }));
         } else {
-            let mut line = format!("error: {}", failure.message);
-            if let Some(code) = &failure.code {
-                if !failure.message.contains(&code.to_string()) {
-                    line.push_str(&format!(" (code {code})"));
-                }
-            }
-            if let Some(id) = &failure.request_id {
-                if !failure.message.contains(id.as_str()) {
-                    line.push_str(&format!(" [request_id {id}]"));
-                }
-            }
-            if let Some(id) = &failure.task_id {
-                if !failure.message.contains(id.as_str()) {
-                    line.push_str(&format!(" [task {id}]"));
-                }
-            }
-            if let Some(hint) = &failure.hint {
-                line.push_str(&format!("; {hint}"));
-            }
-            eprintln!("{line}");
+            eprintln!("error: {}", error_line(failure));
         }
         failure.exit_code()
     }
+}
+
+/// The human error line: the message, then the facts it does not already state (code,
+/// request id, task, external id), then what to do.
+fn error_line(failure: &Failure) -> String {
+    let mut line = failure.message.replace(['\n', '\r'], " ");
+    let mut add = |label: &str, value: &str| {
+        if !line.contains(value) {
+            line.push_str(&format!(" [{label} {value}]"));
+        }
+    };
+    if let Some(code) = &failure.code {
+        let code = code
+            .as_str()
+            .map_or_else(|| code.to_string(), str::to_owned);
+        add("code", &code);
+    }
+    if let Some(id) = &failure.request_id {
+        add("request_id", id);
+    }
+    if let Some(id) = &failure.task_id {
+        add("task", id);
+    }
+    if let Some(id) = &failure.external_task_id {
+        add("external_task_id", id);
+    }
+    if let Some(hint) = &failure.hint {
+        line.push_str("; ");
+        line.push_str(hint);
+    }
+    line
 }
 
 /// One output of a task, as printed.
@@ -114,6 +126,18 @@ pub fn files_doc(files: &[DownloadedFile]) -> Value {
             .map(|f| json!({ "path": f.path.display().to_string(), "bytes": f.bytes, "sha256": f.sha256 }))
             .collect(),
     )
+}
+
+/// Downloaded files, as human lines.
+pub fn files_lines(files: &[DownloadedFile]) -> impl Iterator<Item = String> + '_ {
+    files.iter().map(|f| {
+        format!(
+            "  saved {} ({} bytes, sha256 {})",
+            f.path.display(),
+            f.bytes,
+            f.sha256
+        )
+    })
 }
 
 /// A task as JSON: the documented members first, then Kling's own object under `task`.

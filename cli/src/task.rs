@@ -4,13 +4,13 @@ use std::path::Path;
 use std::time::Duration;
 
 use futures::StreamExt;
-use nicerouter_kling::{Kind, TaskHandle, WaitEvent};
+use nicerouter_kling::{CancellationToken, Kind, Task, TaskHandle, WaitEvent};
 use serde_json::json;
 
 use crate::args::TaskCommand;
 use crate::backend::Backend;
 use crate::failure::Failure;
-use crate::output::{Output, files_doc, outputs_doc, task_doc, task_lines};
+use crate::output::{Output, files_doc, files_lines, outputs_doc, task_doc, task_lines};
 use crate::progress::Progress;
 
 /// Runs a `task` subcommand.
@@ -22,7 +22,7 @@ pub async fn run(backend: &Backend, cmd: TaskCommand, out: &Output) -> Result<()
                 .client
                 .get(kind, &task_id)
                 .await
-                .map_err(|e| Failure::from(e).with_task(&task_id))?;
+                .map_err(|e| Failure::lookup(&e, &TaskHandle::new(kind, &task_id)))?;
             out.result(
                 &task_doc(kind.segment(), &task),
                 &task_lines(kind.segment(), &task),
@@ -35,13 +35,7 @@ pub async fn run(backend: &Backend, cmd: TaskCommand, out: &Output) -> Result<()
             page_size,
         } => {
             let kind = parse_kind(&kind)?;
-            let page = u32::try_from(page).unwrap_or(0);
-            let page_size = u32::try_from(page_size).unwrap_or(0);
-            let tasks = backend
-                .client
-                .list(kind, page, page_size)
-                .await
-                .map_err(Failure::from)?;
+            let tasks = backend.client.list(kind, page, page_size).await?;
             let doc = json!({
                 "kind": kind.segment(),
                 "page": page,
@@ -67,6 +61,15 @@ pub async fn run(backend: &Backend, cmd: TaskCommand, out: &Output) -> Result<()
             output,
         } => {
             let kind = parse_kind(&kind)?;
+            if task_id.trim().is_empty() {
+                return Err(
+                    nicerouter_kling::Error::from(nicerouter_kling::ValidationError::new(
+                        "task_id",
+                        "must not be empty",
+                    ))
+                    .into(),
+                );
+            }
             let handle = TaskHandle::new(kind, task_id);
             finish(
                 backend,
@@ -81,7 +84,8 @@ pub async fn run(backend: &Backend, cmd: TaskCommand, out: &Output) -> Result<()
 }
 
 /// Waits for `handle` with progress on stderr, then prints the outcome and downloads the
-/// results into `output`. The task id is part of every message, success or not.
+/// results into `output`. Every failure names the task; Ctrl-C ends the wait (not the task)
+/// with the command that resumes it.
 pub async fn finish(
     backend: &Backend,
     handle: &TaskHandle,
@@ -89,9 +93,77 @@ pub async fn finish(
     output: Option<&Path>,
     out: &Output,
 ) -> Result<(), Failure> {
-    let client = &backend.client;
+    let interrupt = CancellationToken::new();
+    let listener = tokio::spawn({
+        let interrupt = interrupt.clone();
+        async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                interrupt.cancel();
+            }
+        }
+    });
+    let finished = wait_and_download(backend, handle, max_wait, output, out, &interrupt).await;
+    listener.abort();
+    finished
+}
+
+async fn wait_and_download(
+    backend: &Backend,
+    handle: &TaskHandle,
+    max_wait: Duration,
+    output: Option<&Path>,
+    out: &Output,
+    interrupt: &CancellationToken,
+) -> Result<(), Failure> {
+    let task = wait(backend, handle, max_wait, out, interrupt).await?;
+    let kind = handle.kind.segment();
+    let mut doc = json!({
+        "task_id": task.id(),
+        "external_task_id": task.external_task_id().or(handle.external_task_id.as_deref()),
+        "kind": kind,
+        "status": task.raw().task_status.as_str(),
+        "outputs": outputs_doc(&task.outputs()),
+    });
+    let mut lines = task_lines(kind, &task);
+    if let Some(dir) = output {
+        out.note(format!(
+            "downloading {} output(s) of task {} to {}",
+            task.outputs().len(),
+            task.id(),
+            dir.display()
+        ));
+        // A rerun of the same download replaces the same files.
+        let download = backend
+            .client
+            .download(&task, dir)
+            .handle(handle)
+            .overwrite(true);
+        let files = tokio::select! {
+            files = download => files.map_err(|e| Failure::downloading(e, handle, dir))?,
+            () = interrupt.cancelled() => return Err(Failure::interrupted(handle)),
+        };
+        doc["files"] = files_doc(&files);
+        lines.extend(files_lines(&files));
+    }
+    out.result(&doc, &lines);
+    Ok(())
+}
+
+/// Polls until the task succeeds, showing each status change.
+async fn wait(
+    backend: &Backend,
+    handle: &TaskHandle,
+    max_wait: Duration,
+    out: &Output,
+    interrupt: &CancellationToken,
+) -> Result<Task, Failure> {
     let progress = Progress::start(out, handle);
-    let mut events = Box::pin(handle.wait(client, max_wait).events());
+    let mut events = std::pin::pin!(
+        handle
+            .wait(&backend.client, max_wait)
+            .cancel_token(interrupt.clone())
+            .events()
+    );
     let mut outcome = None;
     while let Some(event) = events.next().await {
         match event {
@@ -103,41 +175,9 @@ pub async fn finish(
     let outcome = outcome.ok_or_else(|| {
         Failure::other("the wait ended without an outcome").with_task(&handle.task_id)
     })?;
-    let kind = handle.kind.segment();
-    let task = outcome
+    outcome
         .into_result()
-        .map_err(|e| Failure::from(e).with_task(&handle.task_id))?;
-    let mut doc = json!({
-        "task_id": task.id(),
-        "external_task_id": task.external_task_id().or(handle.external_task_id.as_deref()),
-        "kind": kind,
-        "status": task.raw().task_status.as_str(),
-        "outputs": outputs_doc(&task.outputs()),
-    });
-    let mut lines = task_lines(kind, &task);
-    if let Some(dir) = output {
-        out.note(format!(
-            "downloading {} output(s) to {}",
-            task.outputs().len(),
-            dir.display()
-        ));
-        let files = client
-            .download(&task, dir)
-            .handle(handle)
-            .await
-            .map_err(|e| Failure::from(e).with_task(task.id()))?;
-        doc["files"] = files_doc(&files);
-        lines.extend(files.iter().map(|f| {
-            format!(
-                "  saved {} ({} bytes, sha256 {})",
-                f.path.display(),
-                f.bytes,
-                f.sha256
-            )
-        }));
-    }
-    out.result(&doc, &lines);
-    Ok(())
+        .map_err(|e| Failure::waiting(e, handle))
 }
 
 /// A kind from its path segment, or a friendly alias.
@@ -151,8 +191,9 @@ fn parse_kind(value: &str) -> Result<Kind, Failure> {
     };
     Kind::from_segment(segment).ok_or_else(|| {
         Failure::usage(format!(
-            "unknown kind `{value}`: one of text2video, image2video, multi-image2video, video-extend, \
-             lip-sync, effects, generations, kolors-virtual-try-on"
+            "unknown kind `{value}`: one of text2video, image2video, multi-image2video, \
+             video-extend, lip-sync, effects, generations, kolors-virtual-try-on"
         ))
+        .with_hint("aliases: extend, image, try-on, multi-image")
     })
 }

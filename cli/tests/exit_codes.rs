@@ -1,0 +1,498 @@
+//! Every exit code, in human and `--json` form: 0 success, 1 anything else, 2 usage or
+//! validation (nothing sent), 3 API error, 4 task failed, 5 maximum wait exceeded.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use nicerouter_kling_mock::{Fault, Match, MockServerBuilder, Timing};
+use support::{Run, Server, file, png};
+
+/// Runs `args` against `server` in human and in `--json` form, expecting `code` both times;
+/// returns the human error line and the JSON error object.
+fn fails(server: &Server, args: &[&str], code: i32) -> (String, serde_json::Value) {
+    let human = Run::of(server.kling().args(args)).expect_code(code);
+    assert!(human.stdout.is_empty(), "errors go to stderr: {human:#?}");
+    let line = human.error_line().to_owned();
+    let json = Run::of(server.kling().arg("--json").args(args)).expect_code(code);
+    assert!(
+        json.stderr.is_empty(),
+        "--json prints only stdout: {json:#?}"
+    );
+    (line, json.json_error())
+}
+
+// ---- 2: usage and validation; nothing is sent ----
+
+#[test]
+fn usage_and_validation_errors_exit_2_without_a_request() {
+    let server = Server::start();
+    let dir = tempfile::tempdir().unwrap();
+    let small = file(dir.path(), "small.png", &png(100, 100));
+    let missing = dir.path().join("missing.png");
+    let missing = missing.to_str().unwrap();
+    let long_prompt = "p".repeat(2501);
+    let cases: Vec<(Vec<&str>, &str, &str)> = vec![
+        // clap: missing, unknown, badly typed
+        (vec!["video", "text2video"], "usage", "--prompt"),
+        (
+            vec!["video", "text2video", "--prompt", "x", "--mode", "turbo"],
+            "usage",
+            "turbo",
+        ),
+        (
+            vec!["video", "text2video", "--prompt", "x", "--bogus"],
+            "usage",
+            "--bogus",
+        ),
+        (vec!["video", "dance"], "usage", "dance"),
+        (vec!["video"], "usage", "subcommand"),
+        (
+            vec!["task", "list", "text2video", "--page", "-1"],
+            "usage",
+            "-1",
+        ),
+        // the library's rules, naming the field
+        (
+            vec!["video", "text2video", "--prompt", "x", "--cfg-scale", "5"],
+            "validation",
+            "cfg_scale",
+        ),
+        (
+            vec!["video", "text2video", "--prompt", &long_prompt],
+            "validation",
+            "prompt",
+        ),
+        (
+            vec!["video", "image2video", "--image", &small],
+            "validation",
+            "300",
+        ),
+        (
+            vec!["video", "image2video", "--image", missing],
+            "validation",
+            "missing.png",
+        ),
+        (
+            vec![
+                "video",
+                "effects",
+                "--effect-scene",
+                "hug",
+                "--image",
+                "https://x.example/a.png",
+            ],
+            "validation",
+            "2 images",
+        ),
+        (
+            vec!["video", "lip-sync", "--text", "hi", "--voice-id", "uk_boy1"],
+            "usage",
+            "--video-id",
+        ),
+        (
+            vec!["image", "generate", "--prompt", "x", "--n", "10"],
+            "validation",
+            "n",
+        ),
+        (
+            vec![
+                "image",
+                "generate",
+                "--prompt",
+                "x",
+                "--aspect-ratio",
+                "5:4",
+            ],
+            "validation",
+            "aspect_ratio",
+        ),
+        (
+            vec!["task", "list", "text2video", "--page", "0"],
+            "validation",
+            "pageNum",
+        ),
+        // the CLI's own rules
+        (
+            vec![
+                "video",
+                "text2video",
+                "--prompt",
+                "x",
+                "--camera-config",
+                "zoom=5",
+            ],
+            "usage",
+            "--camera",
+        ),
+        (
+            vec![
+                "video",
+                "text2video",
+                "--prompt",
+                "x",
+                "--camera",
+                "simple",
+                "--camera-config",
+                "warp=5",
+            ],
+            "usage",
+            "warp",
+        ),
+        (vec!["task", "get", "movies", "123"], "usage", "movies"),
+        (
+            vec!["task", "wait", "text2video", " "],
+            "validation",
+            "task_id",
+        ),
+    ];
+    for (args, kind, mentions) in cases {
+        let (line, error) = fails(&server, &args, 2);
+        assert!(line.contains(mentions), "{args:?}: {line}");
+        assert_eq!(error["kind"], kind, "{args:?}: {error}");
+        assert!(
+            error["message"].as_str().unwrap().contains(mentions),
+            "{args:?}: {error}"
+        );
+        assert!(error.get("task_id").is_none(), "{error}");
+    }
+    assert!(
+        server.mock.journal().is_empty(),
+        "no request for a usage or validation error: {:#?}",
+        server.mock.journal()
+    );
+}
+
+#[test]
+fn missing_credentials_and_bad_base_urls_exit_2() {
+    let (line, error) = {
+        let human =
+            Run::of(support::kling().args(["video", "text2video", "--prompt", "x"])).expect_code(2);
+        let json = Run::of(support::kling().args(["--json", "task", "get", "text2video", "1"]))
+            .expect_code(2);
+        (human.error_line().to_owned(), json.json_error())
+    };
+    assert!(line.contains("--api-key"), "{line}");
+    assert!(line.contains("--mock"), "{line}");
+    assert_eq!(error["kind"], "usage");
+
+    let run = Run::of(support::kling().args([
+        "--base-url",
+        "ftp://relay.example.com",
+        "--api-key",
+        "k",
+        "video",
+        "text2video",
+        "--prompt",
+        "x",
+    ]))
+    .expect_code(2);
+    assert!(run.error_line().contains("ftp://"), "{}", run.stderr);
+
+    let run =
+        Run::of(support::kling().args(["--access-key", "ak", "task", "get", "text2video", "1"]))
+            .expect_code(2);
+    assert!(run.stderr.contains("--secret-key"), "{}", run.stderr);
+}
+
+// ---- 3: the API said no ----
+
+#[test]
+fn a_wrong_key_exits_3_with_code_and_request_id() {
+    let server = Server::start();
+    let args = ["video", "text2video", "--prompt", "x"];
+    let human = Run::of(
+        support::kling()
+            .args([
+                "--base-url",
+                &server.mock.base_url(),
+                "--api-key",
+                "sk-wrong",
+            ])
+            .args(args),
+    )
+    .expect_code(3);
+    let line = human.error_line();
+    let json = Run::of(
+        support::kling()
+            .args([
+                "--base-url",
+                &server.mock.base_url(),
+                "--api-key",
+                "sk-wrong",
+                "--json",
+            ])
+            .args(args),
+    )
+    .expect_code(3);
+    let error = json.json_error();
+    assert_eq!(error["kind"], "api");
+    let code = error["code"].as_i64().unwrap();
+    assert!((1000..1100).contains(&code), "{error}");
+    let request_id = error["request_id"].as_str().unwrap();
+    assert!(line.contains(&format!("code {code}")), "{line}");
+    assert!(line.contains("request_id"), "{line}");
+    assert!(line.contains("key"), "says what to do: {line}");
+    assert!(!request_id.is_empty());
+    assert_eq!(server.mock.tasks_created(), 0);
+}
+
+#[test]
+fn an_exhausted_balance_exits_3_at_once() {
+    let server = Server::with(|b| {
+        b.fault(
+            Match::creates(),
+            Fault::RateLimited {
+                code: 1102,
+                retry_after: None,
+            },
+        )
+    });
+    let (line, error) = fails(&server, &["image", "generate", "--prompt", "x"], 3);
+    assert_eq!(error["code"], 1102);
+    assert!(error["request_id"].is_string(), "{error}");
+    assert!(
+        error.get("task_id").is_none(),
+        "no task was created: {error}"
+    );
+    assert!(line.contains("1102"), "{line}");
+    assert!(line.contains("balance"), "says what to do: {line}");
+    assert_eq!(
+        server.mock.requests_to("create_image_generation").len(),
+        2,
+        "1102 is never retried (one request per run)"
+    );
+}
+
+#[test]
+fn rate_limited_after_retries_exits_3() {
+    // `Retry-After: 0` keeps the retries instant.
+    let server = Server::with(|b| {
+        b.fault(
+            Match::creates(),
+            Fault::RateLimited {
+                code: 1302,
+                retry_after: Some(0),
+            },
+        )
+    });
+    let human = Run::of(
+        server
+            .kling()
+            .args(["video", "text2video", "--prompt", "x"]),
+    )
+    .expect_code(3);
+    let line = human.error_line();
+    assert!(line.contains("1302"), "{line}");
+    assert!(line.contains("not created"), "{line}");
+    let attempts = server.mock.requests_to("create_text2video").len();
+    assert!(
+        attempts > 1,
+        "retried before giving up ({attempts} attempts)"
+    );
+    assert_eq!(server.mock.tasks_created(), 0);
+}
+
+#[test]
+fn an_unknown_task_exits_3() {
+    let server = Server::start();
+    let (line, error) = fails(&server, &["task", "get", "text2video", "999"], 3);
+    assert_eq!(error["kind"], "api");
+    assert!(error["code"].is_number(), "{error}");
+    assert_eq!(error["task_id"], "999");
+    assert!(line.contains("999"), "{line}");
+    assert!(
+        line.contains("check the kind (text2video) and the task id"),
+        "{line}"
+    );
+    let (line, _) = fails(&server, &["task", "wait", "image", "999"], 3);
+    assert!(
+        line.contains("check the kind (generations) and the task id"),
+        "{line}"
+    );
+}
+
+// ---- 4: the task failed ----
+
+#[test]
+fn a_failed_task_exits_4_with_its_reason_and_id() {
+    let server = Server::with(|b| {
+        b.fault(
+            Match::creates(),
+            Fault::TaskFails("image violates the content policy".into()),
+        )
+    });
+    let (line, error) = fails(
+        &server,
+        &["video", "text2video", "--prompt", "x", "--wait"],
+        4,
+    );
+    let ids: Vec<String> = server
+        .mock
+        .created_tasks()
+        .into_iter()
+        .map(|t| t.task_id)
+        .collect();
+    assert_eq!(ids.len(), 2);
+    assert!(line.contains("image violates the content policy"), "{line}");
+    assert!(line.contains(&ids[0]), "the task id is printed: {line}");
+    assert_eq!(error["kind"], "task_failed");
+    assert_eq!(error["task_id"], ids[1].as_str());
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("image violates the content policy")
+    );
+
+    // Waiting for it again says the same.
+    let again =
+        Run::of(server.kling().args(["task", "wait", "text2video", &ids[0]])).expect_code(4);
+    assert!(again.error_line().contains("content policy"));
+}
+
+// ---- 5: the maximum wait passed ----
+
+#[test]
+fn an_exceeded_max_wait_exits_5_and_names_the_task() {
+    let server = Server::with(|b| {
+        b.fault(
+            Match::creates(),
+            Fault::TaskTiming(Timing::Millis {
+                processing_after: 0,
+                done_after: 600_000,
+            }),
+        )
+    });
+    let started = Instant::now();
+    let (line, error) = fails(
+        &server,
+        &[
+            "video",
+            "text2video",
+            "--prompt",
+            "x",
+            "--wait",
+            "--max-wait",
+            "1",
+        ],
+        5,
+    );
+    assert!(started.elapsed() < Duration::from_secs(30));
+    let ids: Vec<String> = server
+        .mock
+        .created_tasks()
+        .into_iter()
+        .map(|t| t.task_id)
+        .collect();
+    assert!(line.contains(&ids[0]), "the task id is printed: {line}");
+    assert!(line.contains("kling task wait"), "says what to do: {line}");
+    assert_eq!(error["kind"], "max_wait_exceeded");
+    assert_eq!(error["task_id"], ids[1].as_str());
+
+    let again = Run::of(server.kling().args([
+        "--json",
+        "task",
+        "wait",
+        "text2video",
+        &ids[0],
+        "--max-wait",
+        "0",
+    ]))
+    .expect_code(5);
+    assert_eq!(again.json_error()["task_id"], ids[0].as_str());
+}
+
+// ---- 1: anything else ----
+
+#[test]
+fn a_proxy_error_page_exits_1() {
+    let server = Server::with(|b| b.fault(Match::any(), Fault::HtmlErrorPage { status: 404 }));
+    let (line, error) = fails(&server, &["task", "get", "text2video", "1"], 1);
+    assert!(line.contains("404"), "{line}");
+    assert!(line.contains("check --base-url"), "says what to do: {line}");
+    assert!(error.get("code").is_none(), "{error}");
+}
+
+/// Lookups by `external_task_id` that stay rate limited (`Retry-After: 0` keeps the retries
+/// instant), so a create whose outcome is unknown stays unknown.
+fn lookups_fail(builder: MockServerBuilder) -> MockServerBuilder {
+    builder.fault(
+        Match::polls(),
+        Fault::RateLimited {
+            code: 1302,
+            retry_after: Some(0),
+        },
+    )
+}
+
+#[test]
+fn a_bad_gateway_on_create_exits_1_saying_the_task_may_exist() {
+    let server = Server::with(lookups_fail);
+    server
+        .mock
+        .faults()
+        .push(Match::creates(), Fault::HtmlErrorPage { status: 502 }, 2);
+    let (line, error) = fails(&server, &["video", "text2video", "--prompt", "x"], 1);
+    assert!(line.contains("502"), "{line}");
+    assert!(line.contains("may exist"), "{line}");
+    assert_eq!(error["kind"], "create_unknown");
+    let ext = error["external_task_id"].as_str().unwrap();
+    assert!(
+        error["hint"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("kling task get text2video {ext}")),
+        "{error}"
+    );
+}
+
+#[test]
+fn an_unreachable_server_exits_1() {
+    let server = Server::start();
+    let origin = server.mock.base_url();
+    drop(server);
+    let run = Run::of(support::kling().args([
+        "--base-url",
+        &origin,
+        "--api-key",
+        "k",
+        "--json",
+        "task",
+        "get",
+        "text2video",
+        "1",
+    ]))
+    .expect_code(1);
+    let error = run.json_error();
+    assert_eq!(error["kind"], "transport");
+}
+
+#[test]
+fn a_lost_create_answer_that_cannot_be_looked_up_exits_1_with_the_external_id() {
+    let server = Server::with(|b| lookups_fail(b).fault(Match::creates(), Fault::DropAfterCreate));
+    let run = Run::of(server.kling().args([
+        "--json",
+        "video",
+        "text2video",
+        "--prompt",
+        "x",
+        "--external-id",
+        "job-42",
+    ]))
+    .expect_code(1);
+    let error = run.json_error();
+    assert_eq!(error["kind"], "create_unknown");
+    assert_eq!(error["external_task_id"], "job-42");
+    assert!(
+        error["message"].as_str().unwrap().contains("job-42"),
+        "{error}"
+    );
+    assert_eq!(
+        server.mock.tasks_created(),
+        1,
+        "the task exists; the tool said it may"
+    );
+}
