@@ -193,6 +193,25 @@ fn scenarios() -> Vec<Scenario> {
         scenario("8. download cut off mid-body once", "succeeded", |s| {
             s.faults().once(Match::media(), Fault::TruncatedDownload);
         }),
+        scenario(
+            "8. media host sends half the video with a matching Content-Length",
+            "succeeded",
+            |s| {
+                // The mock's truncated body keeps its HTTP framing consistent: only the
+                // file's own structure shows that it is short.
+                s.faults().once(Match::media(), Fault::TruncatedJson);
+            },
+        ),
+        Scenario {
+            request: Request::ImageGeneration(2),
+            ..scenario(
+                "8. media host sends half of each image with a matching Content-Length",
+                "succeeded",
+                |s| {
+                    s.faults().push(Match::media(), Fault::TruncatedJson, 2);
+                },
+            )
+        },
         Scenario {
             request: Request::ImageGeneration(3),
             ..scenario(

@@ -14,7 +14,7 @@ use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use tracing::Instrument;
 
 use crate::client::Client;
@@ -140,6 +140,16 @@ pub enum DownloadError {
         /// Received.
         received: u64,
     },
+    /// The file ends before its own format says it does (a PNG without its `IEND` chunk, a
+    /// JPEG without its end-of-image marker, MP4 boxes longer than the file): the host sent a
+    /// short body, even if its `Content-Length` agreed.
+    #[error("the {format} file is incomplete ({detail}): the transfer was cut short")]
+    Incomplete {
+        /// The format, by file extension.
+        format: &'static str,
+        /// What is missing.
+        detail: String,
+    },
     /// The content is not the expected kind of media (for example an HTML error page).
     #[error("expected {expected:?} data but got {detail}{}", content_type.as_ref().map(|c| format!(" (Content-Type {c})")).unwrap_or_default())]
     UnexpectedContent {
@@ -181,7 +191,7 @@ impl DownloadError {
     /// Whether trying again may help: a cut-off transfer, or HTTP 408/429/5xx.
     pub fn is_retryable(&self) -> bool {
         match self {
-            DownloadError::LengthMismatch { .. } => true,
+            DownloadError::LengthMismatch { .. } | DownloadError::Incomplete { .. } => true,
             DownloadError::Http { status, .. } => {
                 *status == StatusCode::REQUEST_TIMEOUT
                     || *status == StatusCode::TOO_MANY_REQUESTS
@@ -467,6 +477,16 @@ impl<'a> Download<'a> {
             None => sniff(output.kind, &head, content_type.as_deref())?,
         };
         file.flush().await.map_err(io_error)?;
+        if let Some(detail) = truncation(&mut file, extension, received)
+            .await
+            .map_err(io_error)?
+        {
+            return Err(DownloadError::Incomplete {
+                format: extension,
+                detail,
+            }
+            .into());
+        }
         file.sync_all().await.map_err(io_error)?;
         Ok(Fetched {
             temp,
@@ -538,6 +558,90 @@ fn sniff(
             detail: describe(head),
         }),
     }
+}
+
+/// Why a finished download is shorter than its own format says, if it is: a PNG must hold its
+/// `IEND` chunk near the end, a JPEG its end-of-image marker (`FF D9`), and an MP4's top-level
+/// boxes must add up to at least the file's length. Catches a host that sends a short body
+/// with a matching `Content-Length`, or none. Other formats are not checked.
+async fn truncation(
+    file: &mut tokio::fs::File,
+    extension: &str,
+    len: u64,
+) -> io::Result<Option<String>> {
+    const PNG_IEND: [u8; 12] = [0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xAE, 0x42, 0x60, 0x82];
+    let found = |tail: &[u8], needle: &[u8]| tail.windows(needle.len()).any(|w| w == needle);
+    Ok(match extension {
+        "png" if !found(&read_tail(file, len, 1024).await?, &PNG_IEND) => {
+            Some(format!("no IEND chunk at the end of {len} bytes"))
+        }
+        "jpg" if !found(&read_tail(file, len, 64 * 1024).await?, &[0xFF, 0xD9]) => Some(format!(
+            "no end-of-image marker (FF D9) at the end of {len} bytes"
+        )),
+        "mp4" => mp4_truncation(file, len).await?,
+        _ => None,
+    })
+}
+
+async fn read_tail(file: &mut tokio::fs::File, len: u64, max: u64) -> io::Result<Vec<u8>> {
+    let take = len.min(max);
+    let mut tail = vec![0; usize::try_from(take).unwrap_or(0)];
+    file.seek(io::SeekFrom::Start(len - take)).await?;
+    file.read_exact(&mut tail).await?;
+    Ok(tail)
+}
+
+/// Walks the top-level ISO-BMFF boxes (at most 10 000 of them): each announces its size; the
+/// last must not end past the file.
+async fn mp4_truncation(file: &mut tokio::fs::File, len: u64) -> io::Result<Option<String>> {
+    let mut at = 0u64;
+    for _ in 0..10_000 {
+        if at >= len {
+            return Ok(None);
+        }
+        let mut header = [0u8; 16];
+        let available = (len - at).min(16);
+        let header = &mut header[..usize::try_from(available).unwrap_or(16)];
+        file.seek(io::SeekFrom::Start(at)).await?;
+        file.read_exact(header).await?;
+        if header.len() < 8 {
+            return Ok(Some(format!(
+                "a box header is cut off at byte {at} of {len}"
+            )));
+        }
+        let small = u64::from(u32::from_be_bytes([
+            header[0], header[1], header[2], header[3],
+        ]));
+        let size = match small {
+            // The last box, to the end of the file.
+            0 => return Ok(None),
+            1 if header.len() < 16 => {
+                return Ok(Some(format!(
+                    "a box header is cut off at byte {at} of {len}"
+                )));
+            }
+            1 => u64::from_be_bytes([
+                header[8], header[9], header[10], header[11], header[12], header[13], header[14],
+                header[15],
+            ]),
+            n => n,
+        };
+        if size < 8 {
+            return Ok(Some(format!(
+                "a box at byte {at} has an invalid size {size}"
+            )));
+        }
+        let end = at.saturating_add(size);
+        if end > len {
+            let kind = String::from_utf8_lossy(&header[4..8]).into_owned();
+            return Ok(Some(format!(
+                "the `{kind}` box at byte {at} needs {size} bytes; only {} arrived",
+                len - at
+            )));
+        }
+        at = end;
+    }
+    Ok(None)
 }
 
 fn describe(head: &[u8]) -> String {
@@ -691,6 +795,63 @@ mod tests {
             e.to_string().contains("<html>") && e.to_string().contains("text/html"),
             "{e}"
         );
+    }
+
+    async fn check(extension: &str, bytes: &[u8]) -> Option<String> {
+        let temp = tempfile::tempfile().unwrap();
+        let mut file = tokio::fs::File::from_std(temp);
+        file.write_all(bytes).await.unwrap();
+        file.flush().await.unwrap();
+        truncation(&mut file, extension, bytes.len() as u64)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn short_files_are_recognised_by_their_format() {
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        png.extend_from_slice(&[0, 0, 0, 4, b'm', b'o', b'C', b'k', 1, 2, 3, 4, 0, 0, 0, 0]);
+        png.extend_from_slice(&[0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xAE, 0x42, 0x60, 0x82]);
+        assert_eq!(check("png", &png).await, None);
+        let cut = check("png", &png[..png.len() - 5]).await.unwrap();
+        assert!(cut.contains("IEND"), "{cut}");
+
+        let jpeg = [
+            0xFF, 0xD8, 0xFF, 0xE0, 0, 2, 0xFF, 0xDA, 1, 2, 3, 0xFF, 0xD9,
+        ];
+        assert_eq!(check("jpg", &jpeg).await, None);
+        assert!(check("jpg", &jpeg[..10]).await.is_some());
+
+        let mut mp4 = vec![0, 0, 0, 16];
+        mp4.extend_from_slice(b"ftypisom\0\0\0\0");
+        mp4.extend_from_slice(&[0, 0, 0, 12]);
+        mp4.extend_from_slice(b"free\x01\x02\x03\x04");
+        assert_eq!(check("mp4", &mp4).await, None);
+        let cut = check("mp4", &mp4[..24]).await.unwrap();
+        assert!(
+            cut.contains("`free` box at byte 16 needs 12 bytes; only 8 arrived"),
+            "{cut}"
+        );
+        assert!(check("mp4", &mp4[..18]).await.unwrap().contains("cut off"));
+        // Size 0: the last box runs to the end of the file; 64-bit sizes are read.
+        let mut open_ended = mp4[..16].to_vec();
+        open_ended.extend_from_slice(&[0, 0, 0, 0, b'm', b'd', b'a', b't', 9, 9]);
+        assert_eq!(check("mp4", &open_ended).await, None);
+        let mut large = mp4[..16].to_vec();
+        large.extend_from_slice(&[0, 0, 0, 1, b'm', b'd', b'a', b't', 0, 0, 0, 0, 0, 0, 0, 40]);
+        assert!(
+            check("mp4", &large)
+                .await
+                .unwrap()
+                .contains("needs 40 bytes")
+        );
+        assert!(
+            check("mp4", &[0, 0, 0, 3, b'b', b'a', b'd', b'!'])
+                .await
+                .unwrap()
+                .contains("invalid size 3")
+        );
+        assert_eq!(check("webm", b"anything").await, None);
     }
 
     #[test]

@@ -17,7 +17,8 @@ use nicerouter_kling_mock::{Fault, Match, MockServer, Timing};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-const MP4_HEAD: &[u8] = b"\0\0\0\x18ftypisom\0\0\x02\0";
+/// A complete (if tiny) MP4: one `ftyp` box of 16 bytes.
+const MP4_HEAD: &[u8] = b"\0\0\0\x10ftypisom\0\0\x02\0";
 
 async fn finished(server: &MockServer, client: &Client, kind: Kind) -> (TaskHandle, Task) {
     let handle = match kind {
