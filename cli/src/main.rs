@@ -18,6 +18,7 @@ mod progress;
 mod task;
 mod usage;
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use crate::args::{Cli, Command};
@@ -57,8 +58,9 @@ async fn run(cli: Cli, out: &Output) -> Result<(), Failure> {
     }
 }
 
-/// `-v` turns on the SDK's request spans on stderr; `-vv` adds everything at debug level.
-/// Keys never reach the log: the SDK marks them sensitive and never records them.
+/// `-v` turns on the SDK's request spans on stderr; `-vv` adds every crate at debug level
+/// (never trace, where HTTP internals may show headers). The SDK never records keys, secrets
+/// or tokens; the tests check every command's output at both levels.
 fn init_tracing(verbose: u8) {
     let filter = match verbose {
         0 => return,
@@ -68,6 +70,7 @@ fn init_tracing(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .try_init();
 }

@@ -496,3 +496,89 @@ fn a_lost_create_answer_that_cannot_be_looked_up_exits_1_with_the_external_id() 
         "the task exists; the tool said it may"
     );
 }
+
+#[test]
+fn a_failed_download_exits_1_and_still_names_the_task() {
+    let server = Server::with(|b| b.fault(Match::media(), Fault::HtmlErrorPage { status: 200 }));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let out = out.to_str().unwrap();
+    let (line, error) = fails(
+        &server,
+        &["image", "generate", "--prompt", "x", "--output", out],
+        1,
+    );
+    let ids: Vec<String> = server
+        .mock
+        .created_tasks()
+        .into_iter()
+        .map(|t| t.task_id)
+        .collect();
+    assert!(line.contains(&ids[0]), "{line}");
+    assert!(
+        line.contains(&format!(
+            "kling task wait generations {} --output {out}",
+            ids[0]
+        )),
+        "says how to download again: {line}"
+    );
+    assert_eq!(error["kind"], "download");
+    assert_eq!(error["task_id"], ids[1].as_str());
+}
+
+#[test]
+fn ctrl_c_while_waiting_exits_1_with_the_command_that_resumes() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let server = Server::with(|b| {
+        b.fault(
+            Match::creates(),
+            Fault::TaskTiming(Timing::Millis {
+                processing_after: 0,
+                done_after: 600_000,
+            }),
+        )
+    });
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("kling"))
+        .args([
+            "--base-url",
+            &server.mock.base_url(),
+            "--api-key",
+            support::API_KEY,
+        ])
+        .args(["video", "text2video", "--prompt", "x", "--wait"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    // "created …", then the first poll's "task …: processing after …".
+    while !seen.contains(": processing after") {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "stderr ended: {seen}"
+        );
+        seen.push_str(&line);
+    }
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1), "{seen}{rest}");
+    let id = &server.mock.created_tasks()[0].task_id;
+    assert!(
+        rest.starts_with(&format!("error: interrupted while waiting for task {id}")),
+        "{rest}"
+    );
+    assert!(
+        rest.contains(&format!("kling task wait text2video {id}")),
+        "{rest}"
+    );
+}
