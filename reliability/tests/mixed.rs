@@ -76,7 +76,12 @@ fn random_match(rng: &mut StdRng) -> Match {
 
 /// The short name of an outcome, for the summary.
 fn category(label: &str) -> String {
-    for prefix in ["succeeded", "download failed", "task failed", "max wait exceeded"] {
+    for prefix in [
+        "succeeded",
+        "download failed",
+        "task failed",
+        "max wait exceeded",
+    ] {
         if label.starts_with(prefix) {
             return prefix.to_owned();
         }
@@ -191,6 +196,9 @@ async fn mixed_faults_never_pay_twice_nor_lose_a_task() {
     };
     println!("{summary:#?}");
     write_figures("mixed-wrapper", &summary).unwrap();
-    assert!(failed.is_empty(), "runs that broke an invariant: {failed:#?}");
+    assert!(
+        failed.is_empty(),
+        "runs that broke an invariant: {failed:#?}"
+    );
     assert!(summary.max_tasks_per_request <= 1);
 }
