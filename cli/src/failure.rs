@@ -287,23 +287,23 @@ impl Failure {
     }
 
     /// A create that failed: as its cause when the task was certainly not created; exit 1
-    /// with the `external_task_id` to look it up by when it may exist.
+    /// with the `external_task_id` to look it up by when it may exist. (The code and request
+    /// id are the cause's, added by the caller.)
     fn create(create: &CreateError, message: String) -> Self {
-        let failure = match create.outcome {
+        match create.outcome {
             CreateOutcome::NotCreated => Self::from_ref(&create.source).with_message(message),
             _ => {
                 let lookup = create.external_task_id.as_deref().map_or_else(
                     || format!("look for it with `kling task list {}`", create.kind),
                     |id| format!("look it up with `kling task get {} {id}`", create.kind),
                 );
-                Self::new("create_unknown", EXIT_OTHER, message).with_hint(format!(
-                    "the task may exist: {lookup} before creating it again"
-                ))
+                let mut failure = Self::new("create_unknown", EXIT_OTHER, message).with_hint(
+                    format!("the task may exist: {lookup} before creating it again"),
+                );
+                failure.0.external_task_id = create.external_task_id.clone();
+                failure
             }
-        };
-        let mut failure = failure;
-        failure.0.external_task_id = create.external_task_id.clone();
-        failure
+        }
     }
 }
 

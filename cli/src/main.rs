@@ -4,9 +4,13 @@
 //! A command is thin: flags → a `nicerouter-kling` builder → outcome → rendering. Validation
 //! lives in the library, so the CLI rejects the same inputs with the same words.
 //!
-//! Exit codes: 0 success; 2 usage or validation error (nothing was sent); 3 API error (auth,
-//! balance, parameters, rate limited after retries); 4 the task failed; 5 the maximum wait was
-//! exceeded (the task may still be running); 1 anything else.
+//! Exit codes: 0 success; 2 usage or validation error (nothing was sent); 3 the API refused
+//! the request (auth, balance, parameters, policy, rate limited after retries); 4 the task
+//! failed; 5 the maximum wait was exceeded (the task may still be running); 1 anything else
+//! (the network, a 5xx or a proxy's page, a create whose outcome is unknown, a download, Ctrl-C).
+//!
+//! The paid task's id is part of every message once the task exists, so that it can be
+//! waited for later with `kling task wait KIND TASK_ID`.
 
 mod args;
 mod backend;

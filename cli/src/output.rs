@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use nicerouter_kling::{DownloadedFile, Output as TaskOutput, Task};
+use nicerouter_kling::{DownloadedFile, Output as TaskOutput, OutputKind, Task};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -62,7 +62,7 @@ impl Output {
 fn error_line(failure: &Failure) -> String {
     let mut line = failure.message.replace(['\n', '\r'], " ");
     let mut add = |label: &str, value: &str| {
-        if !line.contains(value) {
+        if !mentions(&line, value) {
             line.push_str(&format!(" [{label} {value}]"));
         }
     };
@@ -88,11 +88,22 @@ fn error_line(failure: &Failure) -> String {
     line
 }
 
+/// Whether `text` mentions `value` as a whole token (so that task `42` is not taken as
+/// mentioned by request id `…-4e42-…`).
+fn mentions(text: &str, value: &str) -> bool {
+    let part_of_token =
+        |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '-' || c == '_');
+    text.match_indices(value).any(|(at, _)| {
+        !part_of_token(text[..at].chars().next_back())
+            && !part_of_token(text[at + value.len()..].chars().next())
+    })
+}
+
 /// One output of a task, as printed.
 #[derive(Debug, Serialize)]
 pub struct OutputDoc<'a> {
     url: &'a str,
-    kind: String,
+    kind: OutputKind,
     index: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<&'a str>,
@@ -108,7 +119,7 @@ pub fn outputs_doc(outputs: &[TaskOutput]) -> Value {
         .iter()
         .map(|o| OutputDoc {
             url: &o.url,
-            kind: format!("{:?}", o.kind).to_lowercase(),
+            kind: o.kind,
             index: o.index,
             id: o.id.as_deref(),
             duration_secs: o.duration.map(|d| d.as_secs_f64()),
@@ -170,4 +181,19 @@ pub fn task_lines(kind: &str, task: &Task) -> Vec<String> {
         lines.push(format!("  output {}: {}", o.index, o.url));
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mentions_are_whole_tokens() {
+        assert!(mentions("task 42 failed", "42"));
+        assert!(mentions("[request_id abc-1]", "abc-1"));
+        assert!(mentions("code 1002: invalid", "1002"));
+        assert!(!mentions("[request_id bfc84610-0bfc-4e42-987b]", "42"));
+        assert!(!mentions("task 8145 failed", "814"));
+        assert!(!mentions("", "1"));
+    }
 }

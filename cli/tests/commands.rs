@@ -401,8 +401,10 @@ fn create_with_wait_prints_the_finished_task_and_its_outputs() {
     assert_eq!(doc["kind"], "generations");
     let outputs = doc["outputs"].as_array().unwrap();
     assert_eq!(outputs.len(), 2);
-    for output in outputs {
+    for (index, output) in outputs.iter().enumerate() {
         assert!(output["url"].as_str().unwrap().contains("/mock-media/"));
+        assert_eq!(output["kind"], "image");
+        assert_eq!(output["index"], index);
     }
     assert!(
         doc.get("files").is_none(),
@@ -494,6 +496,12 @@ fn output_implies_wait_and_downloads_every_result() {
     .expect_code(0);
     let doc = run.json();
     assert_eq!(doc["status"], "succeed");
+    let output = &doc["outputs"][0];
+    assert_eq!(output["kind"], "video");
+    assert!(
+        output["id"].is_string(),
+        "a video's id, for extend and lip-sync: {doc}"
+    );
     let files = doc["files"].as_array().unwrap();
     assert_eq!(files.len(), 1);
     let path = std::path::Path::new(files[0]["path"].as_str().unwrap());

@@ -235,6 +235,11 @@ fn a_wrong_key_exits_3_with_code_and_request_id() {
     assert!(line.contains(&format!("code {code}")), "{line}");
     assert!(line.contains("request_id"), "{line}");
     assert!(line.contains("key"), "says what to do: {line}");
+    assert!(line.contains("not created"), "{line}");
+    assert!(
+        !line.contains("external_task_id") && error.get("external_task_id").is_none(),
+        "nothing to look up when nothing was created: {line} {error}"
+    );
     assert!(!request_id.is_empty());
     assert_eq!(server.mock.tasks_created(), 0);
 }
@@ -302,11 +307,14 @@ fn an_unknown_task_exits_3() {
     assert_eq!(error["kind"], "api");
     assert!(error["code"].is_number(), "{error}");
     assert_eq!(error["task_id"], "999");
-    assert!(line.contains("999"), "{line}");
+    assert!(line.contains("[task 999]"), "{line}");
     assert!(
         line.contains("check the kind (text2video) and the task id"),
         "{line}"
     );
+    // A short task id is named even when the request id happens to contain its digits.
+    let (line, _) = fails(&server, &["task", "wait", "image", "4"], 3);
+    assert!(line.contains("[task 4]"), "{line}");
     let (line, _) = fails(&server, &["task", "wait", "image", "999"], 3);
     assert!(
         line.contains("check the kind (generations) and the task id"),
