@@ -337,7 +337,14 @@ impl Client {
             .retry
             .delay_for(error, tries, inner.entropy.as_ref())
             .ok_or(NoRetry::Policy)?;
-        if deadline.is_some_and(|deadline| inner.clock.now() + delay > deadline) {
+        let ends_after = |deadline| {
+            inner
+                .clock
+                .now()
+                .checked_add(delay)
+                .is_none_or(|end| end > deadline)
+        };
+        if deadline.is_some_and(ends_after) {
             return Err(NoRetry::Deadline);
         }
         if !inner.budget.try_spend() {

@@ -123,10 +123,23 @@ impl PollPolicy {
         let mut at = self.initial_delay;
         let mut polls = 0u32;
         while at < max_wait {
-            polls += 1;
-            at += self.interval(polls);
+            polls = polls.saturating_add(1);
+            let step = self.interval(polls);
+            if self.is_constant_from(polls) {
+                // The rest of the schedule is regular: count it instead of walking it (a
+                // max wait of `Duration::MAX` would take forever to walk).
+                let rest = (max_wait - at).as_nanos().div_ceil(step.as_nanos()) - 1;
+                polls = polls.saturating_add(u32::try_from(rest).unwrap_or(u32::MAX));
+                break;
+            }
+            at = at.saturating_add(step);
         }
-        polls + 1
+        polls.saturating_add(1)
+    }
+
+    /// Whether the interval after poll `poll` is the one every later poll gets.
+    fn is_constant_from(&self, poll: u32) -> bool {
+        self.multiplier <= 1.0 || self.interval(poll) >= self.max_interval
     }
 
     fn hinted(&self, hint: Option<Duration>, poll: u32) -> Duration {
@@ -400,6 +413,18 @@ impl TaskHandle {
     }
 }
 
+/// `start + wait`, or the latest instant this platform can represent on the way there: a max
+/// wait of `Duration::MAX` means "no limit", not a panic.
+fn deadline_after(start: Instant, wait: Duration) -> Instant {
+    let mut wait = wait;
+    loop {
+        if let Some(deadline) = start.checked_add(wait) {
+            return deadline;
+        }
+        wait /= 2;
+    }
+}
+
 /// A wait being configured; see [`TaskHandle::wait`].
 #[derive(Debug)]
 #[must_use = "a wait does nothing until awaited or streamed"]
@@ -465,7 +490,7 @@ impl<'a> Wait<'a> {
             policy,
             cancel: self.cancel,
             started,
-            deadline: started + self.max_wait,
+            deadline: deadline_after(started, self.max_wait),
             polls: 0,
             last_status: None,
         }
@@ -672,6 +697,25 @@ mod tests {
                 .server_hint(false)
                 .hinted(Some(Duration::from_secs(5)), 1),
             Duration::from_secs(2)
+        );
+    }
+
+    #[test]
+    fn huge_max_waits_neither_panic_nor_hang() {
+        let now = Instant::now();
+        assert!(deadline_after(now, Duration::MAX) > now + Duration::from_secs(1 << 32));
+        assert_eq!(
+            deadline_after(now, Duration::from_secs(5)),
+            now + Duration::from_secs(5)
+        );
+        let p = PollPolicy::default();
+        // 15 s apart once the schedule is capped: about 1.2 × 10¹⁸ polls, saturated.
+        assert_eq!(p.max_polls(Duration::MAX), u32::MAX);
+        let steady = PollPolicy::default().multiplier(1.0);
+        assert_eq!(
+            steady.max_polls(Duration::from_secs(10)),
+            6,
+            "0, 2, 4, 6, 8, 10 s"
         );
     }
 
