@@ -37,6 +37,29 @@ fn read<T: DeserializeOwned>(dir: &Path, name: &str, missing: &mut Vec<String>) 
     parsed
 }
 
+/// Every `<prefix>*.json` (one per CLI test that searched for secrets), by file name.
+fn read_all_secrets(
+    dir: &Path,
+    prefix: &str,
+    missing: &mut Vec<String>,
+) -> Option<Vec<SecretsSummary>> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|n| {
+            n.strip_prefix(prefix)?
+                .strip_suffix(".json")
+                .map(|s| format!("{prefix}{s}"))
+        })
+        .collect();
+    names.sort();
+    if names.is_empty() {
+        missing.push(format!("{prefix}*"));
+        return None;
+    }
+    names.iter().map(|n| read(dir, n, missing)).collect()
+}
+
 fn yes(pass: bool) -> &'static str {
     if pass { "yes" } else { "**no**" }
 }
@@ -57,7 +80,7 @@ pub fn render(dir: &Path) -> Result<String, MissingFigures> {
     let corpus_cli: Option<CorpusSummary> = read(dir, "corpus-cli", &mut missing);
     let fuzz: Option<FuzzSummary> = read(dir, "fuzz", &mut missing);
     let secrets_wrapper: Option<SecretsSummary> = read(dir, "secrets-wrapper", &mut missing);
-    let secrets_cli: Option<SecretsSummary> = read(dir, "secrets-cli", &mut missing);
+    let secrets_cli = read_all_secrets(dir, "secrets-cli-", &mut missing);
     let bounds: Option<BoundsTable> = read(dir, "bounds", &mut missing);
     let (
         Some(faults_wrapper),
@@ -218,7 +241,7 @@ pub fn render(dir: &Path) -> Result<String, MissingFigures> {
         w,
         "| via | runs | bytes searched | secrets searched for | appearances |\n|---|---:|---:|---|---:|"
     );
-    for s in [&secrets_wrapper, &secrets_cli] {
+    for s in std::iter::once(&secrets_wrapper).chain(&secrets_cli) {
         let _ = writeln!(
             w,
             "| {} | {} | {} | {} | {} |",

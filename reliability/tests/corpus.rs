@@ -15,6 +15,8 @@ use nicerouter_kling_mock::MockServer;
 use nicerouter_kling_reliability::{CorpusSummary, write_figures};
 
 type Sent<'a> = Pin<Box<dyn Future<Output = Result<(), Error>> + Send + 'a>>;
+/// What a case does with the client and the fixtures.
+type Run = Box<dyn for<'a> Fn(&'a Client, &'a Fixtures) -> Sent<'a>>;
 
 /// One bad input: which kind (or `client`, `task`), the field the error must name, and what
 /// the caller does.
@@ -22,7 +24,7 @@ struct Case {
     kind: &'static str,
     field: &'static str,
     what: &'static str,
-    run: Box<dyn for<'a> Fn(&'a Client, &'a Fixtures) -> Sent<'a>>,
+    run: Run,
 }
 
 macro_rules! case {

@@ -1,0 +1,648 @@
+//! The bad-input corpus through the `kling` binary (issue 6): invalid inputs across all eight
+//! kinds, the client settings and the task commands. Each must exit 2 with one `--json` error
+//! whose message names the field (or its flag), with `-v` on and no key printed, and the
+//! server's journal must show zero requests for the whole corpus. The wrapper side is
+//! `reliability/tests/corpus.rs`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+use support::{API_KEY, Server, file, png, wav};
+
+/// One bad input: its kind, the arguments after the global options, and words of which the
+/// error message must contain at least one (the field, or its flag).
+struct Case {
+    kind: &'static str,
+    args: Vec<String>,
+    names: &'static [&'static str],
+}
+
+fn case(kind: &'static str, names: &'static [&'static str], args: &[&str]) -> Case {
+    Case {
+        kind,
+        args: args.iter().map(|a| (*a).to_owned()).collect(),
+        names,
+    }
+}
+
+/// A PNG of `width`×`height` padded to `total` bytes.
+fn png_of_size(width: u32, height: u32, total: usize) -> Vec<u8> {
+    let mut out = png(width, height);
+    let iend = out.split_off(out.len() - 12);
+    out.resize(total - iend.len(), 0);
+    // Keep the bytes a PNG: the padding sits in an (unchecked) ancillary chunk's place.
+    out.extend_from_slice(&iend);
+    out
+}
+
+struct Files {
+    small: String,
+    wide: String,
+    huge: String,
+    text: String,
+    gif: String,
+    good: String,
+    audio: String,
+}
+
+fn files(dir: &Path) -> Files {
+    Files {
+        small: file(dir, "small.png", &png(299, 800)),
+        wide: file(dir, "wide.png", &png(2000, 500)),
+        huge: file(
+            dir,
+            "huge.png",
+            &png_of_size(1000, 1000, 10 * 1024 * 1024 + 1),
+        ),
+        text: file(dir, "notes.png", b"these are my notes, not an image"),
+        gif: file(dir, "a.gif", b"GIF89a\x20\x03\x58\x02\0\0\0\x3B"),
+        good: file(dir, "good.png", &png(1024, 768)),
+        audio: file(dir, "a.wav", &wav()),
+    }
+}
+
+#[allow(clippy::too_many_lines)]
+fn corpus(f: &Files) -> Vec<Case> {
+    let long = "x".repeat(2501);
+    let long121 = "y".repeat(121);
+    let ext65 = "e".repeat(65);
+    let t2v = |extra: &[&str]| {
+        let mut args = vec!["video", "text2video", "--prompt", "a cat"];
+        args.extend_from_slice(extra);
+        args.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>()
+    };
+    let with = |kind, names, args: Vec<String>| Case { kind, args, names };
+    vec![
+        // ---- text to video
+        case(
+            "text2video",
+            &["prompt"],
+            &["video", "text2video", "--prompt", ""],
+        ),
+        case(
+            "text2video",
+            &["prompt"],
+            &["video", "text2video", "--prompt", &long],
+        ),
+        with(
+            "text2video",
+            &["negative_prompt"],
+            t2v(&["--negative-prompt", &long]),
+        ),
+        with(
+            "text2video",
+            &["cfg_scale", "cfg-scale"],
+            t2v(&["--cfg-scale", "1.5"]),
+        ),
+        with(
+            "text2video",
+            &["cfg_scale", "cfg-scale"],
+            t2v(&["--cfg-scale", "0.5", "--model", "kling-v2-5-turbo"]),
+        ),
+        with("text2video", &["mode"], t2v(&["--mode", "turbo"])),
+        with("text2video", &["duration"], t2v(&["--duration", "7"])),
+        with(
+            "text2video",
+            &["aspect-ratio", "aspect_ratio"],
+            t2v(&["--aspect-ratio", "4:3"]),
+        ),
+        with(
+            "text2video",
+            &["model_name", "model"],
+            t2v(&["--model", ""]),
+        ),
+        with(
+            "text2video",
+            &["camera_control", "camera"],
+            t2v(&["--camera", "simple", "--camera-config", "zoom=11"]),
+        ),
+        with("text2video", &["camera"], t2v(&["--camera", "simple"])),
+        with(
+            "text2video",
+            &["external_task_id", "external-id"],
+            t2v(&["--external-id", &ext65]),
+        ),
+        with(
+            "text2video",
+            &["callback_url", "callback-url"],
+            t2v(&["--callback-url", "example.com/hook"]),
+        ),
+        // ---- image to video
+        case(
+            "image2video",
+            &["image"],
+            &["video", "image2video", "--image", &f.small],
+        ),
+        case(
+            "image2video",
+            &["image"],
+            &["video", "image2video", "--image", &f.wide],
+        ),
+        case(
+            "image2video",
+            &["image"],
+            &["video", "image2video", "--image", &f.huge],
+        ),
+        case(
+            "image2video",
+            &["image"],
+            &["video", "image2video", "--image", &f.text],
+        ),
+        case(
+            "image2video",
+            &["image"],
+            &["video", "image2video", "--image", &f.gif],
+        ),
+        case(
+            "image2video",
+            &["image"],
+            &[
+                "video",
+                "image2video",
+                "--image",
+                "data:text/plain;base64,aGVsbG8=",
+            ],
+        ),
+        case(
+            "image2video",
+            &["image"],
+            &["video", "image2video", "--image", "ftp://example.com/a.png"],
+        ),
+        case(
+            "image2video",
+            &["camera_control", "image_tail"],
+            &[
+                "video",
+                "image2video",
+                "--image",
+                &f.good,
+                "--image-tail",
+                &f.good,
+                "--camera",
+                "forward-up",
+            ],
+        ),
+        case(
+            "image2video",
+            &["static_mask", "image_tail"],
+            &[
+                "video",
+                "image2video",
+                "--image",
+                &f.good,
+                "--image-tail",
+                &f.good,
+                "--static-mask",
+                &f.good,
+            ],
+        ),
+        case(
+            "image2video",
+            &["dynamic-mask", "dynamic_masks"],
+            &[
+                "video",
+                "image2video",
+                "--image",
+                &f.good,
+                "--dynamic-mask",
+                &format!("{}@5,5", f.good),
+            ],
+        ),
+        // ---- multi-image to video
+        case(
+            "multi-image2video",
+            &["image_list"],
+            &[
+                "video",
+                "multi-image2video",
+                "--prompt",
+                "p",
+                "--image",
+                &f.good,
+                "--image",
+                &f.good,
+                "--image",
+                &f.good,
+                "--image",
+                &f.good,
+                "--image",
+                &f.good,
+            ],
+        ),
+        case(
+            "multi-image2video",
+            &["prompt"],
+            &[
+                "video",
+                "multi-image2video",
+                "--prompt",
+                "",
+                "--image",
+                &f.good,
+            ],
+        ),
+        case(
+            "multi-image2video",
+            &["image"],
+            &[
+                "video",
+                "multi-image2video",
+                "--prompt",
+                "p",
+                "--image",
+                &f.small,
+            ],
+        ),
+        // ---- video extend
+        case(
+            "video-extend",
+            &["video_id", "video-id"],
+            &["video", "extend", "--video-id", ""],
+        ),
+        case(
+            "video-extend",
+            &["cfg_scale", "cfg-scale"],
+            &["video", "extend", "--video-id", "v", "--cfg-scale=-0.1"],
+        ),
+        case(
+            "video-extend",
+            &["prompt"],
+            &["video", "extend", "--video-id", "v", "--prompt", &long],
+        ),
+        // ---- lip sync
+        case(
+            "lip-sync",
+            &["video_id", "video-id", "video_url", "video-url"],
+            &["video", "lip-sync", "--text", "hi", "--voice-id", "uk_boy1"],
+        ),
+        case(
+            "lip-sync",
+            &["video_id", "video-id", "video_url", "video-url"],
+            &[
+                "video",
+                "lip-sync",
+                "--video-id",
+                "v",
+                "--video-url",
+                "https://x.example/v.mp4",
+                "--text",
+                "hi",
+                "--voice-id",
+                "uk_boy1",
+            ],
+        ),
+        case(
+            "lip-sync",
+            &["text"],
+            &[
+                "video",
+                "lip-sync",
+                "--video-id",
+                "v",
+                "--text",
+                &long121,
+                "--voice-id",
+                "uk_boy1",
+            ],
+        ),
+        case(
+            "lip-sync",
+            &["voice_speed", "voice-speed"],
+            &[
+                "video",
+                "lip-sync",
+                "--video-id",
+                "v",
+                "--text",
+                "hi",
+                "--voice-id",
+                "uk_boy1",
+                "--voice-speed",
+                "2.5",
+            ],
+        ),
+        case(
+            "lip-sync",
+            &["audio", "text"],
+            &[
+                "video",
+                "lip-sync",
+                "--video-id",
+                "v",
+                "--text",
+                "hi",
+                "--voice-id",
+                "uk_boy1",
+                "--audio",
+                &f.audio,
+            ],
+        ),
+        case(
+            "lip-sync",
+            &["audio"],
+            &["video", "lip-sync", "--video-id", "v", "--audio", &f.good],
+        ),
+        case(
+            "lip-sync",
+            &["voice-language", "voice_language"],
+            &[
+                "video",
+                "lip-sync",
+                "--video-id",
+                "v",
+                "--text",
+                "hi",
+                "--voice-id",
+                "uk_boy1",
+                "--voice-language",
+                "fr",
+            ],
+        ),
+        // ---- video effects
+        case(
+            "effects",
+            &["effect_scene", "effect-scene"],
+            &["video", "effects", "--effect-scene", "", "--image", &f.good],
+        ),
+        case(
+            "effects",
+            &["images", "image"],
+            &[
+                "video",
+                "effects",
+                "--effect-scene",
+                "hug",
+                "--image",
+                &f.good,
+            ],
+        ),
+        case(
+            "effects",
+            &["image"],
+            &[
+                "video",
+                "effects",
+                "--effect-scene",
+                "squish",
+                "--image",
+                &f.good,
+                "--image",
+                &f.good,
+            ],
+        ),
+        case(
+            "effects",
+            &["duration"],
+            &[
+                "video",
+                "effects",
+                "--effect-scene",
+                "expansion",
+                "--image",
+                &f.good,
+                "--duration",
+                "10",
+            ],
+        ),
+        // ---- image generation
+        case(
+            "generations",
+            &["prompt"],
+            &["image", "generate", "--prompt", ""],
+        ),
+        case(
+            "generations",
+            &["n"],
+            &["image", "generate", "--prompt", "p", "--n", "0"],
+        ),
+        case(
+            "generations",
+            &["n"],
+            &["image", "generate", "--prompt", "p", "--n", "10"],
+        ),
+        case(
+            "generations",
+            &["aspect_ratio", "aspect-ratio"],
+            &[
+                "image",
+                "generate",
+                "--prompt",
+                "p",
+                "--aspect-ratio",
+                "5:4",
+            ],
+        ),
+        case(
+            "generations",
+            &["negative_prompt", "negative-prompt"],
+            &[
+                "image",
+                "generate",
+                "--prompt",
+                "p",
+                "--image",
+                &f.good,
+                "--negative-prompt",
+                "blur",
+            ],
+        ),
+        case(
+            "generations",
+            &["image_fidelity", "image-fidelity"],
+            &[
+                "image",
+                "generate",
+                "--prompt",
+                "p",
+                "--image",
+                &f.good,
+                "--image-fidelity",
+                "1.2",
+            ],
+        ),
+        case(
+            "generations",
+            &["resolution"],
+            &["image", "generate", "--prompt", "p", "--resolution", "8k"],
+        ),
+        // ---- virtual try-on
+        case(
+            "kolors-virtual-try-on",
+            &["human_image", "human-image"],
+            &[
+                "image",
+                "try-on",
+                "--human-image",
+                &f.small,
+                "--cloth-image",
+                &f.good,
+            ],
+        ),
+        case(
+            "kolors-virtual-try-on",
+            &["cloth_image", "cloth-image"],
+            &[
+                "image",
+                "try-on",
+                "--human-image",
+                &f.good,
+                "--cloth-image",
+                &f.text,
+            ],
+        ),
+        // ---- task commands: pages, ids, kinds
+        case(
+            "task",
+            &["pageNum", "page"],
+            &["task", "list", "text2video", "--page", "0"],
+        ),
+        case(
+            "task",
+            &["pageNum", "page"],
+            &["task", "list", "text2video", "--page", "1001"],
+        ),
+        case(
+            "task",
+            &["pageSize", "page-size"],
+            &["task", "list", "generations", "--page-size", "0"],
+        ),
+        case(
+            "task",
+            &["pageSize", "page-size"],
+            &["task", "list", "generations", "--page-size", "501"],
+        ),
+        case(
+            "task",
+            &["pageNum", "page"],
+            &["task", "list", "text2video", "--page=-1"],
+        ),
+        case("task", &["task_id"], &["task", "get", "text2video", " "]),
+        case(
+            "task",
+            &["kind", "movies"],
+            &["task", "get", "movies", "123"],
+        ),
+        case("task", &["task_id"], &["task", "wait", "lip-sync", ""]),
+    ]
+}
+
+#[test]
+fn bad_inputs_exit_2_naming_the_field_and_send_nothing() {
+    let server = Server::start();
+    let dir = tempfile::tempdir().unwrap();
+    let f = files(dir.path());
+    let mut cases = corpus(&f);
+    // A base URL without a scheme (and other bad settings), before any command runs.
+    let host = server
+        .mock
+        .base_url()
+        .trim_start_matches("http://")
+        .to_owned();
+    let settings = [
+        vec!["--base-url".to_owned(), host.clone()],
+        vec!["--base-url".to_owned(), format!("ftp://{host}")],
+        vec!["--base-url".to_owned(), format!("http://{host}/?a=1")],
+    ];
+    for global in settings {
+        let mut args = global;
+        args.extend(["video", "text2video", "--prompt", "p"].map(str::to_owned));
+        cases.push(Case {
+            kind: "client",
+            args,
+            names: &["base_url", "base-url"],
+        });
+    }
+    let mut per_kind: Vec<(String, usize)> = Vec::new();
+    let mut named = 0;
+    let mut problems = Vec::new();
+    let mut bytes = 0;
+    for case in &cases {
+        match per_kind.iter_mut().find(|(k, _)| k == case.kind) {
+            Some((_, n)) => *n += 1,
+            None => per_kind.push((case.kind.to_owned(), 1)),
+        }
+        let mut cmd = support::kling();
+        // Settings cases bring their own base URL; the others use the server's.
+        if case.kind != "client" {
+            cmd.args(["--base-url", &server.mock.base_url()]);
+        }
+        cmd.args(["-v", "--json", "--api-key", API_KEY])
+            .args(&case.args);
+        let output = cmd.output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        bytes += stdout.len() + stderr.len();
+        let shown: Vec<String> = case
+            .args
+            .iter()
+            .map(|a| a.chars().take(40).collect())
+            .collect();
+        let doc: Value = serde_json::from_str(stdout.trim()).unwrap_or(Value::Null);
+        let message = doc["error"]["message"].as_str().unwrap_or_default();
+        let kind = doc["error"]["kind"].as_str().unwrap_or_default();
+        if output.status.code() != Some(2) {
+            problems.push(format!(
+                "{shown:?}: exit {:?}: {stdout}{stderr}",
+                output.status.code()
+            ));
+        } else if !["usage", "validation", "config"].contains(&kind) {
+            problems.push(format!("{shown:?}: error kind {kind}: {stdout}"));
+        } else if case.names.iter().any(|n| message.contains(n)) {
+            named += 1;
+        } else {
+            problems.push(format!(
+                "{shown:?}: the message names none of {:?}: {message}",
+                case.names
+            ));
+        }
+        if [API_KEY, "eyJ"]
+            .iter()
+            .any(|s| stdout.contains(s) || stderr.contains(s))
+        {
+            problems.push(format!("{shown:?}: a key was printed"));
+        }
+    }
+    let requests = server.mock.journal().len();
+    let summary = json!({
+        "via": "cli",
+        "cases": cases.len(),
+        "per_kind": per_kind,
+        "named_the_field": named,
+        "requests": requests,
+    });
+    println!("{summary:#}");
+    write_figures("corpus-cli", &summary);
+    write_figures(
+        "secrets-cli-corpus",
+        &json!({
+            "via": "cli (bad-input corpus, -v)",
+            "runs": cases.len(),
+            "bytes_searched": bytes,
+            "secrets": ["bearer key", "any JWT"],
+            "leaks": problems.iter().filter(|p| p.contains("a key was printed")).count(),
+        }),
+    );
+    assert!(problems.is_empty(), "{problems:#?}");
+    assert_eq!(requests, 0, "{:#?}", server.mock.journal());
+    assert!(cases.len() >= 40);
+}
+
+/// Writes a figures file (see `nicerouter_kling_reliability::figures_dir`).
+fn write_figures(name: &str, value: &Value) {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let target = match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if Path::new(&dir).is_absolute() => dir.into(),
+        Some(dir) => workspace.join(dir),
+        None => workspace.join("target"),
+    };
+    let dir = target.join("reliability");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join(format!("{name}.json")),
+        serde_json::to_vec_pretty(value).unwrap(),
+    )
+    .unwrap();
+}
