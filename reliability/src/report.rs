@@ -10,6 +10,37 @@ use crate::{BoundsTable, CorpusSummary, FaultTable, FuzzSummary, MixedSummary, S
 /// The command that regenerates the figures and the report.
 pub const REGENERATE: &str = "cargo test -p nicerouter-kling-reliability && cargo test -p nicerouter-kling-cli --test 'reliability_*' && cargo run -p nicerouter-kling-reliability --bin reliability-report";
 
+/// What the suite found when it was written, and what it cannot show (kept with the code that
+/// renders the figures, so that the report always says it).
+const FINDINGS: &str = r#"
+## What the suite found
+
+* **A short body saved as a complete file.** A media host that sends half a file with a
+  matching `Content-Length` (or none) left a partial video or image under its final name; the
+  mixed runs caught it. Downloads now check that the file ends where its own format says (PNG
+  `IEND`, JPEG end-of-image marker, MP4 box sizes) and retry otherwise
+  (`wrapper/src/download.rs`, `truncation`).
+* **A panic on a huge max wait.** `wait(&client, Duration::MAX)` (and so `kling task wait
+  --max-wait 18446744073709551615`) panicked adding the max wait to the start instant. The
+  deadline now saturates (`wrapper/src/wait.rs`, `deadline_after`); a retry delay past the
+  clock's range counts as past the deadline (`wrapper/src/retry.rs`); `PollPolicy::max_polls`
+  counts a long schedule instead of walking it.
+* The double-create checks were proved by mutation: with a timed-out create treated as "not
+  created", the runs for faults 1 and 2 fail with 2 tasks for one request. Every run uses a
+  server that does not de-duplicate `external_task_id`, so the server never hides a client
+  that pays twice.
+
+## What it does not show
+
+* Fault 2 (a create answered after the client's timeout) runs through the wrapper only: the
+  `kling` binary has no option to shorten its 60 s request timeout.
+* A process killed with SIGKILL *during a download* can leave a hidden `.nrk-download-*.part`
+  file in the output directory (the final name never holds a partial file); a dropped download
+  future (tested above) removes it.
+* The simulated server is not Kling: whether Kling itself rejects a reused `external_task_id`
+  is not shown here, and the client does not rely on it.
+"#;
+
 /// Why the report could not be rendered.
 #[derive(Debug)]
 pub struct MissingFigures(pub Vec<String>);
@@ -180,7 +211,7 @@ pub fn render(dir: &Path) -> Result<String, MissingFigures> {
     for m in [&mixed_wrapper, &mixed_cli] {
         let _ = writeln!(
             w,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {:#x} | {} | {} | {} | {} | {} | {} | {} |",
             m.via,
             m.seed,
             m.runs,
@@ -263,5 +294,116 @@ pub fn render(dir: &Path) -> Result<String, MissingFigures> {
             yes(r.pass)
         );
     }
+    w.push_str(FINDINGS);
     Ok(md)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::{BoundsRow, FaultRow};
+
+    fn put<T: serde::Serialize>(dir: &Path, name: &str, value: &T) {
+        std::fs::write(
+            dir.join(format!("{name}.json")),
+            serde_json::to_vec(value).unwrap(),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn missing_figures_are_named_and_present_ones_rendered() {
+        let dir = tempfile_dir();
+        let missing = render(&dir).unwrap_err().to_string();
+        assert!(missing.contains("faults-wrapper") && missing.contains("secrets-cli-*"));
+        let row = FaultRow {
+            fault: "1. dropped | answer".into(),
+            requests: 4,
+            logical_requests: 1,
+            tasks: 1,
+            max_tasks_per_request: 1,
+            outcome: "succeeded".into(),
+            expected: "succeeded".into(),
+            pass: true,
+            problems: vec![],
+        };
+        for via in ["wrapper", "cli"] {
+            let table = FaultTable {
+                via: via.into(),
+                rows: vec![row.clone()],
+            };
+            put(&dir, &format!("faults-{via}"), &table);
+            let mixed = MixedSummary {
+                via: via.into(),
+                seed: 255,
+                runs: 1,
+                logical_requests: 1,
+                faults_injected: 2,
+                requests: 3,
+                tasks: 1,
+                max_tasks_per_request: 1,
+                outcomes: vec![("succeeded".into(), 1)],
+                failed_runs: 0,
+            };
+            put(&dir, &format!("mixed-{via}"), &mixed);
+            let corpus = CorpusSummary {
+                via: via.into(),
+                cases: 41,
+                per_kind: vec![("text2video".into(), 41)],
+                named_the_field: 41,
+                requests: 0,
+            };
+            put(&dir, &format!("corpus-{via}"), &corpus);
+        }
+        let secrets = SecretsSummary {
+            via: "x".into(),
+            runs: 1,
+            bytes_searched: 10,
+            secrets: vec!["bearer key".into()],
+            leaks: 0,
+        };
+        put(&dir, "secrets-wrapper", &secrets);
+        put(&dir, "secrets-cli-a", &secrets);
+        put(&dir, "secrets-cli-b", &secrets);
+        put(
+            &dir,
+            "fuzz",
+            &FuzzSummary {
+                targets: vec![("callback".into(), 7)],
+                panics: 0,
+            },
+        );
+        put(
+            &dir,
+            "bounds",
+            &BoundsTable {
+                rows: vec![BoundsRow {
+                    check: "c".into(),
+                    measured: "m".into(),
+                    pass: false,
+                }],
+            },
+        );
+        let md = render(&dir).unwrap();
+        assert!(
+            md.contains("| 1. dropped \\| answer | 4 | 1 | succeeded | yes |"),
+            "{md}"
+        );
+        assert!(md.contains("| wrapper | 0xff | 1 |"), "{md}");
+        assert!(md.contains("7 generated cases"), "{md}");
+        assert_eq!(
+            md.matches("| x | 1 | 10 |").count(),
+            3,
+            "every secrets file"
+        );
+        assert!(md.contains("| c | m | **no** |"), "{md}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    fn tempfile_dir() -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("nrk-report-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
 }
