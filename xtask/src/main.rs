@@ -4,6 +4,9 @@
 //!   (`generated/snapshot/codegen.rs`) and the operations summary (`generated/OPERATIONS.md`).
 //! - `cargo xtask check` fails, naming the place, when the spec breaks a rule or an example does
 //!   not validate, or when the snapshot or the summary is stale.
+//! - `cargo xtask bench` runs the benchmarks (`bench/`, release build) and writes `BENCHMARKS.md`;
+//!   `cargo xtask bench --smoke` runs tiny versions of them (dev build, seconds, no build-cost
+//!   benchmark) and writes `target/bench/BENCHMARKS-smoke.md` instead, so CI keeps them working.
 //!
 //! Both take `--root DIR` to work on another checkout (the tests use a copy, never the tree).
 
@@ -21,6 +24,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut root = workspace_root();
     let mut command = None;
+    let mut smoke = false;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -28,7 +32,8 @@ fn main() -> ExitCode {
                 Some(dir) => root = PathBuf::from(dir),
                 None => return usage("--root needs a directory"),
             },
-            "generate" | "check" if command.is_none() => command = Some(arg.clone()),
+            "generate" | "check" | "bench" if command.is_none() => command = Some(arg.clone()),
+            "--smoke" if command.as_deref() == Some("bench") => smoke = true,
             "-h" | "--help" => return usage(""),
             other => return usage(&format!("unknown argument `{other}`")),
         }
@@ -36,6 +41,7 @@ fn main() -> ExitCode {
     let result = match command.as_deref() {
         Some("generate") => run_generate(&root),
         Some("check") => run_check(&root),
+        Some("bench") => run_bench(&root, smoke),
         _ => return usage("missing command"),
     };
     match result {
@@ -55,7 +61,8 @@ fn usage(problem: &str) -> ExitCode {
         "usage: cargo xtask [--root DIR] <command>\n\n\
          commands:\n  \
          generate   write {SNAPSHOT} and {SUMMARY} from openapi/kling.yaml\n  \
-         check      lint the spec, validate its examples, and fail if the snapshot or summary is stale"
+         check      lint the spec, validate its examples, and fail if the snapshot or summary is stale\n  \
+         bench      run the benchmarks and write BENCHMARKS.md (--smoke: a quick run into target/bench/)"
     );
     if problem.is_empty() {
         ExitCode::SUCCESS
@@ -138,6 +145,48 @@ fn run_check(root: &Path) -> Result<(), String> {
             failures.len(),
             failures.join("\n  ")
         ))
+    }
+}
+
+/// Runs the bench binary through cargo: the full benchmarks in release mode into
+/// `BENCHMARKS.md`, or (`--smoke`) the quick ones in the dev profile into `target/bench/`.
+fn run_bench(root: &Path, smoke: bool) -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let output = if smoke {
+        root.join("target/bench/BENCHMARKS-smoke.md")
+    } else {
+        root.join("BENCHMARKS.md")
+    };
+    let mut command = std::process::Command::new(&cargo);
+    command.arg("run").current_dir(root);
+    if !smoke {
+        command.arg("--release");
+    }
+    command
+        .args([
+            "--quiet",
+            "--package",
+            "nicerouter-kling-bench",
+            "--",
+            "all",
+        ])
+        .arg("--output")
+        .arg(&output)
+        .arg("--root")
+        .arg(root)
+        .arg("--cargo")
+        .arg(&cargo);
+    if smoke {
+        command.args(["--smoke", "--command", "cargo xtask bench --smoke"]);
+    }
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot run {cargo}: {e}"))?;
+    if status.success() {
+        println!("xtask bench: wrote {}", output.display());
+        Ok(())
+    } else {
+        Err(format!("the benchmarks failed ({status})"))
     }
 }
 
