@@ -19,7 +19,7 @@ use nicerouter_kling_reliability::FaultRow;
 use sha2::{Digest, Sha256};
 
 /// The request timeout of test clients (real time).
-pub const TIMEOUT: Duration = Duration::from_millis(300);
+pub const TIMEOUT: Duration = Duration::from_millis(500);
 /// Longer than any run may take in real time: a run still going then is a hang.
 pub const HANG_GUARD: Duration = Duration::from_secs(20);
 /// The mock's result size.
