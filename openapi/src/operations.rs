@@ -72,10 +72,12 @@ impl Operation {
     pub fn render_path(&self, mut f: impl FnMut(&str) -> String) -> String {
         self.path
             .split('/')
-            .map(|seg| match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                Some(name) => f(name),
-                None => seg.to_owned(),
-            })
+            .map(
+                |seg| match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                    Some(name) => f(name),
+                    None => seg.to_owned(),
+                },
+            )
             .collect::<Vec<_>>()
             .join("/")
     }
@@ -85,7 +87,9 @@ impl Operation {
 pub fn operations(spec: &OpenAPI) -> Vec<Operation> {
     let mut out = Vec::new();
     for (path, item) in &spec.paths.paths {
-        let ReferenceOr::Item(item) = item else { continue };
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
         for (method, op) in [(Method::Get, &item.get), (Method::Post, &item.post)] {
             let Some(op) = op else { continue };
             let path_params = path
@@ -181,7 +185,10 @@ fn resolve_request_body<'a>(
 }
 
 /// Resolves a response that may be a `#/components/responses/X` reference.
-pub fn resolve_response<'a>(spec: &'a OpenAPI, r: &'a ReferenceOr<Response>) -> Option<&'a Response> {
+pub fn resolve_response<'a>(
+    spec: &'a OpenAPI,
+    r: &'a ReferenceOr<Response>,
+) -> Option<&'a Response> {
     match r {
         ReferenceOr::Item(r) => Some(r),
         ReferenceOr::Reference { reference } => {
