@@ -246,7 +246,10 @@ fn row(
 
 /// Writes a figures file (see `nicerouter_kling_reliability::figures_dir`).
 fn write_figures(name: &str, value: &Value) {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    // The crate directory as cargo gives it at run time (a shared build may come from
+    // another checkout).
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").unwrap();
+    let workspace = Path::new(&manifest).parent().unwrap();
     let target = match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) if Path::new(&dir).is_absolute() => dir.into(),
         Some(dir) => workspace.join(dir),

@@ -21,20 +21,21 @@ pub mod report;
 /// The directory figures are written to: `$CARGO_TARGET_DIR/reliability` when that variable
 /// is set (relative to the workspace root), else `target/reliability` in the workspace.
 pub fn figures_dir() -> PathBuf {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     let target = match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) if Path::new(&dir).is_absolute() => PathBuf::from(dir),
-        Some(dir) => workspace.join(dir),
-        None => workspace.join("target"),
+        Some(dir) => workspace_root().join(dir),
+        None => workspace_root().join("target"),
     };
     target.join("reliability")
 }
 
-/// The workspace root (where `RELIABILITY.md` is written).
+/// The workspace root (where `RELIABILITY.md` is written): the parent of this crate's
+/// directory, as cargo tells it at run time (so a build shared between checkouts still writes
+/// into the checkout that runs it), else as it was at build time.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    manifest
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
