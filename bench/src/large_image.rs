@@ -10,6 +10,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail, ensure};
@@ -326,6 +327,12 @@ impl Submitter {
     }
 
     async fn submit(&self, path: PathBuf) -> Result<()> {
+        static SUBMITS: AtomicU64 = AtomicU64::new(0);
+        let external = format!(
+            "bench-{}-{}",
+            std::process::id(),
+            SUBMITS.fetch_add(1, Ordering::Relaxed)
+        );
         match self {
             Submitter::Wrapper(client) => {
                 client
@@ -341,7 +348,7 @@ impl Submitter {
                     .model_name(Some(MODEL.to_owned()))
                     .image(types::MediaRef::try_from(image)?)
                     .prompt(Some(types::OptionalPrompt::try_from(PROMPT)?))
-                    .external_task_id(Some(types::ExternalTaskId::try_from("bench-raw")?));
+                    .external_task_id(Some(types::ExternalTaskId::try_from(external)?));
                 let created = raw.create_image2video().body(body).send().await?;
                 ensure!(created.code == 0, "code {}", created.code);
             }
@@ -354,7 +361,7 @@ impl Submitter {
                         model_name: MODEL,
                         image: &image,
                         prompt: PROMPT,
-                        external_task_id: "bench-baseline",
+                        external_task_id: &external,
                     })
                     .send()
                     .await?

@@ -29,6 +29,9 @@ use clap::{Parser, Subcommand};
 
 use report::Section;
 
+/// The hand-written findings appended to the full report, relative to the workspace root.
+const FINDINGS: &str = "bench/FINDINGS.md";
+
 #[global_allocator]
 static GLOBAL: alloc::Counting = alloc::Counting;
 
@@ -150,10 +153,19 @@ fn main() -> Result<()> {
                     polling::Config::full(),
                 )),
             ];
+            let root = workspace(root);
             if !smoke {
-                sections.push(build_cost::run(&workspace(root), &cargo_program(cargo))?);
+                sections.push(build_cost::run(&root, &cargo_program(cargo))?);
             }
-            let markdown = report::markdown(&report::Machine::detect(), &sections, smoke, &command);
+            let mut markdown =
+                report::markdown(&report::Machine::detect(), &sections, smoke, &command);
+            // The analysis of the figures (causes of missed targets, fixes), written by hand
+            // beside the code and read when the report is assembled.
+            if !smoke && let Ok(findings) = std::fs::read_to_string(root.join(FINDINGS)) {
+                markdown.push('\n');
+                markdown.push_str(findings.trim_end());
+                markdown.push('\n');
+            }
             match output {
                 Some(path) => {
                     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
