@@ -136,7 +136,10 @@ async fn strings_follow_the_documented_rule() {
     let (field, rule) = sent_image(&client, b64(&png(800, 600))).unwrap_err();
     assert_eq!(field, "image");
     assert!(rule.starts_with("cannot read file `iVBORw0KGgo"), "{rule}");
-    assert!(rule.contains("use `base64(..)` for raw base64"), "{rule}");
+    assert!(
+        rule.contains("give raw base64 as `data:<type>;base64,<data>`"),
+        "{rule}"
+    );
     assert!(rule.len() < 400, "the path is shortened: {}", rule.len());
 }
 

@@ -1,10 +1,6 @@
 //! [`AudioInput`]: lip-sync audio as a URL, a file, bytes or base64.
 
-use std::fmt;
-use std::path::{Path, PathBuf};
-
-use bytes::Bytes;
-
+use super::input::media_input;
 use super::source::{Limits, Loaded, Source, load};
 use crate::validation::ValidationError;
 use crate::validation::rules::AUDIO_MAX_BYTES;
@@ -53,40 +49,9 @@ pub(crate) enum ResolvedAudio {
     File(String),
 }
 
+media_input!(AudioInput, "MP3, WAV, M4A or AAC");
+
 impl AudioInput {
-    /// A public `http(s)` URL, passed to Kling as it is.
-    pub fn url(url: impl Into<String>) -> Self {
-        Self {
-            source: Source::Url(url.into()),
-        }
-    }
-
-    /// A local MP3, WAV, M4A or AAC file, read when the request is built.
-    pub fn path(path: impl Into<PathBuf>) -> Self {
-        Self {
-            source: Source::Path(path.into()),
-        }
-    }
-
-    /// The bytes of an MP3, WAV, M4A or AAC file.
-    pub fn bytes(bytes: impl Into<Bytes>) -> Self {
-        Self {
-            source: Source::Bytes(bytes.into()),
-        }
-    }
-
-    /// Base64 of an audio file, with or without a `data:audio/...;base64,` prefix.
-    pub fn base64(data: impl Into<String>) -> Self {
-        Self {
-            source: Source::Base64(data.into()),
-        }
-    }
-
-    /// Whether this is a URL (sent as it is) rather than data to encode.
-    pub fn is_url(&self) -> bool {
-        !self.source.is_local()
-    }
-
     /// Checks the audio and turns it into a URL or raw base64.
     pub(crate) fn resolve(self) -> Result<ResolvedAudio, ValidationError> {
         let field = if self.is_url() { URL_FIELD } else { FILE_FIELD };
@@ -142,54 +107,6 @@ fn inspect(field: &str, bytes: &[u8]) -> Result<AudioFormat, ValidationError> {
             "must be MP3, WAV, M4A or AAC audio (the data is none of these)",
         )
     })
-}
-
-impl fmt::Debug for AudioInput {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("AudioInput").field(&self.source).finish()
-    }
-}
-
-impl From<&str> for AudioInput {
-    /// `http(s)://…` is a URL, `data:…` is inline base64, anything else a file path.
-    fn from(value: &str) -> Self {
-        Self {
-            source: Source::from_string(value.to_owned()),
-        }
-    }
-}
-
-impl From<String> for AudioInput {
-    /// `http(s)://…` is a URL, `data:…` is inline base64, anything else a file path.
-    fn from(value: String) -> Self {
-        Self {
-            source: Source::from_string(value),
-        }
-    }
-}
-
-impl From<&Path> for AudioInput {
-    fn from(path: &Path) -> Self {
-        Self::path(path)
-    }
-}
-
-impl From<PathBuf> for AudioInput {
-    fn from(path: PathBuf) -> Self {
-        Self::path(path)
-    }
-}
-
-impl From<Vec<u8>> for AudioInput {
-    fn from(bytes: Vec<u8>) -> Self {
-        Self::bytes(bytes)
-    }
-}
-
-impl From<Bytes> for AudioInput {
-    fn from(bytes: Bytes) -> Self {
-        Self::bytes(bytes)
-    }
 }
 
 #[cfg(test)]

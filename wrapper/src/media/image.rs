@@ -1,11 +1,8 @@
 //! [`ImageInput`]: an image as a URL, a file, bytes or base64.
 
-use std::fmt;
-use std::path::{Path, PathBuf};
-
-use bytes::Bytes;
 use imagesize::ImageType;
 
+use super::input::media_input;
 use super::source::{Limits, Loaded, Source, load};
 use crate::validation::ValidationError;
 use crate::validation::rules::{IMAGE_MAX_BYTES, IMAGE_MIN_SIDE_PX};
@@ -74,41 +71,9 @@ pub(crate) struct ResolvedImage {
     pub dimensions: Option<Dimensions>,
 }
 
+media_input!(ImageInput, "PNG or JPEG");
+
 impl ImageInput {
-    /// A public `http(s)` URL, passed to Kling as it is.
-    pub fn url(url: impl Into<String>) -> Self {
-        Self {
-            source: Source::Url(url.into()),
-        }
-    }
-
-    /// A local PNG or JPEG file, read when the request is built.
-    pub fn path(path: impl Into<PathBuf>) -> Self {
-        Self {
-            source: Source::Path(path.into()),
-        }
-    }
-
-    /// The bytes of a PNG or JPEG file.
-    pub fn bytes(bytes: impl Into<Bytes>) -> Self {
-        Self {
-            source: Source::Bytes(bytes.into()),
-        }
-    }
-
-    /// Base64 of a PNG or JPEG file, with or without a `data:image/...;base64,` prefix.
-    /// Whitespace (line breaks) and missing `=` padding are tolerated.
-    pub fn base64(data: impl Into<String>) -> Self {
-        Self {
-            source: Source::Base64(data.into()),
-        }
-    }
-
-    /// Whether this is a URL (sent as it is) rather than data to encode.
-    pub fn is_url(&self) -> bool {
-        !self.source.is_local()
-    }
-
     /// Checks the image under `rules` and turns it into a URL or raw base64 for `field`.
     pub(crate) fn resolve(
         self,
@@ -173,52 +138,4 @@ fn inspect(field: &str, bytes: &[u8], rules: ImageRules) -> Result<Dimensions, V
         }
     }
     Ok(Dimensions { width, height })
-}
-
-impl fmt::Debug for ImageInput {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("ImageInput").field(&self.source).finish()
-    }
-}
-
-impl From<&str> for ImageInput {
-    /// `http(s)://…` is a URL, `data:…` is inline base64, anything else a file path.
-    fn from(value: &str) -> Self {
-        Self {
-            source: Source::from_string(value.to_owned()),
-        }
-    }
-}
-
-impl From<String> for ImageInput {
-    /// `http(s)://…` is a URL, `data:…` is inline base64, anything else a file path.
-    fn from(value: String) -> Self {
-        Self {
-            source: Source::from_string(value),
-        }
-    }
-}
-
-impl From<&Path> for ImageInput {
-    fn from(path: &Path) -> Self {
-        Self::path(path)
-    }
-}
-
-impl From<PathBuf> for ImageInput {
-    fn from(path: PathBuf) -> Self {
-        Self::path(path)
-    }
-}
-
-impl From<Vec<u8>> for ImageInput {
-    fn from(bytes: Vec<u8>) -> Self {
-        Self::bytes(bytes)
-    }
-}
-
-impl From<Bytes> for ImageInput {
-    fn from(bytes: Bytes) -> Self {
-        Self::bytes(bytes)
-    }
 }

@@ -13,6 +13,7 @@
 
 mod audio;
 mod image;
+mod input;
 mod source;
 
 pub use audio::AudioInput;

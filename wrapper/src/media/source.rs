@@ -249,7 +249,7 @@ fn read_file(path: &Path, field: &str, limits: Limits) -> Result<FileContent, Va
     };
     let mut file = File::open(path).map_err(|e| {
         let hint = if e.kind() == io::ErrorKind::NotFound {
-            "; a string that is not an http(s) URL or a `data:` URL is read as a file path (use `base64(..)` for raw base64)"
+            "; a value that is not an http(s) URL or a `data:` URL is read as a file path (give raw base64 as `data:<type>;base64,<data>`)"
         } else {
             ""
         };
