@@ -429,14 +429,7 @@ impl<'a> Download<'a> {
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let temp = tempfile::Builder::new()
-            .prefix(".nrk-download-")
-            .suffix(".part")
-            .tempfile_in(&self.dir)
-            .map_err(|source| DownloadError::Io {
-                path: self.dir.clone(),
-                source,
-            })?;
+        let temp = temp_file_in(&self.dir, ".nrk-download-")?;
         let io_error = |source| DownloadError::Io {
             path: temp.path().to_owned(),
             source,
@@ -691,14 +684,7 @@ fn safe_file_stem(task_id: &str) -> String {
 }
 
 async fn write_temp(dir: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile, DownloadError> {
-    let temp = tempfile::Builder::new()
-        .prefix(".nrk-sidecar-")
-        .suffix(".part")
-        .tempfile_in(dir)
-        .map_err(|source| DownloadError::Io {
-            path: dir.to_owned(),
-            source,
-        })?;
+    let temp = temp_file_in(dir, ".nrk-sidecar-")?;
     let io_error = |source| DownloadError::Io {
         path: temp.path().to_owned(),
         source,
@@ -708,6 +694,25 @@ async fn write_temp(dir: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile,
     file.flush().await.map_err(io_error)?;
     file.sync_all().await.map_err(io_error)?;
     Ok(temp)
+}
+
+/// A hidden temporary file in `dir`, renamed into place once complete. It is created as any
+/// new file is (on Unix `0o666` less the umask, usually `0o644`), not with a temporary
+/// file's owner-only `0o600`, so that results are as readable as the user's other files.
+fn temp_file_in(dir: &Path, prefix: &str) -> Result<tempfile::NamedTempFile, DownloadError> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(prefix).suffix(".part");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder
+        .tempfile_in(dir)
+        .map_err(|source| DownloadError::Io {
+            path: dir.to_owned(),
+            source,
+        })
 }
 
 /// Renames a finished temporary file into place (atomically, in the same directory).

@@ -119,6 +119,18 @@ async fn a_video_is_saved_atomically_with_hash_and_sidecar() {
     assert_eq!(sidecar.content_type.as_deref(), Some("video/mp4"));
     assert!(!sidecar.source.contains('?'));
 
+    #[cfg(unix)]
+    {
+        // Saved like any new file (0o666 less the umask), not a temporary file's 0o600.
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let reference = tempfile::tempdir().unwrap();
+        let ordinary = reference.path().join("ordinary");
+        std::fs::File::create(&ordinary).unwrap();
+        assert_eq!(mode(&file.path), mode(&ordinary), "result file mode");
+        assert_eq!(mode(&file.sidecar), mode(&ordinary), "sidecar mode");
+    }
+
     assert_eq!(
         entries(dir.path()),
         vec![
