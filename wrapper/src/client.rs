@@ -221,14 +221,18 @@ impl Client {
     }
 }
 
-/// Whether a lookup's error says "no such task": HTTP 404, or code 1201/1203 (Kling answers
-/// 400/1201 "Task not found by id/external id").
+/// Whether a lookup's error says "no such task": code 1201/1203 (Kling answers 400/1201
+/// "Task not found by id/external id"), or HTTP 404 with a JSON error body.
+///
+/// A 404 without one (an HTML page, an empty body) comes from a proxy or a wrong base URL, not
+/// from the API: it proves nothing about the task, and taking it as "not found" would send a
+/// create that may have succeeded a second time.
 pub(crate) fn is_not_found(error: &Error) -> bool {
     let Some(api) = error.api() else { return false };
     match &api.code {
         Some(KlingCode::InvalidParameter | KlingCode::ResourceNotFound) => true,
         Some(_) => false,
-        None => api.status == reqwest::StatusCode::NOT_FOUND,
+        None => api.status == reqwest::StatusCode::NOT_FOUND && api.json_body,
     }
 }
 

@@ -198,6 +198,9 @@ pub struct ApiError {
     pub retry_after: Option<Duration>,
     /// The start of the body, when it was not a JSON error (for example a proxy's HTML page).
     pub body_snippet: Option<String>,
+    /// Whether the body was a JSON error object (Kling's, a relay's or OpenAI-style), that is,
+    /// whether the API itself answered rather than a proxy or load balancer in front of it.
+    pub(crate) json_body: bool,
 }
 
 impl ApiError {
@@ -409,6 +412,7 @@ mod tests {
             request_id: None,
             retry_after: None,
             body_snippet: None,
+            json_body: true,
         }
     }
 

@@ -332,6 +332,7 @@ fn decode_envelope<E: Envelope>(
                 .or(answer.request_id.clone()),
             retry_after: answer.retry_after,
             body_snippet: None,
+            json_body: true,
         }));
     }
     let request_id = envelope.request_id().map(str::to_owned);
@@ -397,6 +398,7 @@ pub(crate) fn error_answer(_operation: &'static str, answer: &Answer) -> Error {
             request_id: answer.request_id.clone(),
             retry_after: answer.retry_after,
             body_snippet: (!answer.body.is_empty()).then(|| snippet(&answer.body)),
+            json_body: false,
         }),
     }
 }
@@ -434,6 +436,7 @@ fn api_error_from_body(
         request_id: body.request_id.or_else(|| answer.request_id.clone()),
         retry_after: answer.retry_after,
         body_snippet: None,
+        json_body: true,
     }
 }
 
