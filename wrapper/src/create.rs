@@ -39,14 +39,38 @@ enum Attempt {
 }
 
 impl Client {
-    /// Creates a task from a generated request body: the one create path every per-kind
-    /// builder uses. Prefer the builders (`client.text_to_video(..)`), which validate the
-    /// request first; this sends the body as it is.
+    /// Creates a task from a generated request body, for example one read from a JSON file.
+    ///
+    /// The body is checked against the API's rules first ([`Validate`](crate::validation::Validate): lengths, ranges, item
+    /// counts, mutual exclusions, media shape); a broken rule is [`Error::Validation`] naming
+    /// the field, and nothing is sent. The per-kind builders (`client.text_to_video(..)`) end
+    /// in the same create path.
     ///
     /// Returns the [`TaskHandle`] of the created (paid) task. On failure the error says
     /// whether the task was certainly not created or may exist
     /// ([`Error::create_outcome`]), with the `external_task_id` to look it up by.
-    pub async fn create<B: CreateBody>(&self, mut body: B) -> Result<TaskHandle, Error> {
+    ///
+    /// ```
+    /// # async fn run(client: nicerouter_kling::Client) {
+    /// use nicerouter_kling::raw::types;
+    ///
+    /// let body: types::Text2VideoRequest =
+    ///     serde_json::from_str(r#"{"prompt": "a cat", "cfg_scale": 2}"#).unwrap();
+    /// let err = client.create(body).await.unwrap_err();
+    /// assert!(matches!(err, nicerouter_kling::Error::Validation(v) if v.field == "cfg_scale"));
+    /// # }
+    /// ```
+    pub async fn create<B: CreateBody>(&self, body: B) -> Result<TaskHandle, Error> {
+        body.validate()?;
+        self.create_validated(body).await
+    }
+
+    /// [`create`](Self::create) for a body its builder has just validated: the rules are not
+    /// checked twice (on a 10 MB image that is a second pass over 14 MB of base64).
+    pub(crate) async fn create_validated<B: CreateBody>(
+        &self,
+        mut body: B,
+    ) -> Result<TaskHandle, Error> {
         let kind = B::KIND;
         let external_task_id = match body.external_task_id() {
             Some(id) => Some(id.to_owned()),
@@ -196,6 +220,7 @@ impl Client {
             base_url: Some(self.base_url().to_owned()),
             created_at_ms,
             request: Some(summary),
+            status: Some(task.status()),
         }
     }
 }

@@ -3,6 +3,8 @@
 use nicerouter_kling_raw::types;
 use serde::{Deserialize, Serialize};
 
+use crate::validation::Validate;
+
 /// A kind of Kling task. One enum drives the paths, the result kind and the generic
 /// create/get/list/wait code, so there are not eight copies of anything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -105,9 +107,9 @@ mod sealed {
 
 /// A generated request body that creates a task of one kind. Implemented for the eight
 /// generated request types; the per-kind builders produce one, and the client's single create
-/// path sends it (with an `external_task_id`, so a lost answer can be looked up instead of paid
-/// for twice).
-pub trait CreateBody: Serialize + Send + Sync + sealed::Sealed + 'static {
+/// path checks it against the API's rules ([`Validate`]) and sends it (with an
+/// `external_task_id`, so a lost answer can be looked up instead of paid for twice).
+pub trait CreateBody: Serialize + Validate + Send + Sync + sealed::Sealed + 'static {
     /// The kind this body creates.
     const KIND: Kind;
     /// The caller's `external_task_id`, if set.

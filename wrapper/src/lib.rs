@@ -121,6 +121,7 @@ pub use error::{
     TransportErrorKind,
 };
 pub use kind::{Category, CreateBody, Kind};
+pub use media::{AudioInput, ImageInput};
 pub use nicerouter_kling_raw as raw;
 pub use retry::RetryPolicy;
 pub use task::{Output, OutputKind, RESULT_RETENTION, RequestSummary, Status, Task, TaskHandle};

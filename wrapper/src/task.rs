@@ -352,6 +352,12 @@ pub struct TaskHandle {
     /// What was asked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<RequestSummary>,
+    /// The status the task had when the handle was made: the create's answer (usually
+    /// `submitted`), or the lookup's when a lost create answer was found by its
+    /// `external_task_id`. A handle is a snapshot; [`Client::get`](crate::Client::get) or a
+    /// wait gives the current status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
 }
 
 impl TaskHandle {
@@ -365,6 +371,7 @@ impl TaskHandle {
             base_url: None,
             created_at_ms: None,
             request: None,
+            status: None,
         }
     }
 
@@ -495,6 +502,7 @@ mod tests {
             base_url: Some("http://x/kling".into()),
             created_at_ms: Some(1_722_769_557_708),
             request: Some(RequestSummary::default()),
+            status: Some(Status::Unknown("warming_up".into())),
             ..TaskHandle::new(Kind::ImageGeneration, "7")
         };
         let back: TaskHandle =

@@ -43,6 +43,41 @@ fn external_ids(server: &MockServer) -> Vec<String> {
 }
 
 #[tokio::test]
+async fn a_raw_body_that_breaks_a_rule_is_refused_before_anything_is_sent() {
+    let server = mock().await;
+    let clock = ManualClock::new();
+    let client = client(&server, &clock);
+    // Each deserialises into the generated type (its schema limits are not in the Rust
+    // types), and each breaks a rule that only the wrapper knows.
+    let cases = [
+        (json!({"cfg_scale": 1.5}), "cfg_scale"),
+        (json!({"prompt": "   "}), "prompt"),
+        (
+            json!({"callback_url": "ftp://example.com/hook"}),
+            "callback_url",
+        ),
+        (
+            json!({"camera_control": {"type": "simple", "config": {"zoom": 5, "pan": 3}}}),
+            "camera_control.config",
+        ),
+    ];
+    for (extra, field) in cases {
+        let error = client.create(t2v(extra.clone())).await.unwrap_err();
+        match &error {
+            Error::Validation(v) => assert_eq!(v.field, field, "{extra}: {error}"),
+            other => panic!("{extra}: expected a validation error, got {other:?}"),
+        }
+        assert_eq!(
+            error.create_outcome(),
+            None,
+            "nothing was sent, so no create outcome"
+        );
+    }
+    assert!(server.journal().is_empty(), "{:?}", server.journal());
+    assert_eq!(server.tasks_created(), 0);
+}
+
+#[tokio::test]
 async fn every_create_gets_an_external_task_id_and_a_full_handle() {
     let server = mock().await;
     let clock = ManualClock::new();
@@ -56,6 +91,7 @@ async fn every_create_gets_an_external_task_id_and_a_full_handle() {
     assert_eq!(handle.backend, Some(Backend::NiceRouter));
     assert_eq!(handle.base_url.as_deref(), Some(client.base_url()));
     assert!(handle.created_at().is_some());
+    assert_eq!(handle.status, Some(nicerouter_kling::Status::Submitted));
     let summary = handle.request.clone().unwrap();
     assert_eq!(summary.model_name.as_deref(), Some("kling-v2-5-turbo"));
     assert_eq!(summary.duration.as_deref(), Some("10"));
@@ -412,19 +448,86 @@ async fn invalid_parameters_are_not_created_and_not_retried() {
 }
 
 #[tokio::test]
-async fn the_lookup_uses_the_external_id_path_segment_escaped() {
+async fn the_lookup_escapes_the_external_id_path_segment() {
+    // The builders and `create` only generate or accept path-safe ids, but a lookup may be
+    // given any id (one created by another tool, say).
+    let server = ScriptServer::start(|_, _| Reply::json(200, &task_json("5", "submitted"))).await;
+    let clock = ManualClock::new();
+    let found = script_client(&server, &clock)
+        .find_by_external_id(Kind::TextToVideo, "a b/c")
+        .await
+        .unwrap();
+    assert_eq!(found.unwrap().id(), "5");
+    assert_eq!(
+        server.seen()[0].path,
+        "/kling/v1/videos/text2video/a%20b%2Fc"
+    );
+}
+
+#[tokio::test]
+async fn a_lost_create_is_looked_up_by_its_external_id() {
     let server = ScriptServer::start(|i, _| match i {
         0 => Reply::json(503, r#"{"code":5001,"message":"maintenance"}"#),
         _ => Reply::json(200, &task_json("5", "submitted")),
     })
     .await;
     let clock = ManualClock::new();
-    script_client(&server, &clock)
-        .create(t2v(json!({"external_task_id": "a b/c"})))
+    let handle = script_client(&server, &clock)
+        .create(t2v(json!({"external_task_id": "order-17:a.b_c"})))
         .await
         .unwrap();
+    assert_eq!(handle.task_id, "5");
     assert_eq!(
         server.seen()[1].path,
-        "/kling/v1/videos/text2video/a%20b%2Fc"
+        "/kling/v1/videos/text2video/order-17%3Aa.b_c"
     );
+}
+
+#[tokio::test]
+async fn a_proxy_404_page_on_the_lookup_is_not_taken_as_not_found() {
+    // The create's answer is lost (500), and the lookup hits a proxy's HTML 404: that says
+    // nothing about the task, so the create must not be sent again.
+    let server = ScriptServer::start(|i, seen| match (i, seen.method.as_str()) {
+        (0, "POST") => Reply::json(500, r#"{"code":5000,"message":"internal"}"#),
+        (1, "GET") => Reply::with(
+            404,
+            "text/html",
+            &[],
+            b"<html><body><h1>404 Not Found</h1>nginx</body></html>",
+        ),
+        _ => Reply::json(200, &task_json("99", "submitted")),
+    })
+    .await;
+    let clock = ManualClock::new();
+    let error = script_client(&server, &clock)
+        .create(t2v(json!({})))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.create_outcome(),
+        Some(CreateOutcome::MayExist),
+        "{error}"
+    );
+    let methods: Vec<_> = server.seen().iter().map(|s| s.method.clone()).collect();
+    assert_eq!(methods, ["POST", "GET"], "no second create");
+}
+
+#[tokio::test]
+async fn a_json_404_on_the_lookup_is_not_found_and_the_create_is_sent_again() {
+    let server = ScriptServer::start(|i, seen| match (i, seen.method.as_str()) {
+        (0, "POST") => Reply::json(500, r#"{"code":5000,"message":"internal"}"#),
+        (1, "GET") => Reply::json(404, r#"{"message":"task not found"}"#),
+        (2, "POST") => Reply::json(200, &task_json("12", "submitted")),
+        _ => Reply::json(418, r#"{"code":1,"message":"unexpected"}"#),
+    })
+    .await;
+    let clock = ManualClock::new();
+    let handle = script_client(&server, &clock)
+        .create(t2v(json!({})))
+        .await
+        .unwrap();
+    assert_eq!(handle.task_id, "12");
+    let seen = server.seen();
+    assert_eq!(seen.len(), 3);
+    assert_eq!(seen[0].body, seen[2].body, "the resend carries the same id");
 }

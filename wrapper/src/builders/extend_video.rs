@@ -88,6 +88,6 @@ impl ExtendVideoBuilder {
     pub async fn send(self) -> Result<TaskHandle, Error> {
         let client = self.client.clone();
         let body = self.build()?;
-        client.create(body).await
+        client.create_validated(body).await
     }
 }

@@ -184,6 +184,6 @@ impl ImageGenerationBuilder {
         let client = self.client.clone();
         let local = self.image.as_ref().is_some_and(|image| !image.is_url());
         let body = off_executor(local, || self.build())?;
-        client.create(body).await
+        client.create_validated(body).await
     }
 }

@@ -269,7 +269,7 @@ impl ImageToVideoBuilder {
     pub async fn send(self) -> Result<TaskHandle, Error> {
         let client = self.client.clone();
         let body = off_executor(self.has_local_media(), || self.build())?;
-        client.create(body).await
+        client.create_validated(body).await
     }
 }
 

@@ -168,6 +168,6 @@ impl LipSyncBuilder {
         let client = self.client.clone();
         let local = self.audio.as_ref().is_some_and(|audio| !audio.is_url());
         let body = off_executor(local, || self.build())?;
-        client.create(body).await
+        client.create_validated(body).await
     }
 }

@@ -131,6 +131,6 @@ impl MultiImageToVideoBuilder {
         let client = self.client.clone();
         let local = self.images.iter().any(|image| !image.is_url());
         let body = off_executor(local, || self.build())?;
-        client.create(body).await
+        client.create_validated(body).await
     }
 }

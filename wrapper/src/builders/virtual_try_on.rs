@@ -78,6 +78,6 @@ impl VirtualTryOnBuilder {
         let client = self.client.clone();
         let local = !self.human.is_url() || !self.cloth.is_url();
         let body = off_executor(local, || self.build())?;
-        client.create(body).await
+        client.create_validated(body).await
     }
 }
