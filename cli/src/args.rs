@@ -166,11 +166,21 @@ pub enum TaskCommand {
         /// The kind (see `task get`).
         kind: String,
         /// Page number, 1–1000.
-        #[arg(long, default_value_t = 1, value_name = "N")]
-        page: u32,
+        #[arg(
+            long,
+            default_value_t = 1,
+            value_name = "N",
+            allow_negative_numbers = true
+        )]
+        page: i64,
         /// Tasks per page, 1–500.
-        #[arg(long, default_value_t = 30, value_name = "N")]
-        page_size: u32,
+        #[arg(
+            long,
+            default_value_t = 30,
+            value_name = "N",
+            allow_negative_numbers = true
+        )]
+        page_size: i64,
     },
     /// Wait for a task to finish, and optionally download its results.
     Wait {
@@ -179,12 +189,30 @@ pub enum TaskCommand {
         /// The task id (or your external task id).
         task_id: String,
         /// Give up after this many seconds (the task keeps running).
-        #[arg(long, default_value_t = 900, value_name = "SECS")]
+        #[arg(
+            long,
+            default_value_t = 900,
+            value_name = "SECS",
+            value_parser = whole_seconds,
+            allow_negative_numbers = true
+        )]
         max_wait: u64,
         /// Download the results into this directory.
         #[arg(long, value_name = "DIR")]
         output: Option<PathBuf>,
     },
+}
+
+/// `--max-wait`: a whole number of seconds, 0 or more. The flag takes negative numbers so
+/// that `--max-wait -1` is refused as a negative wait, not as an unknown flag `-1`.
+fn whole_seconds(value: &str) -> Result<u64, String> {
+    use std::num::IntErrorKind;
+    let value = value.trim();
+    value.parse::<u64>().map_err(|e| match e.kind() {
+        IntErrorKind::PosOverflow => "too large".to_owned(),
+        _ if value.starts_with('-') => "must not be negative".to_owned(),
+        _ => "expected a whole number of seconds".to_owned(),
+    })
 }
 
 /// Options every create command takes.
@@ -197,7 +225,13 @@ pub struct CreateOptions {
     #[arg(long)]
     pub wait: bool,
     /// With --wait: give up after this many seconds (the task keeps running).
-    #[arg(long, default_value_t = 900, value_name = "SECS")]
+    #[arg(
+        long,
+        default_value_t = 900,
+        value_name = "SECS",
+        value_parser = whole_seconds,
+        allow_negative_numbers = true
+    )]
     pub max_wait: u64,
     /// Download the results into this directory (implies --wait).
     #[arg(long, value_name = "DIR")]
@@ -275,7 +309,7 @@ pub struct VideoOptions {
     #[arg(long, value_enum)]
     pub aspect_ratio: Option<AspectArg>,
     /// Prompt adherence, 0 to 1 (not for kling-v2.x models).
-    #[arg(long, value_name = "F")]
+    #[arg(long, value_name = "F", allow_negative_numbers = true)]
     pub cfg_scale: Option<f64>,
     /// Camera movement.
     #[arg(long, value_enum)]
@@ -371,7 +405,7 @@ pub struct ExtendArgs {
     #[arg(long, value_name = "TEXT")]
     pub negative_prompt: Option<String>,
     /// Prompt adherence, 0 to 1.
-    #[arg(long, value_name = "F")]
+    #[arg(long, value_name = "F", allow_negative_numbers = true)]
     pub cfg_scale: Option<f64>,
     /// Create options.
     #[command(flatten)]
@@ -399,7 +433,12 @@ pub struct LipSyncArgs {
     #[arg(long, value_enum, default_value = "en", requires = "text")]
     pub voice_language: VoiceLanguageArg,
     /// Speech speed, 0.8 to 2.0.
-    #[arg(long, value_name = "F", requires = "text")]
+    #[arg(
+        long,
+        value_name = "F",
+        requires = "text",
+        allow_negative_numbers = true
+    )]
     pub voice_speed: Option<f64>,
     /// An audio track: a local file (sent as raw base64) or an http(s) URL.
     #[arg(long, value_name = "PATH|URL")]
@@ -451,8 +490,8 @@ pub struct ImageGenerateArgs {
     #[arg(long, value_name = "TEXT")]
     pub negative_prompt: Option<String>,
     /// How many images, 1–9.
-    #[arg(long, value_name = "N")]
-    pub n: Option<u32>,
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub n: Option<i64>,
     /// Aspect ratio: 16:9, 9:16, 1:1, 4:3, 3:4, 3:2, 2:3, 21:9.
     #[arg(long, value_name = "R")]
     pub aspect_ratio: Option<String>,
@@ -460,13 +499,13 @@ pub struct ImageGenerateArgs {
     #[arg(long, value_name = "PATH|URL")]
     pub image: Option<String>,
     /// Reference strength, 0 to 1.
-    #[arg(long, value_name = "F")]
+    #[arg(long, value_name = "F", allow_negative_numbers = true)]
     pub image_fidelity: Option<f64>,
     /// What to keep from the reference (kling-v1-5).
     #[arg(long, value_enum)]
     pub image_reference: Option<ImageReferenceArg>,
     /// Facial reference strength, 0 to 1 (with --image-reference subject).
-    #[arg(long, value_name = "F")]
+    #[arg(long, value_name = "F", allow_negative_numbers = true)]
     pub human_fidelity: Option<f64>,
     /// Output resolution.
     #[arg(long, value_enum)]

@@ -150,7 +150,7 @@ pub async fn image(backend: &Backend, cmd: ImageCommand, out: &Output) -> Result
             let mut b = c.image_generation(a.prompt);
             set!(b,
                 negative_prompt(a.negative_prompt),
-                n(a.n),
+                n(a.n.map(|n| inputs::count("n", n)).transpose()?),
                 aspect_ratio(a.aspect_ratio.as_deref().map(image_aspect).transpose()?),
                 image(a.image.as_deref()) => inputs::image,
                 image_fidelity(a.image_fidelity),

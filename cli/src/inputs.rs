@@ -4,6 +4,7 @@ use std::path::Path;
 
 use nicerouter_kling::builders::{Axis, CameraControl, CameraControlType};
 use nicerouter_kling::media::{AudioInput, ImageInput};
+use nicerouter_kling::{Error, ValidationError};
 
 use crate::failure::Failure;
 
@@ -28,6 +29,20 @@ pub fn audio(value: &str) -> AudioInput {
 
 fn is_url(value: &str) -> bool {
     value.starts_with("http://") || value.starts_with("https://")
+}
+
+/// A count the library takes as `u32` (`n`, `pageNum`, `pageSize`). Its flag is parsed signed
+/// so that a negative value is refused here in the library's words, naming `field`, instead
+/// of being taken by the parser for an unknown flag.
+pub fn count(field: &str, value: i64) -> Result<u32, Failure> {
+    u32::try_from(value).map_err(|_| {
+        let rule = if value < 0 {
+            format!("must not be negative (got {value})")
+        } else {
+            format!("is too large (got {value})")
+        };
+        Error::from(ValidationError::new(field, rule)).into()
+    })
 }
 
 /// `--camera` and `--camera-config AXIS=VALUE` as a camera control.

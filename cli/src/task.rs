@@ -10,6 +10,7 @@ use serde_json::json;
 use crate::args::TaskCommand;
 use crate::backend::Backend;
 use crate::failure::Failure;
+use crate::inputs;
 use crate::output::{Output, files_doc, files_lines, outputs_doc, task_doc, task_lines};
 use crate::progress::Progress;
 
@@ -35,6 +36,8 @@ pub async fn run(backend: &Backend, cmd: TaskCommand, out: &Output) -> Result<()
             page_size,
         } => {
             let kind = parse_kind(&kind)?;
+            let page = inputs::count("pageNum", page)?;
+            let page_size = inputs::count("pageSize", page_size)?;
             let tasks = backend.client.list(kind, page, page_size).await?;
             let doc = json!({
                 "kind": kind.segment(),

@@ -49,11 +49,6 @@ fn usage_and_validation_errors_exit_2_without_a_request() {
         ),
         (vec!["video", "dance"], "usage", "dance"),
         (vec!["video"], "usage", "subcommand"),
-        (
-            vec!["task", "list", "text2video", "--page", "-1"],
-            "usage",
-            "-1",
-        ),
         // the library's rules, naming the field
         (
             vec!["video", "text2video", "--prompt", "x", "--cfg-scale", "5"],
@@ -111,6 +106,12 @@ fn usage_and_validation_errors_exit_2_without_a_request() {
         ),
         (
             vec!["task", "list", "text2video", "--page", "0"],
+            "validation",
+            "pageNum",
+        ),
+        // a negative number is a value to refuse, not an unknown flag `-1`
+        (
+            vec!["task", "list", "text2video", "--page", "-1"],
             "validation",
             "pageNum",
         ),

@@ -119,6 +119,14 @@ fn corpus(f: &Files) -> Vec<Case> {
             &["camera_control", "camera"],
             t2v(&["--camera", "simple", "--camera-config", "zoom=11"]),
         ),
+        // Negative numbers typed with a space: values for the library to refuse, not flags.
+        with("text2video", &["cfg_scale"], t2v(&["--cfg-scale", "-0.5"])),
+        with(
+            "text2video",
+            &["camera_control"],
+            t2v(&["--camera", "simple", "--camera-config", "zoom=-11"]),
+        ),
+        with("text2video", &["max-wait"], t2v(&["--max-wait", "-1"])),
         with("text2video", &["camera"], t2v(&["--camera", "simple"])),
         with(
             "text2video",
@@ -326,6 +334,22 @@ fn corpus(f: &Files) -> Vec<Case> {
         ),
         case(
             "lip-sync",
+            &["voice_speed"],
+            &[
+                "video",
+                "lip-sync",
+                "--video-id",
+                "v",
+                "--text",
+                "hi",
+                "--voice-id",
+                "uk_boy1",
+                "--voice-speed",
+                "-1",
+            ],
+        ),
+        case(
+            "lip-sync",
             &["audio", "text"],
             &[
                 "video",
@@ -465,6 +489,23 @@ fn corpus(f: &Files) -> Vec<Case> {
         ),
         case(
             "generations",
+            &["image_fidelity"],
+            &[
+                "image",
+                "generate",
+                "--prompt",
+                "p",
+                "--image-fidelity",
+                "-0.1",
+            ],
+        ),
+        case(
+            "generations",
+            &["n"],
+            &["image", "generate", "--prompt", "p", "--n", "-1"],
+        ),
+        case(
+            "generations",
             &["resolution"],
             &["image", "generate", "--prompt", "p", "--resolution", "8k"],
         ),
@@ -518,6 +559,11 @@ fn corpus(f: &Files) -> Vec<Case> {
             "task",
             &["pageNum", "page"],
             &["task", "list", "text2video", "--page=-1"],
+        ),
+        case(
+            "task",
+            &["pageNum"],
+            &["task", "list", "text2video", "--page", "-1"],
         ),
         case("task", &["task_id"], &["task", "get", "text2video", " "]),
         case(
