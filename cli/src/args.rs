@@ -340,7 +340,8 @@ pub struct Text2VideoArgs {
 /// `kling video image2video`
 #[derive(Debug, Args)]
 pub struct Image2VideoArgs {
-    /// The start frame: a local file (sent as raw base64) or an http(s) URL.
+    /// The start frame: a local file (sent as raw base64), an http(s) URL, or a
+    /// `data:image/…;base64,…` URL.
     #[arg(long, value_name = "PATH|URL")]
     pub image: String,
     /// The end frame.
@@ -440,7 +441,8 @@ pub struct LipSyncArgs {
         allow_negative_numbers = true
     )]
     pub voice_speed: Option<f64>,
-    /// An audio track: a local file (sent as raw base64) or an http(s) URL.
+    /// An audio track: a local file (sent as raw base64), an http(s) URL, or a
+    /// `data:audio/…;base64,…` URL.
     #[arg(long, value_name = "PATH|URL")]
     pub audio: Option<String>,
     /// Create options.

@@ -74,11 +74,12 @@ pub async fn video(backend: &Backend, cmd: VideoCommand, out: &Output) -> Result
             send!(b, a.create)
         }
         VideoCommand::Image2video(a) => {
-            let mut b = c.image_to_video(inputs::image(&a.image));
-            set!(b,
-                image_tail(a.image_tail.as_deref()) => inputs::image,
+            let mut b = c.image_to_video(a.image);
+            set!(
+                b,
+                image_tail(a.image_tail),
                 prompt(a.prompt),
-                static_mask(a.static_mask.as_deref()) => inputs::image,
+                static_mask(a.static_mask),
             );
             for mask in &a.dynamic_mask {
                 let (mask, points) = inputs::dynamic_mask(mask)?;
@@ -89,8 +90,8 @@ pub async fn video(backend: &Backend, cmd: VideoCommand, out: &Output) -> Result
         }
         VideoCommand::MultiImage2video(a) => {
             let mut b = c.multi_image_to_video(a.prompt);
-            for image in &a.images {
-                b = b.image(inputs::image(image));
+            for image in a.images {
+                b = b.image(image);
             }
             set!(b,
                 negative_prompt(a.negative_prompt),
@@ -113,10 +114,11 @@ pub async fn video(backend: &Backend, cmd: VideoCommand, out: &Output) -> Result
         }
         VideoCommand::LipSync(a) => {
             let mut b = c.lip_sync();
-            set!(b,
+            set!(
+                b,
                 video_id(a.video_id),
                 video_url(a.video_url),
-                audio(a.audio.as_deref()) => inputs::audio,
+                audio(a.audio),
             );
             if let (Some(text), Some(voice)) = (a.text, a.voice_id) {
                 b = b
@@ -128,8 +130,8 @@ pub async fn video(backend: &Backend, cmd: VideoCommand, out: &Output) -> Result
         }
         VideoCommand::Effects(a) => {
             let mut b = c.video_effects(a.effect_scene);
-            for image in &a.images {
-                b = b.image(inputs::image(image));
+            for image in a.images {
+                b = b.image(image);
             }
             set!(b,
                 model(a.model),
@@ -152,7 +154,7 @@ pub async fn image(backend: &Backend, cmd: ImageCommand, out: &Output) -> Result
                 negative_prompt(a.negative_prompt),
                 n(a.n.map(|n| inputs::count("n", n)).transpose()?),
                 aspect_ratio(a.aspect_ratio.as_deref().map(image_aspect).transpose()?),
-                image(a.image.as_deref()) => inputs::image,
+                image(a.image),
                 image_fidelity(a.image_fidelity),
                 human_fidelity(a.human_fidelity),
                 image_reference(a.image_reference) => image_reference,
@@ -162,8 +164,7 @@ pub async fn image(backend: &Backend, cmd: ImageCommand, out: &Output) -> Result
             send!(b, a.create)
         }
         ImageCommand::TryOn(a) => {
-            let mut b =
-                c.virtual_try_on(inputs::image(&a.human_image), inputs::image(&a.cloth_image));
+            let mut b = c.virtual_try_on(a.human_image, a.cloth_image);
             set!(b, model(a.model));
             send!(b, a.create)
         }

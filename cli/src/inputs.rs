@@ -1,35 +1,15 @@
 //! Turning command-line values into the library's inputs.
-
-use std::path::Path;
+//!
+//! Media values (`--image`, `--image-tail`, `--static-mask`, `--audio`, …) go to the builders
+//! as strings, so the library's one rule decides what they are: `http(s)://…` is a URL, passed
+//! through; `data:…` is inline base64 (an image or audio media type only); anything else is a
+//! local file, read and sent as raw base64.
 
 use nicerouter_kling::builders::{Axis, CameraControl, CameraControlType};
-use nicerouter_kling::media::{AudioInput, ImageInput};
+use nicerouter_kling::media::ImageInput;
 use nicerouter_kling::{Error, ValidationError};
 
 use crate::failure::Failure;
-
-/// `http(s)://…` is passed through; anything else is a local file, read and sent as raw
-/// base64 (the library strips nothing from a URL and checks the file before encoding).
-pub fn image(value: &str) -> ImageInput {
-    if is_url(value) {
-        ImageInput::url(value)
-    } else {
-        ImageInput::path(Path::new(value))
-    }
-}
-
-/// Like [`image`], for audio.
-pub fn audio(value: &str) -> AudioInput {
-    if is_url(value) {
-        AudioInput::url(value)
-    } else {
-        AudioInput::path(Path::new(value))
-    }
-}
-
-fn is_url(value: &str) -> bool {
-    value.starts_with("http://") || value.starts_with("https://")
-}
 
 /// A count the library takes as `u32` (`n`, `pageNum`, `pageSize`). Its flag is parsed signed
 /// so that a negative value is refused here in the library's words, naming `field`, instead
@@ -111,5 +91,5 @@ pub fn dynamic_mask(value: &str) -> Result<(ImageInput, Vec<(i32, i32)>), Failur
             ))
         })
         .collect::<Result<Vec<_>, Failure>>()?;
-    Ok((image(mask), points))
+    Ok((ImageInput::from(mask), points))
 }

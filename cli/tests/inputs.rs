@@ -138,3 +138,90 @@ fn a_file_that_is_not_an_image_is_refused_before_sending() {
     assert!(run.error_line().contains("image"), "{}", run.stderr);
     assert!(server.mock.journal().is_empty());
 }
+
+#[test]
+fn a_data_url_is_inline_data_not_a_file_path() {
+    let server = Server::start();
+    let png = STANDARD.encode(png(640, 480));
+    let image = format!("data:image/png;base64,{png}");
+    let wav = STANDARD.encode(wav());
+    let audio = format!("data:audio/wav;base64,{wav}");
+    Run::of(server.kling().args([
+        "video",
+        "image2video",
+        "--image",
+        &image,
+        "--image-tail",
+        &image,
+    ]))
+    .expect_code(0);
+    let body = server.only_body("create_image2video");
+    for field in ["image", "image_tail"] {
+        assert_eq!(
+            body[field],
+            png.as_str(),
+            "{field}: sent without the prefix"
+        );
+    }
+    Run::of(
+        server
+            .kling()
+            .args(["video", "lip-sync", "--video-id", "v-1", "--audio", &audio]),
+    )
+    .expect_code(0);
+    let input = server.only_body("create_lip_sync")["input"].clone();
+    assert_eq!(input["audio_file"], wav.as_str());
+    assert_eq!(input["audio_type"], "file");
+}
+
+#[test]
+fn a_data_url_that_is_not_media_is_refused_naming_the_field() {
+    let server = Server::start();
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &[
+                "video",
+                "image2video",
+                "--image",
+                "data:text/plain;base64,aGVsbG8=",
+            ],
+            "`image`",
+        ),
+        (
+            &[
+                "image",
+                "try-on",
+                "--human-image",
+                "https://cdn.example.com/me.png",
+                "--cloth-image",
+                "data:text/plain;base64,aGVsbG8=",
+            ],
+            "cloth_image",
+        ),
+        (
+            &[
+                "video",
+                "lip-sync",
+                "--video-id",
+                "v-1",
+                "--audio",
+                "data:text/plain;base64,aGVsbG8=",
+            ],
+            "audio",
+        ),
+    ];
+    for (args, field) in cases {
+        let run = Run::of(server.kling().args(args)).expect_code(2);
+        let line = run.error_line();
+        assert!(line.contains(field), "{args:?}: {line}");
+        assert!(
+            !line.contains("cannot read file"),
+            "a data: URL is never a path: {line}"
+        );
+        let error = Run::of(server.kling().arg("--json").args(args))
+            .expect_code(2)
+            .json_error();
+        assert_eq!(error["kind"], "validation", "{error}");
+    }
+    assert!(server.mock.journal().is_empty(), "nothing is sent");
+}
