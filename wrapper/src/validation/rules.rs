@@ -272,10 +272,7 @@ pub fn media_ref(field: &str, value: &str, max_bytes: u64) -> Result<(), Validat
 fn base64_shape(field: &str, value: &str) -> Result<(), ValidationError> {
     let body = value.trim_end_matches('=');
     let padding = value.len() - body.len();
-    let bad = body
-        .bytes()
-        .position(|b| !(b.is_ascii_alphanumeric() || b == b'+' || b == b'/'))
-        .map(|at| (at, value[at..].chars().next().unwrap_or('?')));
+    let bad = first_non_base64(body).map(|at| (at, value[at..].chars().next().unwrap_or('?')));
     if let Some((at, c)) = bad {
         return Err(ValidationError::new(
             field,
@@ -291,6 +288,28 @@ fn base64_shape(field: &str, value: &str) -> Result<(), ValidationError> {
         ));
     }
     Ok(())
+}
+
+/// The byte position of the first byte outside the base64 alphabet (`A–Z a–z 0–9 + /`).
+///
+/// Whole 64-byte chunks are checked without an early exit, so that the check vectorises (the
+/// 14 MB of base64 of a 10 MB image take about a millisecond instead of a byte-at-a-time
+/// scan's hundreds of millions of instructions); the position is only looked for inside the
+/// first bad chunk. A byte outside ASCII is outside the alphabet, so the position is always
+/// at the start of a character.
+fn first_non_base64(body: &str) -> Option<usize> {
+    const CHUNK: usize = 64;
+    let is_alphabet = |b: u8| b.is_ascii_alphanumeric() | (b == b'+') | (b == b'/');
+    body.as_bytes()
+        .chunks(CHUNK)
+        .enumerate()
+        .find(|(_, chunk)| !chunk.iter().fold(true, |ok, &b| ok & is_alphabet(b)))
+        .and_then(|(i, chunk)| {
+            chunk
+                .iter()
+                .position(|&b| !is_alphabet(b))
+                .map(|j| i * CHUNK + j)
+        })
 }
 
 /// Bytes that raw base64 of this length decodes to.
@@ -441,6 +460,69 @@ mod tests {
             media_ref("input.audio_file", &big, 11).unwrap_err().rule,
             "must be at most 11 bytes (got 12 bytes)"
         );
+    }
+
+    /// The byte-at-a-time scan that `first_non_base64` replaced: the reference.
+    fn reference_position(body: &str) -> Option<usize> {
+        body.bytes()
+            .position(|b| !(b.is_ascii_alphanumeric() || b == b'+' || b == b'/'))
+    }
+
+    #[test]
+    fn the_first_bad_byte_is_found_wherever_it_is() {
+        // A long valid body (many whole chunks and a partial last one).
+        let valid: String = (0..10_000)
+            .map(|i| {
+                let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+                char::from(alphabet[(i * 7) % 64])
+            })
+            .collect();
+        assert_eq!(first_non_base64(&valid), None);
+        assert_eq!(first_non_base64(""), None);
+        // A bad byte at the start, at chunk edges, in the middle of a late chunk, at the end;
+        // two bad bytes in one chunk and in two chunks: the first is reported.
+        for at in [0, 1, 63, 64, 65, 127, 128, 5_000, 9_955, 9_999] {
+            for bad in [".", " ", "\n", "=", "-", "_"] {
+                let mut body = valid.clone();
+                body.replace_range(at..=at, bad);
+                assert_eq!(first_non_base64(&body), Some(at), "{bad:?} at {at}");
+                assert_eq!(first_non_base64(&body), reference_position(&body));
+            }
+        }
+        let mut two = valid.clone();
+        two.replace_range(9_990..=9_990, "!");
+        two.replace_range(9_960..=9_960, "?");
+        assert_eq!(first_non_base64(&two), Some(9_960));
+        two.replace_range(70..=70, "#");
+        assert_eq!(first_non_base64(&two), Some(70));
+    }
+
+    #[test]
+    fn the_error_names_the_same_character_and_byte_as_before() {
+        let valid = "QUJD".repeat(2_500);
+        // A multi-byte character in the middle of a late chunk: its first byte is the
+        // position, and the whole character is named.
+        let mut body = valid.clone();
+        body.insert_str(9_001, "猫");
+        let rule = media_ref("image", &body, IMAGE_MAX_BYTES).unwrap_err().rule;
+        assert!(rule.contains("found '猫' at byte 9001"), "{rule}");
+        assert_eq!(reference_position(&body), Some(9_001));
+        // An emoji (four bytes) straddling a chunk boundary.
+        let mut body = valid.clone();
+        body.insert_str(62, "🐱");
+        let rule = media_ref("image", &body, IMAGE_MAX_BYTES).unwrap_err().rule;
+        assert!(rule.contains("found '🐱' at byte 62"), "{rule}");
+        // A space late in the body, and a `=` before the end (padding only at the end).
+        let mut body = valid.clone();
+        body.replace_range(7_777..=7_777, " ");
+        let rule = media_ref("image", &body, IMAGE_MAX_BYTES).unwrap_err().rule;
+        assert!(rule.contains("found ' ' at byte 7777"), "{rule}");
+        let mut body = valid.clone();
+        body.replace_range(200..=200, "=");
+        let rule = media_ref("image", &body, IMAGE_MAX_BYTES).unwrap_err().rule;
+        assert!(rule.contains("found '=' at byte 200"), "{rule}");
+        // Padding at the end is not a bad character.
+        media_ref("image", &format!("{}QQ==", valid), IMAGE_MAX_BYTES).unwrap();
     }
 
     #[test]
