@@ -45,6 +45,16 @@ pub enum Category {
     Images,
 }
 
+impl Category {
+    /// The start of the paths of this family's kinds: `/v1/videos/` or `/v1/images/`.
+    pub(crate) fn path_prefix(self) -> &'static str {
+        match self {
+            Category::Videos => "/v1/videos/",
+            Category::Images => "/v1/images/",
+        }
+    }
+}
+
 impl Kind {
     /// Every kind, in the spec's order.
     pub const ALL: [Kind; 8] = [
@@ -82,11 +92,11 @@ impl Kind {
 
     /// The create (and list) path relative to the base URL, for example `/v1/videos/lip-sync`.
     pub fn path(self) -> String {
-        let family = match self.category() {
-            Category::Videos => "videos",
-            Category::Images => "images",
-        };
-        format!("/v1/{family}/{}", self.segment())
+        let (prefix, segment) = (self.category().path_prefix(), self.segment());
+        let mut path = String::with_capacity(prefix.len() + segment.len());
+        path.push_str(prefix);
+        path.push_str(segment);
+        path
     }
 
     /// The kind whose path segment is `segment`.

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::{Bytes, BytesMut};
 use nicerouter_kling_raw::{self as raw, ClientHooks, ClientInfo, OperationInfo, types};
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
@@ -34,9 +34,9 @@ impl Answer {
     /// `Retry-After` / `retry-after-ms` (an HTTP date is read relative to `now`), and the poll
     /// hint (`x-poll-after-ms`, or `Retry-After` on a success).
     pub(crate) fn head(status: StatusCode, headers: &HeaderMap, now: SystemTime) -> Answer {
-        let request_id = header_text(headers, "x-request-id").map(str::to_owned);
+        let request_id = header_text(headers, &X_REQUEST_ID).map(str::to_owned);
         let retry_after = retry::retry_after(headers, now);
-        let poll_after = header_text(headers, "x-poll-after-ms")
+        let poll_after = header_text(headers, &X_POLL_AFTER_MS)
             .and_then(|v| v.parse::<u64>().ok())
             .map(Duration::from_millis)
             .or(if status.is_success() {
@@ -170,19 +170,30 @@ impl Client {
 
     /// The URL of a kind's collection (create and list).
     pub(crate) fn collection_url(&self, kind: Kind) -> String {
-        let base = self.base_url();
-        let path = kind.path();
-        let mut url = String::with_capacity(base.len() + path.len());
-        url.push_str(base);
-        url.push_str(&path);
-        url
+        self.kind_url(kind, 0)
     }
 
     /// The URL of one task (by `task_id` or `external_task_id`).
     pub(crate) fn task_url(&self, kind: Kind, id: &str) -> String {
-        let mut url = self.collection_url(kind);
+        // Room for the id as it is; an id that needs escaping grows the string once.
+        let mut url = self.kind_url(kind, 1 + id.len());
         url.push('/');
-        url.extend(percent_encoding::utf8_percent_encode(id, PATH_SEGMENT));
+        push_path_segment(&mut url, id);
+        url
+    }
+
+    /// The base URL and a kind's path, with room for `extra` more bytes: one allocation, no
+    /// formatting.
+    fn kind_url(&self, kind: Kind, extra: usize) -> String {
+        let (base, prefix, segment) = (
+            self.base_url(),
+            kind.category().path_prefix(),
+            kind.segment(),
+        );
+        let mut url = String::with_capacity(base.len() + prefix.len() + segment.len() + extra);
+        url.push_str(base);
+        url.push_str(prefix);
+        url.push_str(segment);
         url
     }
 }
@@ -194,7 +205,24 @@ const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANU
     .remove(b'_')
     .remove(b'~');
 
-fn header_text<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+/// Appends `segment` to `url`, percent-encoding every byte that is not an RFC 3986 unreserved
+/// character. Kling's task ids are digits: they are copied as they are, without the
+/// byte-by-byte encoder.
+fn push_path_segment(url: &mut String, segment: &str) {
+    let unreserved = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
+    if segment.bytes().all(unreserved) {
+        url.push_str(segment);
+    } else {
+        url.extend(percent_encoding::utf8_percent_encode(segment, PATH_SEGMENT));
+    }
+}
+
+/// `x-request-id`: the server's id of a request.
+const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// `x-poll-after-ms`: a server's hint for the next poll.
+const X_POLL_AFTER_MS: HeaderName = HeaderName::from_static("x-poll-after-ms");
+
+fn header_text<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<&'h str> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
@@ -453,6 +481,82 @@ mod tests {
             retry_after: None,
             poll_after: None,
         }
+    }
+
+    #[test]
+    fn path_segments_are_copied_or_percent_encoded_like_the_encoder_does() {
+        for id in [
+            "814570891207524415",
+            "nrk-0123456789abcdef0123456789abcdef",
+            "order-17:a.b_c",
+            "a b/c?d#e%f",
+            "~tilde.dot_under-dash",
+            "猫",
+            "",
+        ] {
+            let mut url = String::from("http://x/kling/v1/videos/text2video/");
+            push_path_segment(&mut url, id);
+            let expected = format!(
+                "http://x/kling/v1/videos/text2video/{}",
+                percent_encoding::utf8_percent_encode(id, PATH_SEGMENT)
+            );
+            assert_eq!(url, expected, "{id}");
+        }
+        let mut url = String::new();
+        push_path_segment(&mut url, "order-17:a.b_c");
+        assert_eq!(url, "order-17%3Aa.b_c");
+    }
+
+    #[test]
+    fn urls_are_the_base_the_family_and_the_segment() {
+        let client = Client::builder()
+            .api_key("sk-test")
+            .base_url("http://127.0.0.1:9/relay")
+            .build()
+            .unwrap();
+        for kind in Kind::ALL {
+            assert_eq!(
+                client.collection_url(kind),
+                format!("http://127.0.0.1:9/relay/kling{}", kind.path())
+            );
+            assert_eq!(
+                client.task_url(kind, "42"),
+                format!("http://127.0.0.1:9/relay/kling{}/42", kind.path())
+            );
+        }
+        assert_eq!(
+            Kind::LipSync.path(),
+            "/v1/videos/lip-sync",
+            "the public path is unchanged"
+        );
+        assert_eq!(
+            Kind::VirtualTryOn.path(),
+            "/v1/images/kolors-virtual-try-on"
+        );
+    }
+
+    #[test]
+    fn answers_read_the_headers_they_use() {
+        let mut headers = HeaderMap::new();
+        headers.insert("X-Request-Id", HeaderValue::from_static(" req-1 "));
+        headers.insert("x-poll-after-ms", HeaderValue::from_static("2500"));
+        headers.insert("retry-after", HeaderValue::from_static("3"));
+        let now = SystemTime::UNIX_EPOCH;
+        let answer = Answer::head(StatusCode::OK, &headers, now);
+        assert_eq!(answer.request_id.as_deref(), Some("req-1"));
+        assert_eq!(answer.poll_after, Some(Duration::from_millis(2500)));
+        assert_eq!(answer.retry_after, Some(Duration::from_secs(3)));
+        headers.remove("x-poll-after-ms");
+        let answer = Answer::head(StatusCode::OK, &headers, now);
+        assert_eq!(
+            answer.poll_after,
+            Some(Duration::from_secs(3)),
+            "Retry-After on a success"
+        );
+        headers.insert("retry-after-ms", HeaderValue::from_static("1500"));
+        let answer = Answer::head(StatusCode::TOO_MANY_REQUESTS, &headers, now);
+        assert_eq!(answer.retry_after, Some(Duration::from_millis(1500)));
+        assert_eq!(answer.poll_after, None, "no poll hint on an error");
     }
 
     #[test]
