@@ -60,7 +60,9 @@ pub struct Global {
     /// Start the embedded simulated server in-process and talk to it (no key, no network).
     #[arg(long, global = true)]
     pub mock: bool,
-    /// Print exactly one JSON document on stdout, and nothing else.
+    /// Print exactly one JSON document on stdout, and nothing else. Progress goes to stderr
+    /// as JSON lines ({"event": "created"|"status"|"downloading", "kind", "task_id", …}); a
+    /// create with --wait or --output prints "created" before it waits.
     #[arg(long, global = true)]
     pub json: bool,
     /// Trace requests on stderr (repeat for more). Keys are never printed.

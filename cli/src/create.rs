@@ -196,12 +196,22 @@ async fn after_create(
         );
         return Ok(());
     }
-    out.note(format!(
-        "created {} task {} (external id {})",
-        handle.kind,
-        handle.task_id,
-        handle.external_task_id.as_deref().unwrap_or("none")
-    ));
+    // The paid task's id, out before the wait: a wait that is interrupted or killed must not
+    // lose it (with --json too, as a JSON line on stderr).
+    out.event(
+        &json!({
+            "event": "created",
+            "kind": handle.kind.segment(),
+            "task_id": handle.task_id,
+            "external_task_id": handle.external_task_id,
+        }),
+        format!(
+            "created {} task {} (external id {})",
+            handle.kind,
+            handle.task_id,
+            handle.external_task_id.as_deref().unwrap_or("none")
+        ),
+    );
     finish(
         backend,
         &handle,

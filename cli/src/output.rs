@@ -1,4 +1,5 @@
-//! Rendering: human lines, or exactly one JSON document on stdout with `--json`.
+//! Rendering: human lines, or exactly one JSON document on stdout with `--json` (progress
+//! events go to stderr, as JSON lines with `--json`).
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -26,11 +27,16 @@ impl Output {
         self.json
     }
 
-    /// A progress or status line for humans (stderr, so stdout stays clean).
-    pub fn note(&self, line: impl AsRef<str>) {
-        if !self.json {
-            eprintln!("{}", line.as_ref());
-        }
+    /// A progress event, on stderr as it happens (stdout keeps the one result): the `human`
+    /// line, or with `--json` the `doc` as one JSON line, `{"event": …, …}`. Stderr is not
+    /// buffered, so the line is out even if the process is killed right after.
+    pub fn event(&self, doc: &Value, human: impl AsRef<str>) {
+        let mut stderr = std::io::stderr().lock();
+        let _ = if self.json {
+            writeln!(stderr, "{doc}")
+        } else {
+            writeln!(stderr, "{}", human.as_ref())
+        };
     }
 
     /// The command's result: `human` lines on stdout, or `doc` as JSON.

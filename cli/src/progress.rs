@@ -1,18 +1,20 @@
-//! Progress while waiting: a spinner when stderr is a terminal, plain lines otherwise, nothing
-//! with `--json`.
+//! Progress while waiting: a spinner when stderr is a terminal, plain lines otherwise, and
+//! with `--json` one JSON line per status change (`{"event": "status", …}`), all on stderr.
 
 use std::io::IsTerminal;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use nicerouter_kling::{StatusChange, TaskHandle};
+use serde_json::json;
 
 use crate::output::Output;
 
 /// The progress display of one wait.
 pub struct Progress {
     bar: Option<ProgressBar>,
-    plain: bool,
+    out: Output,
+    kind: &'static str,
     task_id: String,
 }
 
@@ -32,25 +34,35 @@ impl Progress {
         });
         Self {
             bar,
-            plain: !out.is_json() && !interactive,
+            out: *out,
+            kind: handle.kind.segment(),
             task_id: handle.task_id.clone(),
         }
     }
 
     /// A status change.
     pub fn status(&self, change: &StatusChange) {
+        let status = change.task.raw().task_status.as_str();
+        let elapsed = change.elapsed.as_secs_f64();
         let line = format!(
-            "task {}: {} after {:.1}s ({} poll{})",
+            "task {}: {status} after {elapsed:.1}s ({} poll{})",
             self.task_id,
-            change.task.raw().task_status.as_str(),
-            change.elapsed.as_secs_f64(),
             change.polls,
             if change.polls == 1 { "" } else { "s" }
         );
-        if let Some(bar) = &self.bar {
-            bar.set_message(line);
-        } else if self.plain {
-            eprintln!("{line}");
+        match &self.bar {
+            Some(bar) => bar.set_message(line),
+            None => self.out.event(
+                &json!({
+                    "event": "status",
+                    "kind": self.kind,
+                    "task_id": self.task_id,
+                    "status": status,
+                    "elapsed_secs": (elapsed * 10.0).round() / 10.0,
+                    "polls": change.polls,
+                }),
+                line,
+            ),
         }
     }
 

@@ -129,12 +129,21 @@ async fn wait_and_download(
     });
     let mut lines = task_lines(kind, &task);
     if let Some(dir) = output {
-        out.note(format!(
-            "downloading {} output(s) of task {} to {}",
-            task.outputs().len(),
-            task.id(),
-            dir.display()
-        ));
+        out.event(
+            &json!({
+                "event": "downloading",
+                "kind": kind,
+                "task_id": task.id(),
+                "outputs": task.outputs().len(),
+                "dir": dir.display().to_string(),
+            }),
+            format!(
+                "downloading {} output(s) of task {} to {}",
+                task.outputs().len(),
+                task.id(),
+                dir.display()
+            ),
+        );
         // A rerun of the same download replaces the same files.
         let download = backend
             .client

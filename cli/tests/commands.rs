@@ -410,11 +410,22 @@ fn create_with_wait_prints_the_finished_task_and_its_outputs() {
         doc.get("files").is_none(),
         "nothing downloaded without --output"
     );
-    assert!(
-        run.stderr.is_empty(),
-        "--json keeps stderr quiet: {}",
-        run.stderr
+    // Stderr: the created task first (so a killed wait keeps its id), then status changes.
+    let events = run.events();
+    assert_eq!(
+        events[0],
+        json!({
+            "event": "created",
+            "kind": "generations",
+            "task_id": doc["task_id"],
+            "external_task_id": doc["external_task_id"],
+        }),
+        "{events:?}"
     );
+    for event in &events[1..] {
+        assert_eq!(event["event"], "status", "{event}");
+        assert_eq!(event["task_id"], doc["task_id"], "{event}");
+    }
 
     let human =
         Run::of(
@@ -477,6 +488,26 @@ fn waiting_without_a_terminal_prints_plain_status_lines() {
         run.stdout
             .starts_with(&format!("video-extend task {id}: succeed\n"))
     );
+
+    // With --json, the same progress as JSON lines on stderr.
+    let run =
+        Run::of(
+            server
+                .kling()
+                .args(["--json", "video", "extend", "--video-id", "v-1", "--wait"]),
+        )
+        .expect_code(0);
+    let doc = run.json();
+    let events = run.events();
+    assert_eq!(events[0]["event"], "created", "{events:?}");
+    assert_eq!(events[0]["task_id"], doc["task_id"], "{events:?}");
+    let status = &events[1];
+    assert_eq!(status["event"], "status", "{events:?}");
+    assert_eq!(status["kind"], "video-extend", "{status}");
+    assert_eq!(status["task_id"], doc["task_id"], "{status}");
+    assert_eq!(status["status"], "processing", "{status}");
+    assert_eq!(status["polls"], 1, "{status}");
+    assert!(status["elapsed_secs"].as_f64().unwrap() >= 0.0, "{status}");
 }
 
 #[test]
@@ -511,6 +542,82 @@ fn output_implies_wait_and_downloads_every_result() {
     let sha = files[0]["sha256"].as_str().unwrap();
     assert_eq!(sha.len(), 64);
     assert!(path.starts_with(&out));
+    let events = run.events();
+    let names: Vec<&str> = events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.first(), Some(&"created"), "{events:?}");
+    assert_eq!(names.last(), Some(&"downloading"), "{events:?}");
+    let downloading = events.last().unwrap();
+    assert_eq!(downloading["task_id"], doc["task_id"]);
+    assert_eq!(downloading["outputs"], 1);
+    assert_eq!(downloading["dir"], out.to_str().unwrap());
+}
+
+#[test]
+fn a_killed_json_wait_has_already_printed_its_task_id() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    // A task that would take ten minutes.
+    let server = Server::with(|b| {
+        b.timing(Timing::Millis {
+            processing_after: 0,
+            done_after: 600_000,
+        })
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("kling"))
+        .env_remove("NICEROUTER_API_KEY")
+        .env_remove("NICEROUTER_BASE_URL")
+        .args([
+            "--base-url",
+            &server.mock.base_url(),
+            "--api-key",
+            support::API_KEY,
+            "--json",
+            "video",
+            "text2video",
+            "--prompt",
+            "x",
+            "--output",
+            dir.path().to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    // Killed (no chance to print anything more) as soon as the task exists.
+    child.kill().unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(!output.status.success());
+    assert!(output.stdout.is_empty(), "no partial result on stdout");
+    let created: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    let id = created_id(&server, "create_text2video");
+    assert_eq!(created["event"], "created", "{line}");
+    assert_eq!(created["kind"], "text2video", "{line}");
+    assert_eq!(created["task_id"], id.as_str(), "{line}");
+    assert_eq!(
+        created["external_task_id"],
+        server.only_body("create_text2video")["external_task_id"],
+        "{line}"
+    );
+    // The id is all it takes to come back to the task.
+    let doc = Run::of(server.kling().args([
+        "--json",
+        "task",
+        "get",
+        created["kind"].as_str().unwrap(),
+        created["task_id"].as_str().unwrap(),
+    ]))
+    .expect_code(0)
+    .json();
+    assert_eq!(doc["task_id"], id.as_str());
+    assert_eq!(doc["status"], "processing");
 }
 
 #[test]

@@ -17,11 +17,14 @@ fn fails(server: &Server, args: &[&str], code: i32) -> (String, serde_json::Valu
     assert!(human.stdout.is_empty(), "errors go to stderr: {human:#?}");
     let line = human.error_line().to_owned();
     let json = Run::of(server.kling().arg("--json").args(args)).expect_code(code);
-    assert!(
-        json.stderr.is_empty(),
-        "--json prints only stdout: {json:#?}"
-    );
-    (line, json.json_error())
+    // Stderr carries only progress events; a created task is named before anything fails.
+    let events = json.events();
+    let error = json.json_error();
+    if let Some(created) = events.iter().find(|e| e["event"] == "created") {
+        assert_eq!(created, &events[0], "created comes first: {events:?}");
+        assert_eq!(created["task_id"], error["task_id"], "{events:?} {error}");
+    }
+    (line, error)
 }
 
 // ---- 2: usage and validation; nothing is sent ----

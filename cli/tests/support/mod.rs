@@ -175,6 +175,23 @@ impl Run {
         error
     }
 
+    /// The progress events of a `--json` run: every line on stderr must be one JSON object
+    /// with an `event` member, and each names its task (stdout keeps the one result).
+    pub fn events(&self) -> Vec<Value> {
+        self.stderr
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(|line| {
+                let event: Value = serde_json::from_str(line)
+                    .unwrap_or_else(|e| panic!("stderr line is not JSON ({e}): {line}; {self:#?}"));
+                assert!(event["event"].is_string(), "an event: {line}");
+                assert!(event["task_id"].is_string(), "names its task: {line}");
+                assert!(event["kind"].is_string(), "names its kind: {line}");
+                event
+            })
+            .collect()
+    }
+
     /// Stdout and stderr together.
     pub fn all(&self) -> String {
         format!("{}\n{}", self.stdout, self.stderr)
