@@ -503,13 +503,13 @@ mod tests {
         // A multi-byte character in the middle of a late chunk: its first byte is the
         // position, and the whole character is named.
         let mut body = valid.clone();
-        body.insert_str(9_001, "猫");
+        body.insert(9_001, '猫');
         let rule = media_ref("image", &body, IMAGE_MAX_BYTES).unwrap_err().rule;
         assert!(rule.contains("found '猫' at byte 9001"), "{rule}");
         assert_eq!(reference_position(&body), Some(9_001));
         // An emoji (four bytes) straddling a chunk boundary.
         let mut body = valid.clone();
-        body.insert_str(62, "🐱");
+        body.insert(62, '🐱');
         let rule = media_ref("image", &body, IMAGE_MAX_BYTES).unwrap_err().rule;
         assert!(rule.contains("found '🐱' at byte 62"), "{rule}");
         // A space late in the body, and a `=` before the end (padding only at the end).
