@@ -84,8 +84,12 @@ impl Client {
             }
             None => None,
         };
+        // The summary comes from the typed fields: reading it back out of the bytes would
+        // parse the whole body again (14 MB for a 10 MB image).
+        let mut summary = crate::kind::summary_of(&body);
         let bytes = serialize_once(&body)?;
         drop(body);
+        summary.body_bytes = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
         let span = tracing::info_span!(
             "kling.create",
             kind = kind.segment(),
@@ -93,7 +97,7 @@ impl Client {
             task_id = tracing::field::Empty,
         );
         let created = self
-            .create_bytes(kind, bytes, external_task_id.as_deref())
+            .create_bytes(kind, bytes, summary, external_task_id.as_deref())
             .instrument(span.clone())
             .await;
         match created {
@@ -117,9 +121,9 @@ impl Client {
         &self,
         kind: Kind,
         bytes: Bytes,
+        summary: RequestSummary,
         external_task_id: Option<&str>,
     ) -> Result<(Task, RequestSummary), (CreateOutcome, Error, Option<Error>)> {
-        let summary = RequestSummary::from_body(&bytes);
         let url = self.collection_url(kind);
         let call = Call {
             operation: "create",

@@ -3,6 +3,7 @@
 use nicerouter_kling_raw::types;
 use serde::{Deserialize, Serialize};
 
+use crate::task::RequestSummary;
 use crate::validation::Validate;
 
 /// A kind of Kling task. One enum drives the paths, the result kind and the generic
@@ -112,7 +113,14 @@ impl std::fmt::Display for Kind {
 }
 
 mod sealed {
-    pub trait Sealed {}
+    use crate::task::RequestSummary;
+
+    /// Seals [`CreateBody`](super::CreateBody), and carries what only the crate calls.
+    pub trait Sealed {
+        /// The summary of this body kept in the handle, read from the typed fields before
+        /// the body is serialised (`body_bytes` is left at 0 for the caller to fill in).
+        fn summary(&self) -> RequestSummary;
+    }
 }
 
 /// A generated request body that creates a task of one kind. Implemented for the eight
@@ -128,9 +136,20 @@ pub trait CreateBody: Serialize + Validate + Send + Sync + sealed::Sealed + 'sta
     fn set_external_task_id(&mut self, id: types::ExternalTaskId);
 }
 
+/// Implements [`CreateBody`] for a generated body, and its summary from the listed top-level
+/// fields (a subset of `model_name`, `mode`, `duration`, `aspect_ratio`, `prompt`: the ones the
+/// body has).
 macro_rules! create_body {
-    ($($ty:ident => $kind:ident),* $(,)?) => {$(
-        impl sealed::Sealed for types::$ty {}
+    ($($ty:ident => $kind:ident { $($field:ident),* }),* $(,)?) => {$(
+        impl sealed::Sealed for types::$ty {
+            fn summary(&self) -> RequestSummary {
+                #[allow(unused_mut)]
+                let mut summary = RequestSummary::default();
+                $(summary.$field = summary_text(&self.$field);)*
+                summary.truncate_prompt();
+                summary
+            }
+        }
         impl CreateBody for types::$ty {
             const KIND: Kind = Kind::$kind;
             fn external_task_id(&self) -> Option<&str> {
@@ -144,12 +163,91 @@ macro_rules! create_body {
 }
 
 create_body! {
-    Text2VideoRequest => TextToVideo,
-    Image2VideoRequest => ImageToVideo,
-    MultiImage2VideoRequest => MultiImageToVideo,
-    VideoExtendRequest => VideoExtend,
-    LipSyncRequest => LipSync,
-    VideoEffectsRequest => VideoEffects,
-    ImageGenerationRequest => ImageGeneration,
-    VirtualTryOnRequest => VirtualTryOn,
+    Text2VideoRequest => TextToVideo { model_name, mode, duration, aspect_ratio, prompt },
+    Image2VideoRequest => ImageToVideo { model_name, mode, duration, aspect_ratio, prompt },
+    MultiImage2VideoRequest => MultiImageToVideo {
+        model_name, mode, duration, aspect_ratio, prompt
+    },
+    VideoExtendRequest => VideoExtend { prompt },
+    LipSyncRequest => LipSync {},
+    VideoEffectsRequest => VideoEffects {},
+    ImageGenerationRequest => ImageGeneration { model_name, aspect_ratio, prompt },
+    VirtualTryOnRequest => VirtualTryOn { model_name },
+}
+
+/// The summary of a body (`body_bytes` 0 until it is serialised).
+pub(crate) fn summary_of<B: CreateBody>(body: &B) -> RequestSummary {
+    sealed::Sealed::summary(body)
+}
+
+/// A field as the summary keeps it: its JSON value when that is a string or a number (as
+/// text), else nothing, exactly as if it were read back from the serialised body.
+fn summary_text<T: Serialize + ?Sized>(value: &T) -> Option<String> {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => Some(s),
+        Ok(serde_json::Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use serde_json::{Value, json};
+
+    /// The summary from the typed body equals the one read back from its serialised bytes
+    /// (the way it was made before), for every kind.
+    fn same_summary<B: CreateBody + serde::de::DeserializeOwned>(value: Value) {
+        let body: B = serde_json::from_value(value.clone()).unwrap();
+        let bytes = serde_json::to_vec(&body).unwrap();
+        let mut typed = sealed::Sealed::summary(&body);
+        assert_eq!(typed.body_bytes, 0);
+        typed.body_bytes = bytes.len() as u64;
+        assert_eq!(typed, RequestSummary::from_body(&bytes), "{value}");
+    }
+
+    #[test]
+    fn summaries_from_typed_bodies_match_the_serialised_ones() {
+        let long = "猫 plays the piano, ".repeat(40);
+        let image = "QUJD".repeat(64);
+        same_summary::<types::Text2VideoRequest>(json!({
+            "prompt": long, "model_name": "kling-v2-5-turbo", "mode": "pro", "duration": "10",
+            "aspect_ratio": "9:16", "negative_prompt": "blur", "cfg_scale": 0.5
+        }));
+        same_summary::<types::Text2VideoRequest>(json!({"prompt": "a cat"}));
+        same_summary::<types::Image2VideoRequest>(json!({
+            "image": image, "prompt": "the flower opens", "model_name": "kling-v2-1",
+            "duration": "5", "mode": "std"
+        }));
+        same_summary::<types::Image2VideoRequest>(json!({"image": "https://x/a.png"}));
+        same_summary::<types::MultiImage2VideoRequest>(json!({
+            "image_list": [{"image": image}], "prompt": "two friends", "aspect_ratio": "1:1",
+            "model_name": "kling-v1-6"
+        }));
+        same_summary::<types::VideoExtendRequest>(json!({"video_id": "v1", "prompt": long}));
+        same_summary::<types::VideoExtendRequest>(json!({"video_id": "v1"}));
+        same_summary::<types::LipSyncRequest>(json!({
+            "input": {"video_id": "v1", "mode": "text2video", "text": "hello", "voice_id": "x"}
+        }));
+        same_summary::<types::VideoEffectsRequest>(json!({
+            "effect_scene": "hug",
+            "input": {"images": [image, image], "duration": "5", "model_name": "kling-v1-6"}
+        }));
+        same_summary::<types::ImageGenerationRequest>(json!({
+            "prompt": "a red fox", "n": 2, "aspect_ratio": "16:9", "model_name": "kling-v2"
+        }));
+        same_summary::<types::VirtualTryOnRequest>(json!({
+            "human_image": image, "cloth_image": "https://x/c.png",
+            "model_name": "kolors-virtual-try-on-v1-5"
+        }));
+    }
+
+    #[test]
+    fn the_prompt_is_cut_at_200_characters_not_bytes() {
+        let body: types::Text2VideoRequest =
+            serde_json::from_value(json!({"prompt": "猫".repeat(300)})).unwrap();
+        let summary = sealed::Sealed::summary(&body);
+        assert_eq!(summary.prompt, Some("猫".repeat(200)));
+    }
 }

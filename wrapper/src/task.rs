@@ -249,6 +249,9 @@ pub(crate) fn timestamp(value: i64) -> Option<SystemTime> {
     UNIX_EPOCH.checked_add(Duration::from_millis(millis))
 }
 
+/// How much of the prompt a [`RequestSummary`] keeps, in characters.
+const PROMPT_SUMMARY_CHARS: usize = 200;
+
 /// A summary of the request that created a task, kept in the [`TaskHandle`] and in download
 /// sidecars so that a result can be traced back to what was asked.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -275,8 +278,19 @@ pub struct RequestSummary {
 }
 
 impl RequestSummary {
+    /// Keeps the first 200 characters of the prompt.
+    pub(crate) fn truncate_prompt(&mut self) {
+        if let Some(prompt) = &mut self.prompt
+            && let Some((end, _)) = prompt.char_indices().nth(PROMPT_SUMMARY_CHARS)
+        {
+            prompt.truncate(end);
+        }
+    }
+
     /// Reads the summary out of a serialised create body; the rest of the body (base64 media)
-    /// is skipped without being copied.
+    /// is skipped without being copied. The create path makes the summary from the typed
+    /// body instead (`CreateBody`'s summary); this is the reference it is tested against.
+    #[cfg(test)]
     pub(crate) fn from_body(body: &[u8]) -> Self {
         #[derive(Deserialize)]
         struct Fields {
@@ -307,7 +321,9 @@ impl RequestSummary {
                 mode: f.mode,
                 duration: f.duration,
                 aspect_ratio: f.aspect_ratio,
-                prompt: f.prompt.map(|p| p.chars().take(200).collect()),
+                prompt: f
+                    .prompt
+                    .map(|p| p.chars().take(PROMPT_SUMMARY_CHARS).collect()),
                 body_bytes,
             },
             None => RequestSummary {
