@@ -1,6 +1,7 @@
 //! The command line, as a contract: names, flags and defaults that scripts depend on.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::parser::ValueSource;
 use clap::{ArgGroup, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
@@ -57,6 +58,17 @@ pub struct Global {
         requires = "access_key"
     )]
     pub secret_key: Option<String>,
+    /// The time limit for one API request, answer included, in seconds (default 60; decimals
+    /// allowed). A request that takes longer fails as a timeout and reads are retried.
+    /// Downloads have their own limit.
+    #[arg(
+        long,
+        global = true,
+        value_name = "SECS",
+        value_parser = timeout_seconds,
+        allow_negative_numbers = true
+    )]
+    pub timeout: Option<Duration>,
     /// Start the embedded simulated server in-process and talk to it (no key, no network).
     #[arg(long, global = true)]
     pub mock: bool,
@@ -215,6 +227,18 @@ fn whole_seconds(value: &str) -> Result<u64, String> {
         _ if value.starts_with('-') => "must not be negative".to_owned(),
         _ => "expected a whole number of seconds".to_owned(),
     })
+}
+
+/// `--timeout`: seconds, more than 0 (decimals allowed).
+fn timeout_seconds(value: &str) -> Result<Duration, String> {
+    let secs: f64 = value
+        .trim()
+        .parse()
+        .map_err(|_| "expected a number of seconds, for example 30 or 2.5".to_owned())?;
+    if secs.is_nan() || secs <= 0.0 {
+        return Err("must be more than 0 seconds".to_owned());
+    }
+    Duration::try_from_secs_f64(secs).map_err(|_| "too large".to_owned())
 }
 
 /// Options every create command takes.

@@ -32,7 +32,10 @@ enum Service<'a> {
 
 /// Builds the client from the global options. Nothing is sent.
 pub async fn connect(global: &Global) -> Result<Backend, Failure> {
-    let builder = Client::builder().user_agent(USER_AGENT);
+    let mut builder = Client::builder().user_agent(USER_AGENT);
+    if let Some(timeout) = global.timeout {
+        builder = builder.timeout(timeout);
+    }
     let builder = match service(global)? {
         Service::Mock => return mock(builder).await,
         Service::NiceRouter { key } => {
