@@ -87,7 +87,7 @@ impl Client {
         // The summary comes from the typed fields: reading it back out of the bytes would
         // parse the whole body again (14 MB for a 10 MB image).
         let mut summary = crate::kind::summary_of(&body);
-        let bytes = serialize_once(&body)?;
+        let bytes = serialize_once(&body, crate::kind::media_len_of(&body))?;
         drop(body);
         summary.body_bytes = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
         let span = tracing::info_span!(
@@ -288,9 +288,43 @@ fn external_id_taken(status: StatusCode, code: Option<&KlingCode>, message: &str
         .any(|w| m.contains(w))
 }
 
-/// Serialises a body exactly once into `Bytes` of the exact size: a counting pass, then one
-/// allocation. A 13 MB base64 image costs 13 MB here, not the 2–3× a growing buffer would.
-fn serialize_once<T: Serialize>(body: &T) -> Result<Bytes, Error> {
+/// Room in the serialisation buffer for everything but the media: prompts (2500 characters,
+/// up to 7.5 KB of UTF-8 each), URLs, options.
+const NON_MEDIA_ROOM: usize = 16 << 10;
+
+/// Serialises a body once into `Bytes`, in a buffer that never grows: a 13 MB base64 image
+/// costs 13 MB here, not the 2–3× of a growing buffer (a reallocation copies, and after a large
+/// free glibc serves the new buffer from the heap with the old one still resident).
+///
+/// The buffer is allocated once for `media_len` (the body's media strings, which serialise
+/// as they are: base64 and URLs need no escapes) plus [`NON_MEDIA_ROOM`], and filled in one
+/// pass. Only a body that does not fit (its other fields take more room, or a caller's raw
+/// body is larger than it said) is serialised again: a counting pass, then one allocation of
+/// the exact size, as before. The over-allocation is at most [`NON_MEDIA_ROOM`], never
+/// touched, so it costs address space, not memory.
+fn serialize_once<T: Serialize>(body: &T, media_len: usize) -> Result<Bytes, Error> {
+    serialize_into_buffer(body, media_len).map(Bytes::from)
+}
+
+fn serialize_into_buffer<T: Serialize>(body: &T, media_len: usize) -> Result<Vec<u8>, Error> {
+    /// Writes into a `Vec` up to its capacity, and refuses to grow it.
+    struct Bounded {
+        buffer: Vec<u8>,
+        full: bool,
+    }
+    impl io::Write for Bounded {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if buf.len() > self.buffer.capacity() - self.buffer.len() {
+                self.full = true;
+                return Err(io::Error::from(io::ErrorKind::WriteZero));
+            }
+            self.buffer.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
     struct Count(usize);
     impl io::Write for Count {
         fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
@@ -303,11 +337,22 @@ fn serialize_once<T: Serialize>(body: &T) -> Result<Bytes, Error> {
     }
     let unserialisable =
         |e: serde_json::Error| ValidationError::new("body", format!("cannot be serialised: {e}"));
+    let mut bounded = Bounded {
+        buffer: Vec::with_capacity(media_len.saturating_add(NON_MEDIA_ROOM)),
+        full: false,
+    };
+    match serde_json::to_writer(&mut bounded, body) {
+        Ok(()) => return Ok(bounded.buffer),
+        Err(_) if bounded.full => {}
+        Err(e) => return Err(unserialisable(e).into()),
+    }
+    // Did not fit: free the partial buffer first, then count and allocate the exact size.
+    drop(bounded);
     let mut count = Count(0);
     serde_json::to_writer(&mut count, body).map_err(unserialisable)?;
     let mut buffer = Vec::with_capacity(count.0);
     serde_json::to_writer(&mut buffer, body).map_err(unserialisable)?;
-    Ok(Bytes::from(buffer))
+    Ok(buffer)
 }
 
 #[cfg(test)]
@@ -316,10 +361,50 @@ mod tests {
     use super::*;
 
     #[test]
-    fn serialisation_is_exact_size() {
-        let body = serde_json::json!({"prompt": "x".repeat(10_000), "n": 1});
-        let bytes = serialize_once(&body).unwrap();
-        assert_eq!(bytes, serde_json::to_vec(&body).unwrap());
+    fn serialisation_is_exact_and_the_buffer_never_grows() {
+        let image = "QUJD".repeat(250_000);
+        let body = serde_json::json!({"image": image, "prompt": "a \"cat\"\n", "n": 1});
+        let expected = serde_json::to_vec(&body).unwrap();
+        // The media length given: one pass, into the buffer allocated for it.
+        let buffer = serialize_into_buffer(&body, image.len()).unwrap();
+        assert_eq!(buffer, expected);
+        assert_eq!(
+            buffer.capacity(),
+            image.len() + NON_MEDIA_ROOM,
+            "not regrown"
+        );
+        // Too small a hint (a raw body whose media is not known): counted, then exact.
+        let buffer = serialize_into_buffer(&body, 0).unwrap();
+        assert_eq!(buffer, expected);
+        assert_eq!(
+            buffer.capacity(),
+            expected.len(),
+            "exact size after counting"
+        );
+        // Other fields larger than the room left for them: exact too.
+        let prompts = serde_json::json!({"image": image, "prompt": "\u{1}".repeat(4_000)});
+        let buffer = serialize_into_buffer(&prompts, image.len()).unwrap();
+        assert_eq!(buffer, serde_json::to_vec(&prompts).unwrap());
+        assert_eq!(buffer.capacity(), buffer.len());
+        // A small body fits the room without a hint.
+        let small = serde_json::json!({"prompt": "x".repeat(10_000), "n": 1});
+        let bytes = serialize_once(&small, 0).unwrap();
+        assert_eq!(bytes, serde_json::to_vec(&small).unwrap());
+    }
+
+    #[test]
+    fn a_body_that_cannot_be_serialised_is_a_validation_error() {
+        struct Broken;
+        impl Serialize for Broken {
+            fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+                Err(serde::ser::Error::custom("broken"))
+            }
+        }
+        let error = serialize_once(&Broken, 0).unwrap_err();
+        assert!(
+            matches!(&error, Error::Validation(v) if v.field == "body" && v.rule.contains("broken")),
+            "{error:?}"
+        );
     }
 
     #[test]

@@ -120,6 +120,11 @@ mod sealed {
         /// The summary of this body kept in the handle, read from the typed fields before
         /// the body is serialised (`body_bytes` is left at 0 for the caller to fill in).
         fn summary(&self) -> RequestSummary;
+
+        /// The bytes of the media strings (base64 or URLs) in this body: all but a few
+        /// kilobytes of a large body, so the serialiser can size its buffer without a
+        /// counting pass.
+        fn media_len(&self) -> usize;
     }
 }
 
@@ -136,11 +141,11 @@ pub trait CreateBody: Serialize + Validate + Send + Sync + sealed::Sealed + 'sta
     fn set_external_task_id(&mut self, id: types::ExternalTaskId);
 }
 
-/// Implements [`CreateBody`] for a generated body, and its summary from the listed top-level
+/// Implements [`CreateBody`] for a generated body: its summary from the listed top-level
 /// fields (a subset of `model_name`, `mode`, `duration`, `aspect_ratio`, `prompt`: the ones the
-/// body has).
+/// body has), and the length of its media strings.
 macro_rules! create_body {
-    ($($ty:ident => $kind:ident { $($field:ident),* }),* $(,)?) => {$(
+    ($($ty:ident => $kind:ident { $($field:ident),* } media |$body:ident| $media:expr),* $(,)?) => {$(
         impl sealed::Sealed for types::$ty {
             fn summary(&self) -> RequestSummary {
                 #[allow(unused_mut)]
@@ -148,6 +153,11 @@ macro_rules! create_body {
                 $(summary.$field = summary_text(&self.$field);)*
                 summary.truncate_prompt();
                 summary
+            }
+
+            fn media_len(&self) -> usize {
+                let $body = self;
+                $media
             }
         }
         impl CreateBody for types::$ty {
@@ -163,16 +173,39 @@ macro_rules! create_body {
 }
 
 create_body! {
-    Text2VideoRequest => TextToVideo { model_name, mode, duration, aspect_ratio, prompt },
-    Image2VideoRequest => ImageToVideo { model_name, mode, duration, aspect_ratio, prompt },
+    Text2VideoRequest => TextToVideo { model_name, mode, duration, aspect_ratio, prompt }
+        media |_b| 0,
+    Image2VideoRequest => ImageToVideo { model_name, mode, duration, aspect_ratio, prompt }
+        media |b| b.image.len()
+            + len(&b.image_tail)
+            + len(&b.static_mask)
+            + b.dynamic_masks.iter().map(|m| m.mask.len()).sum::<usize>(),
     MultiImage2VideoRequest => MultiImageToVideo {
         model_name, mode, duration, aspect_ratio, prompt
-    },
-    VideoExtendRequest => VideoExtend { prompt },
-    LipSyncRequest => LipSync {},
-    VideoEffectsRequest => VideoEffects {},
-    ImageGenerationRequest => ImageGeneration { model_name, aspect_ratio, prompt },
-    VirtualTryOnRequest => VirtualTryOn { model_name },
+    }
+        media |b| b.image_list.iter().map(|i| i.image.len()).sum::<usize>(),
+    VideoExtendRequest => VideoExtend { prompt } media |_b| 0,
+    LipSyncRequest => LipSync {} media |b| len(&b.input.audio_file) + len(&b.input.video_url),
+    VideoEffectsRequest => VideoEffects {}
+        media |b| len(&b.input.image)
+            + b.input.images.iter().flatten().map(|i| i.len()).sum::<usize>(),
+    ImageGenerationRequest => ImageGeneration { model_name, aspect_ratio, prompt }
+        media |b| len(&b.image),
+    VirtualTryOnRequest => VirtualTryOn { model_name }
+        media |b| b.human_image.len() + b.cloth_image.len(),
+}
+
+/// The length of an optional media string.
+fn len<S: std::ops::Deref>(value: &Option<S>) -> usize
+where
+    S::Target: AsRef<str>,
+{
+    value.as_ref().map_or(0, |s| (**s).as_ref().len())
+}
+
+/// The length of the media strings of a body (see `sealed::Sealed::media_len`).
+pub(crate) fn media_len_of<B: CreateBody>(body: &B) -> usize {
+    sealed::Sealed::media_len(body)
 }
 
 /// The summary of a body (`body_bytes` 0 until it is serialised).
@@ -241,6 +274,52 @@ mod tests {
             "human_image": image, "cloth_image": "https://x/c.png",
             "model_name": "kolors-virtual-try-on-v1-5"
         }));
+    }
+
+    #[test]
+    fn media_lengths_count_every_media_string() {
+        fn media<B: CreateBody + serde::de::DeserializeOwned>(value: Value) -> usize {
+            media_len_of(&serde_json::from_value::<B>(value).unwrap())
+        }
+        let (a, b, c) = ("QUJD".repeat(100), "QUJD".repeat(10), "https://x/c.png");
+        assert_eq!(media::<types::Text2VideoRequest>(json!({"prompt": "p"})), 0);
+        assert_eq!(
+            media::<types::Image2VideoRequest>(json!({
+                "image": a, "static_mask": b,
+                "dynamic_masks": [{"mask": b, "trajectories": [{"x": 1, "y": 1}, {"x": 2, "y": 2}]}]
+            })),
+            400 + 40 + 40
+        );
+        assert_eq!(
+            media::<types::Image2VideoRequest>(json!({"image": a, "image_tail": c})),
+            400 + c.len()
+        );
+        assert_eq!(
+            media::<types::MultiImage2VideoRequest>(json!({
+                "image_list": [{"image": a}, {"image": b}], "prompt": "p"
+            })),
+            440
+        );
+        assert_eq!(
+            media::<types::LipSyncRequest>(json!({
+                "input": {"video_url": c, "mode": "audio2video", "audio_type": "file", "audio_file": b}
+            })),
+            c.len() + 40
+        );
+        assert_eq!(
+            media::<types::VideoEffectsRequest>(json!({
+                "effect_scene": "hug", "input": {"images": [a, b], "duration": "5"}
+            })),
+            440
+        );
+        assert_eq!(
+            media::<types::ImageGenerationRequest>(json!({"prompt": "p", "image": a})),
+            400
+        );
+        assert_eq!(
+            media::<types::VirtualTryOnRequest>(json!({"human_image": a, "cloth_image": c})),
+            400 + c.len()
+        );
     }
 
     #[test]
