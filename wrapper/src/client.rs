@@ -14,7 +14,7 @@ use crate::clock::Clock;
 use crate::code::KlingCode;
 use crate::config::ClientBuilder;
 use crate::entropy::Entropy;
-use crate::error::Error;
+use crate::error::{DecodeError, Error};
 use crate::kind::Kind;
 use crate::retry::{Exhausted, RetryBudget, RetryPolicy};
 use crate::task::Task;
@@ -207,33 +207,66 @@ impl Client {
             })
             .await?;
         if let Some(task) = &found
-            && task
-                .external_task_id()
-                .is_some_and(|id| id != external_task_id)
+            && let Some(echoed) = task.external_task_id()
+            && echoed != external_task_id
             && task.id() != external_task_id
         {
-            tracing::warn!(
-                task_id = task.id(),
-                "a lookup by external_task_id returned a task with another external_task_id"
-            );
+            // Not the task asked for: saying "found" would make a lost create look recovered
+            // while the real one may or may not exist.
+            return Err(Error::decode(DecodeError {
+                operation: "lookup",
+                status: Some(reqwest::StatusCode::OK),
+                reason: format!(
+                    "a lookup by external_task_id {external_task_id:?} returned task {} whose external_task_id is {echoed:?}",
+                    task.id()
+                ),
+                body_snippet: String::new(),
+                request_id: None,
+            }));
         }
         Ok(found)
     }
 }
 
-/// Whether a lookup's error says "no such task": code 1201/1203 (Kling answers 400/1201
-/// "Task not found by id/external id"), or HTTP 404 with a JSON error body.
+/// Whether a lookup's error proves "no such task": code 1203 (resource does not exist), or
+/// a 1201 or a JSON 404 whose message says the task was not found (Kling answers 400/1201
+/// "Task not found by id/external id").
 ///
-/// A 404 without one (an HTML page, an empty body) comes from a proxy or a wrong base URL, not
-/// from the API: it proves nothing about the task, and taking it as "not found" would send a
-/// create that may have succeeded a second time.
+/// Anything vaguer proves nothing about the task, and taking it as "not found" would send a
+/// create that may have succeeded a second time: 1201 is Kling's code for any bad parameter,
+/// a 404 without a JSON body (an HTML page, an empty body) comes from a proxy or a wrong base
+/// URL, and a bare JSON "Not Found" from a relay that has no such route.
 pub(crate) fn is_not_found(error: &Error) -> bool {
     let Some(api) = error.api() else { return false };
     match &api.code {
-        Some(KlingCode::InvalidParameter | KlingCode::ResourceNotFound) => true,
+        Some(KlingCode::ResourceNotFound) => true,
+        Some(KlingCode::InvalidParameter) => says_task_not_found(&api.message),
         Some(_) => false,
-        None => api.status == reqwest::StatusCode::NOT_FOUND && api.json_body,
+        None => {
+            api.status == reqwest::StatusCode::NOT_FOUND
+                && api.json_body
+                && says_task_not_found(&api.message)
+        }
     }
+}
+
+/// Whether a message says that a task was not found ("Task not found by id/external id",
+/// "task does not exist", "任务不存在").
+fn says_task_not_found(message: &str) -> bool {
+    let m = message.to_lowercase();
+    let about_task = m.contains("task") || m.contains("任务");
+    let not_found = [
+        "not found",
+        "not_found",
+        "not exist",
+        "no such",
+        "不存在",
+        "未找到",
+        "找不到",
+    ]
+    .iter()
+    .any(|w| m.contains(w));
+    about_task && not_found
 }
 
 impl fmt::Debug for Client {

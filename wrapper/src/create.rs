@@ -167,11 +167,21 @@ impl Client {
                     let Some(ext) = external_task_id else {
                         return Err((CreateOutcome::MayExist, error, None));
                     };
+                    // A timed-out or cut attempt (or the one that took this id) may still be
+                    // running on the server: the lookup waits for the retry delay first, since
+                    // a "not found" asked at once would prove nothing. Without a retry left,
+                    // it looks at once and never sends again.
+                    let settle = self.retry_delay(&error, tries, None).ok();
+                    let may_resend = outcome == Attempt::MayExist && settle.is_some();
                     tracing::warn!(
                         error = %error,
                         external_task_id = ext,
+                        settle_ms = settle.map(|d| d.as_millis() as u64),
                         "create outcome unknown; looking the task up before sending anything again"
                     );
+                    if let Some(delay) = settle {
+                        self.inner().clock.sleep(delay).await;
+                    }
                     match self.find_by_external_id(kind, ext).await {
                         Ok(Some(task)) => {
                             tracing::info!(
@@ -180,19 +190,10 @@ impl Client {
                             );
                             return Ok((task, summary));
                         }
-                        Ok(None) if outcome == Attempt::IdTaken => {
-                            return Err((CreateOutcome::MayExist, error, None));
-                        }
-                        Ok(None) => {
-                            let Ok(delay) = self.retry_delay(&error, tries, None) else {
-                                return Err((CreateOutcome::MayExist, error, None));
-                            };
-                            tracing::info!(
-                                delay_ms = delay.as_millis() as u64,
-                                "the task does not exist; sending it again with the same external_task_id"
-                            );
-                            self.inner().clock.sleep(delay).await;
-                        }
+                        Ok(None) if may_resend => tracing::info!(
+                            "the task does not exist; sending it again with the same external_task_id"
+                        ),
+                        Ok(None) => return Err((CreateOutcome::MayExist, error, None)),
                         Err(lookup) => return Err((CreateOutcome::MayExist, error, Some(lookup))),
                     }
                 }

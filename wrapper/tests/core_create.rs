@@ -531,3 +531,85 @@ async fn a_json_404_on_the_lookup_is_not_found_and_the_create_is_sent_again() {
     assert_eq!(seen.len(), 3);
     assert_eq!(seen[0].body, seen[2].body, "the resend carries the same id");
 }
+
+#[tokio::test]
+async fn a_generic_1201_or_bare_json_404_on_the_lookup_is_inconclusive() {
+    // Neither says the task does not exist: a relay without the lookup route, or a
+    // parameter error. The create must not be sent again on their say-so.
+    for lookup in [
+        Reply::json(
+            400,
+            r#"{"code":1201,"message":"Invalid parameter: task_id"}"#,
+        ),
+        Reply::json(404, r#"{"message":"Not Found"}"#),
+        Reply::json(404, r#"{"detail":"Not Found","message":"route not found"}"#),
+    ] {
+        let lookup = std::sync::Mutex::new(Some(lookup));
+        let server = ScriptServer::start(move |i, seen| match (i, seen.method.as_str()) {
+            (0, "POST") => Reply::json(500, r#"{"code":5000,"message":"internal"}"#),
+            (1, "GET") => lookup.lock().unwrap().take().unwrap(),
+            _ => Reply::json(200, &task_json("99", "submitted")),
+        })
+        .await;
+        let clock = ManualClock::new();
+        let error = script_client(&server, &clock)
+            .create(t2v(json!({})))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            error.create_outcome(),
+            Some(CreateOutcome::MayExist),
+            "{error}"
+        );
+        let methods: Vec<_> = server.seen().iter().map(|s| s.method.clone()).collect();
+        assert_eq!(methods, ["POST", "GET"], "no second create: {error}");
+    }
+}
+
+#[tokio::test]
+async fn a_lookup_answering_another_tasks_external_id_is_not_a_recovery() {
+    let other = r#"{"code":0,"message":"SUCCEED","request_id":"r","data":{"task_id":"31","task_status":"succeed","task_info":{"external_task_id":"someone-else"},"created_at":1722769557708,"updated_at":1722769557708}}"#;
+    let server = ScriptServer::start(move |i, _| match i {
+        0 => Reply::json(503, r#"{"code":5001,"message":"maintenance"}"#),
+        _ => Reply::json(200, other),
+    })
+    .await;
+    let clock = ManualClock::new();
+    let error = script_client(&server, &clock)
+        .create(t2v(json!({"external_task_id": "mine-1"})))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.create_outcome(),
+        Some(CreateOutcome::MayExist),
+        "{error}"
+    );
+    assert_eq!(server.count(), 2, "one create, one lookup, no resend");
+}
+
+#[tokio::test]
+async fn after_a_timeout_the_lookup_waits_for_the_attempt_to_settle() {
+    // The create times out; the lookup must not be asked at once (the first attempt may
+    // still be running on the server) but after the retry delay.
+    let server = ScriptServer::start(|i, seen| match (i, seen.method.as_str()) {
+        (0, "POST") => Reply::Close,
+        (1, "GET") => Reply::json(200, &task_json("8", "processing")),
+        _ => Reply::json(418, r#"{"code":1,"message":"unexpected"}"#),
+    })
+    .await;
+    let clock = ManualClock::new();
+    let handle = script_client(&server, &clock)
+        .create(t2v(json!({})))
+        .await
+        .unwrap();
+    assert_eq!(handle.task_id, "8");
+    assert_eq!(handle.status, Some(nicerouter_kling::Status::Processing));
+    let sleeps = clock.sleeps();
+    assert_eq!(
+        sleeps.len(),
+        1,
+        "one settling delay before the lookup: {sleeps:?}"
+    );
+    assert!(sleeps[0] > Duration::ZERO, "{sleeps:?}");
+    assert_eq!(server.count(), 2);
+}
