@@ -3,9 +3,10 @@
 //!
 //! * **Create** a task with a per-kind builder; every create carries an `external_task_id`, so
 //!   a create whose answer is lost is looked up instead of paid for twice.
-//! * **Wait** for it with [`TaskHandle::wait`]: a required maximum wait, a poll schedule
-//!   without jitter, cancellation, a stream of status changes, and one [`WaitOutcome`] to
-//!   match on. The handle is serialisable, so a restarted process resumes the wait.
+//! * **Wait** for it with [`TaskHandle::wait`]: a required maximum wait, a jittered poll
+//!   schedule that leaves a queued video alone until it can be done, cancellation, a stream
+//!   of status changes, and one [`WaitOutcome`] to match on. The handle is serialisable, so a
+//!   restarted process resumes the wait.
 //! * **Download** the results with [`Client::download`]: streamed, size-capped, sniffed,
 //!   hashed, renamed into place atomically, with a JSON sidecar.
 //! * **Errors** are one [`Error`] with the HTTP status, the Kling [`code`](Error::code), the

@@ -1,6 +1,6 @@
 //! Waiting for a task: a required maximum wait, a poll schedule separate from the retry
-//! policy (growing, no jitter, a server hint honoured), cancellation, a stream of status
-//! changes, and one outcome to match on.
+//! policy (growing, jittered ±10 %, no poll of a queued video before it can be done, a server
+//! hint honoured), cancellation, a stream of status changes, and one outcome to match on.
 //!
 //! A wait is a plain future: nothing is spawned and nothing is buffered per handle, so
 //! thousands of waits on one client cost little more than their sleeping timers.
@@ -14,31 +14,57 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::client::Client;
+use crate::entropy::Entropy;
 use crate::error::Error;
+use crate::kind::{Category, Kind};
 use crate::task::{Status, Task, TaskHandle};
 
 /// When to poll a task while waiting. Separate from the [`RetryPolicy`](crate::RetryPolicy),
 /// which governs retries of each poll.
 ///
-/// The interval after poll *n* is `initial_interval × multiplier^(n−1)`, capped at
-/// `max_interval`, with **no jitter**, so that many waits started together poll together
-/// (reads line up instead of spreading into a constant load). When a server sends a hint
-/// (`x-poll-after-ms`, or `Retry-After` on a successful poll) it replaces the interval, within
-/// 250 ms to `max_hint`. The last sleep is shortened to end at the deadline, and one last poll
-/// is made there.
+/// * **The first poll** is made at once (after [`initial_delay`](Self::initial_delay), zero by
+///   default), so a wait learns where the task stands, and a resumed handle does not wait
+///   for nothing.
+/// * **The interval** after poll *n* is `initial_interval × multiplier^(n−1)`, capped at
+///   `max_interval`.
+/// * **A queued video is not polled before it can be done.** No video is generated in less
+///   than about 30 s, so when a poll finds a video task still queued (`submitted`) before it
+///   is [`min_video_age`](Self::min_video_age) old, the next poll waits until the task is
+///   that old (its `created_at` plus the age; the server's creation time, else the
+///   handle's). That is one poll at once and the next at about 30 s, instead of a ramp of
+///   six polls spent before any video can be ready. The wait is at most twice `max_interval`,
+///   so a policy scaled down to milliseconds (a test, a simulated server) keeps its scale.
+///   Image tasks (done in 5–60 s), tasks already processing and tasks that are older keep
+///   the schedule above.
+/// * **Jitter:** each interval is drawn within ±[`jitter`](Self::jitter) of itself (±10 % by
+///   default) from the client's [`Entropy`](crate::entropy::Entropy), so that waits started
+///   together drift apart instead of polling in bursts (a seeded entropy makes it
+///   repeatable in tests).
+/// * **Server hints:** when a server sends one (`x-poll-after-ms`, or `Retry-After` on a
+///   successful poll) it replaces the interval, exactly (no jitter), within 250 ms to
+///   `max_hint`.
+/// * The last sleep is shortened to end at the deadline, and one last poll is made there.
 ///
-/// Defaults: first poll at once, then 2 s, 3 s, 4.5 s, … up to 15 s; hints up to 60 s.
+/// Defaults: first poll at once, then 2 s, 3 s, 4.5 s, … up to 15 s, each ±10 %; a queued
+/// video next polled at 30 s of age; hints up to 60 s.
 ///
 /// ```
 /// use std::time::Duration;
-/// use nicerouter_kling::PollPolicy;
+/// use nicerouter_kling::{Kind, PollPolicy, Status};
 ///
 /// let policy = PollPolicy::default();
 /// assert_eq!(policy.interval(1), Duration::from_secs(2));
 /// assert_eq!(policy.interval(2), Duration::from_secs(3));
 /// assert_eq!(policy.interval(20), Duration::from_secs(15));
-/// // A 15-minute wait polls at most this often:
-/// assert!(policy.max_polls(Duration::from_secs(900)) <= 70);
+/// // A text-to-video task found queued 1 s after its creation is next polled at 30 s of age;
+/// // an image, or a video already processing, after 2 s.
+/// let age = Some(Duration::from_secs(1));
+/// let after = |kind, status| policy.delay_after(kind, 1, &status, age);
+/// assert_eq!(after(Kind::TextToVideo, Status::Submitted), Duration::from_secs(29));
+/// assert_eq!(after(Kind::ImageGeneration, Status::Submitted), Duration::from_secs(2));
+/// assert_eq!(after(Kind::TextToVideo, Status::Processing), Duration::from_secs(2));
+/// // A 15-minute wait polls at most this often, jitter included:
+/// assert!(policy.max_polls(Duration::from_secs(900)) <= 75);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct PollPolicy {
@@ -48,9 +74,14 @@ pub struct PollPolicy {
     max_interval: Duration,
     server_hint: bool,
     max_hint: Duration,
+    min_video_age: Duration,
+    jitter: f64,
 }
 
 const MIN_HINT: Duration = Duration::from_millis(250);
+const DEFAULT_JITTER: f64 = 0.1;
+/// The largest jitter accepted: an interval is never shorter than half of itself.
+const MAX_JITTER: f64 = 0.5;
 
 impl Default for PollPolicy {
     fn default() -> Self {
@@ -61,13 +92,15 @@ impl Default for PollPolicy {
             max_interval: Duration::from_secs(15),
             server_hint: true,
             max_hint: Duration::from_secs(60),
+            min_video_age: Duration::from_secs(30),
+            jitter: DEFAULT_JITTER,
         }
     }
 }
 
 impl PollPolicy {
     /// How long to wait before the first poll (default zero: poll at once, so a resumed
-    /// handle learns its state immediately).
+    /// handle learns its state immediately). Not jittered.
     pub fn initial_delay(mut self, delay: Duration) -> Self {
         self.initial_delay = delay;
         self
@@ -107,7 +140,30 @@ impl PollPolicy {
         self
     }
 
-    /// The interval after poll number `poll` (1 for the first poll), without server hints.
+    /// The age before which a queued video task is not polled again (default 30 s; zero
+    /// turns the rule off). After a poll finds a video task (text-, image-, multi-image-to-video,
+    /// extend, lip-sync, effects) still `submitted` when it is younger than this, the next
+    /// poll waits until the task is this old, but at most twice
+    /// [`max_interval`](Self::max_interval) (and never less than the interval it replaces).
+    pub fn min_video_age(mut self, age: Duration) -> Self {
+        self.min_video_age = age;
+        self
+    }
+
+    /// How far each interval may be moved, as a fraction of it (default 0.1: ±10 %; 0 turns
+    /// jitter off; at most 0.5). Intervals and the queued-video wait are jittered; the
+    /// initial delay and server hints are not.
+    pub fn jitter(mut self, fraction: f64) -> Self {
+        self.jitter = if fraction.is_nan() {
+            DEFAULT_JITTER
+        } else {
+            fraction.clamp(0.0, MAX_JITTER)
+        };
+        self
+    }
+
+    /// The interval after poll number `poll` (1 for the first poll), without server hints,
+    /// the queued-video rule or jitter.
     pub fn interval(&self, poll: u32) -> Duration {
         let exponent = i32::try_from(poll.saturating_sub(1)).unwrap_or(i32::MAX);
         let secs = self.initial_interval.as_secs_f64() * self.multiplier.powi(exponent);
@@ -117,14 +173,44 @@ impl PollPolicy {
             .max(Duration::from_millis(1))
     }
 
+    /// The delay before the next poll after poll number `poll` (1 for the first) found a
+    /// task of `kind` in `status` when it was `age` old (`None` when its creation time is
+    /// unknown): the [`interval`](Self::interval), or the queued-video wait when that is
+    /// longer. Without server hints and jitter.
+    pub fn delay_after(
+        &self,
+        kind: Kind,
+        poll: u32,
+        status: &Status,
+        age: Option<Duration>,
+    ) -> Duration {
+        let interval = self.interval(poll);
+        match age {
+            Some(age)
+                if kind.category() == Category::Videos
+                    && *status == Status::Submitted
+                    && age < self.min_video_age =>
+            {
+                let until_old_enough = self.min_video_age - age;
+                interval.max(until_old_enough.min(self.max_interval.saturating_mul(2)))
+            }
+            _ => interval,
+        }
+    }
+
     /// The most polls a wait of `max_wait` makes without server hints (and without the retries
-    /// of failed polls): the bound on the load a wait puts on the server.
+    /// of failed polls): the bound on the load a wait puts on the server. Counted on the
+    /// shortest intervals jitter can draw; the queued-video rule only lengthens them.
     pub fn max_polls(&self, max_wait: Duration) -> u32 {
+        let shortest = 1.0 - self.jitter;
         let mut at = self.initial_delay;
         let mut polls = 0u32;
         while at < max_wait {
             polls = polls.saturating_add(1);
-            let step = self.interval(polls);
+            let step = self
+                .interval(polls)
+                .mul_f64(shortest)
+                .max(Duration::from_millis(1));
             if self.is_constant_from(polls) {
                 // The rest of the schedule is regular: count it instead of walking it (a
                 // max wait of `Duration::MAX` would take forever to walk).
@@ -142,10 +228,36 @@ impl PollPolicy {
         self.multiplier <= 1.0 || self.interval(poll) >= self.max_interval
     }
 
-    fn hinted(&self, hint: Option<Duration>, poll: u32) -> Duration {
-        match hint {
-            Some(hint) if self.server_hint => hint.clamp(MIN_HINT, self.max_hint.max(MIN_HINT)),
-            _ => self.interval(poll),
+    /// The server's hint, when there is one and it is honoured (clamped).
+    fn hint(&self, hint: Option<Duration>) -> Option<Duration> {
+        hint.filter(|_| self.server_hint)
+            .map(|hint| hint.clamp(MIN_HINT, self.max_hint.max(MIN_HINT)))
+    }
+
+    /// `delay` moved by up to ±`jitter` of itself, drawn from `entropy` (nothing is drawn
+    /// when jitter is off).
+    fn jittered(&self, delay: Duration, entropy: &dyn Entropy) -> Duration {
+        if self.jitter <= 0.0 || delay.is_zero() {
+            return delay;
+        }
+        let factor = 1.0 + self.jitter * (2.0 * entropy.next_unit() - 1.0);
+        delay.mul_f64(factor).max(Duration::from_millis(1))
+    }
+
+    /// The delay before the next poll: the server's hint as it is, else the schedule
+    /// ([`delay_after`](Self::delay_after)) jittered.
+    fn next_delay(
+        &self,
+        hint: Option<Duration>,
+        kind: Kind,
+        poll: u32,
+        status: &Status,
+        age: Option<Duration>,
+        entropy: &dyn Entropy,
+    ) -> Duration {
+        match self.hint(hint) {
+            Some(hint) => hint,
+            None => self.jittered(self.delay_after(kind, poll, status, age), entropy),
         }
     }
 }
@@ -625,9 +737,27 @@ impl Poller<'_> {
                 polls: self.polls,
             });
         }
+        // The task's age by the server's creation time (else the handle's), on the client's
+        // wall clock; a creation time in the future (clock skew) is age zero.
+        let age = task
+            .created_at()
+            .or_else(|| self.handle.created_at())
+            .map(|created| {
+                clock
+                    .system_time()
+                    .duration_since(created)
+                    .unwrap_or(Duration::ZERO)
+            });
         self.next_delay = self
             .policy
-            .hinted(fetched.poll_after, self.polls)
+            .next_delay(
+                fetched.poll_after,
+                self.handle.kind,
+                self.polls,
+                &status,
+                age,
+                self.client.inner().entropy.as_ref(),
+            )
             .min(self.deadline - now);
         if changed {
             Step::Changed(StatusChange {
@@ -670,10 +800,16 @@ impl Poller<'_> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+    use crate::entropy::SeededEntropy;
+
+    fn secs(s: u64) -> Duration {
+        Duration::from_secs(s)
+    }
 
     #[test]
-    fn intervals_grow_without_jitter_and_cap() {
+    fn intervals_grow_and_cap() {
         let p = PollPolicy::default();
         let ms: Vec<u128> = (1..=8).map(|n| p.interval(n).as_millis()).collect();
         assert_eq!(ms, vec![2000, 3000, 4500, 6750, 10125, 15000, 15000, 15000]);
@@ -681,23 +817,94 @@ mod tests {
     }
 
     #[test]
-    fn hints_are_clamped() {
+    fn hints_are_clamped_and_not_jittered() {
         let p = PollPolicy::default();
+        let e = SeededEntropy::new(1);
+        let next = |p: &PollPolicy, hint: Option<Duration>| {
+            p.next_delay(
+                hint,
+                Kind::ImageGeneration,
+                1,
+                &Status::Processing,
+                None,
+                &e,
+            )
+        };
+        assert_eq!(next(&p, Some(secs(5))), secs(5));
+        assert_eq!(next(&p, Some(Duration::ZERO)), MIN_HINT);
+        assert_eq!(next(&p, Some(secs(3600))), secs(60));
+        let no_hints = p.clone().server_hint(false).jitter(0.0);
+        assert_eq!(next(&no_hints, Some(secs(5))), secs(2));
+    }
+
+    #[test]
+    fn a_queued_video_is_next_polled_when_it_can_be_done() {
+        let p = PollPolicy::default();
+        let queued = Status::Submitted;
+        let young = Some(secs(4));
         assert_eq!(
-            p.hinted(Some(Duration::from_secs(5)), 1),
-            Duration::from_secs(5)
+            p.delay_after(Kind::TextToVideo, 1, &queued, young),
+            secs(26)
         );
-        assert_eq!(p.hinted(Some(Duration::ZERO), 1), MIN_HINT);
+        for kind in Kind::ALL {
+            let expected = match kind.category() {
+                Category::Videos => secs(26),
+                Category::Images => secs(2),
+            };
+            assert_eq!(p.delay_after(kind, 1, &queued, young), expected, "{kind}");
+        }
+        // Processing, unknown age, old enough, or turned off: the schedule.
+        let t2v = Kind::TextToVideo;
+        assert_eq!(p.delay_after(t2v, 1, &Status::Processing, young), secs(2));
+        assert_eq!(p.delay_after(t2v, 1, &queued, None), secs(2));
+        assert_eq!(p.delay_after(t2v, 1, &queued, Some(secs(29))), secs(2));
+        assert_eq!(p.delay_after(t2v, 1, &queued, Some(secs(300))), secs(2));
+        let off = p.clone().min_video_age(Duration::ZERO);
+        assert_eq!(off.delay_after(t2v, 1, &queued, young), secs(2));
+        // Never shorter than the interval it replaces; at most twice the longest interval.
+        assert_eq!(p.delay_after(t2v, 6, &queued, Some(secs(20))), secs(15));
+        let quick = p.clone().max_interval(Duration::from_millis(500));
         assert_eq!(
-            p.hinted(Some(Duration::from_secs(3600)), 1),
-            Duration::from_secs(60)
+            quick.delay_after(t2v, 1, &queued, Some(Duration::ZERO)),
+            secs(1)
         );
+    }
+
+    #[test]
+    fn jitter_stays_within_its_fraction_and_is_repeatable() {
+        let p = PollPolicy::default();
+        let draw = |seed: u64| -> Vec<Duration> {
+            let e = SeededEntropy::new(seed);
+            (0..200)
+                .map(|_| p.next_delay(None, Kind::TextToVideo, 6, &Status::Processing, None, &e))
+                .collect()
+        };
+        let a = draw(7);
+        assert_eq!(a, draw(7), "the same seed, the same delays");
+        assert_ne!(a, draw(8));
+        assert!(
+            a.iter()
+                .all(|d| *d >= Duration::from_millis(13_500) && *d <= Duration::from_millis(16_500)),
+            "{a:?}"
+        );
+        let spread = a
+            .iter()
+            .max()
+            .unwrap()
+            .saturating_sub(*a.iter().min().unwrap());
+        assert!(
+            spread > secs(2),
+            "the draws spread over the ±10 % band: {spread:?}"
+        );
+        let e = SeededEntropy::new(7);
+        let off = p.clone().jitter(0.0);
         assert_eq!(
-            p.clone()
-                .server_hint(false)
-                .hinted(Some(Duration::from_secs(5)), 1),
-            Duration::from_secs(2)
+            off.next_delay(None, Kind::TextToVideo, 6, &Status::Processing, None, &e),
+            secs(15)
         );
+        assert_eq!(p.clone().jitter(f64::NAN), p);
+        assert_eq!(p.clone().jitter(3.0).jitter, MAX_JITTER);
+        assert_eq!(p.clone().jitter(-1.0).jitter, 0.0);
     }
 
     #[test]
@@ -709,9 +916,10 @@ mod tests {
             now + Duration::from_secs(5)
         );
         let p = PollPolicy::default();
-        // 15 s apart once the schedule is capped: about 1.2 × 10¹⁸ polls, saturated.
+        // 13.5 s apart at the least once the schedule is capped: about 1.4 × 10¹⁸ polls,
+        // saturated.
         assert_eq!(p.max_polls(Duration::MAX), u32::MAX);
-        let steady = PollPolicy::default().multiplier(1.0);
+        let steady = PollPolicy::default().multiplier(1.0).jitter(0.0);
         assert_eq!(
             steady.max_polls(Duration::from_secs(10)),
             6,
@@ -721,9 +929,17 @@ mod tests {
 
     #[test]
     fn max_polls_bounds_the_schedule() {
-        let p = PollPolicy::default();
+        let p = PollPolicy::default().jitter(0.0);
         // Polls at 0, 2, 5, 9.5, 16.25, 26.375 s, then every 15 s up to the final poll at 60 s.
         assert_eq!(p.max_polls(Duration::from_secs(60)), 9);
         assert_eq!(p.max_polls(Duration::ZERO), 1);
+        // With ±10 % jitter, on the shortest draws: 0, 1.8, 4.5, 8.55, 14.6, 23.7, then every
+        // 13.5 s (37.2, 50.7) and the final poll at 60 s.
+        assert_eq!(PollPolicy::default().max_polls(Duration::from_secs(60)), 9);
+        assert_eq!(
+            PollPolicy::default().max_polls(Duration::from_secs(900)),
+            71
+        );
+        assert_eq!(p.max_polls(Duration::from_secs(900)), 65);
     }
 }

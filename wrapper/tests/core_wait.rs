@@ -5,7 +5,7 @@
 mod core_support;
 
 use std::future::IntoFuture;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use core_support::{Reply, ScriptServer, client, mock_with, script_client, task_json};
 use futures::StreamExt;
@@ -217,7 +217,7 @@ async fn a_server_poll_hint_replaces_the_interval() {
     let client = script_client(&server, &clock);
     let _ = TaskHandle::new(Kind::ImageGeneration, "1")
         .wait(&client, Duration::from_secs(3))
-        .poll_policy(PollPolicy::default().server_hint(false))
+        .poll_policy(PollPolicy::default().server_hint(false).jitter(0.0))
         .await;
     assert_eq!(
         clock.sleeps(),
@@ -371,7 +371,8 @@ async fn transient_poll_failures_are_retried_inside_one_poll() {
 #[tokio::test]
 async fn the_status_stream_reports_changes_then_the_outcome() {
     let server = server(2, 4).await;
-    let clock = ManualClock::new();
+    // Behind the server's clock, so the task is exactly zero seconds old at the first poll.
+    let clock = ManualClock::starting_at(SystemTime::now() - Duration::from_secs(10));
     let client = client(&server, &clock);
     let handle = client.create(body()).await.unwrap();
     let events: Vec<WaitEvent> = handle
@@ -394,7 +395,11 @@ async fn the_status_stream_reports_changes_then_the_outcome() {
     assert_eq!(events.len(), 3);
     if let WaitEvent::Status(change) = &events[1] {
         assert_eq!(change.polls, 2);
-        assert_eq!(change.elapsed, Duration::from_secs(2));
+        assert_eq!(
+            change.elapsed,
+            Duration::from_secs(30),
+            "queued at the first poll: the next at 30 s of age"
+        );
     }
 }
 
@@ -463,4 +468,245 @@ async fn a_waiting_future_is_small() {
     // The budget is 8 KiB per waiting task; the future itself (polls are boxed while in
     // flight) should stay far below it.
     assert!(size <= 1024, "a wait is {size} bytes");
+}
+
+/// Kling's creation time of the scripted tasks below (Unix milliseconds).
+const CREATED_AT_MS: u64 = 1_762_237_353_241;
+
+fn created_at() -> SystemTime {
+    UNIX_EPOCH + Duration::from_millis(CREATED_AT_MS)
+}
+
+/// A scripted server whose task answers each status of `statuses` in turn (the last one
+/// repeated), created at [`CREATED_AT_MS`]; a succeeded task has a video and an image.
+async fn scripted(statuses: &'static [&'static str]) -> ScriptServer {
+    ScriptServer::start(move |i, _| {
+        let status = statuses[i.min(statuses.len() - 1)];
+        Reply::json(
+            200,
+            &format!(
+                r#"{{"code":0,"data":{{"task_id":"1","task_status":"{status}","created_at":{CREATED_AT_MS},"task_result":{{"videos":[{{"id":"v","url":"http://x/v.mp4"}}],"images":[{{"index":0,"url":"http://x/i.png"}}]}}}}}}"#
+            ),
+        )
+    })
+    .await
+}
+
+/// The sleeps of one wait on a task of `kind` whose polls answer `statuses`, with the clock
+/// at `age` after the task's creation when the wait starts.
+async fn sleeps_of(
+    kind: Kind,
+    statuses: &'static [&'static str],
+    age: Duration,
+    policy: PollPolicy,
+) -> Vec<Duration> {
+    let server = scripted(statuses).await;
+    let clock = ManualClock::starting_at(created_at() + age);
+    let client = script_client(&server, &clock);
+    let outcome = TaskHandle::new(kind, "1")
+        .wait(&client, FIFTEEN_MINUTES)
+        .poll_policy(policy)
+        .await;
+    assert!(matches!(outcome, WaitOutcome::Succeeded(_)), "{outcome:?}");
+    clock.sleeps()
+}
+
+#[tokio::test]
+async fn a_queued_video_is_next_polled_when_it_can_be_done() {
+    let exact = || PollPolicy::default().jitter(0.0);
+    let queued_then_done: &[&str] = &["submitted", "processing", "succeed"];
+    // Found queued 4 s after its creation: the next poll at 30 s of age, then the schedule.
+    assert_eq!(
+        sleeps_of(
+            Kind::TextToVideo,
+            queued_then_done,
+            Duration::from_secs(4),
+            exact()
+        )
+        .await,
+        secs(&[26.0, 3.0])
+    );
+    for kind in [Kind::ImageToVideo, Kind::LipSync, Kind::VideoEffects] {
+        assert_eq!(
+            sleeps_of(kind, queued_then_done, Duration::ZERO, exact()).await,
+            secs(&[30.0, 3.0]),
+            "{kind}"
+        );
+    }
+    // Image kinds keep the ramp: they are done in 5–60 s.
+    for kind in [Kind::ImageGeneration, Kind::VirtualTryOn] {
+        assert_eq!(
+            sleeps_of(kind, queued_then_done, Duration::ZERO, exact()).await,
+            secs(&[2.0, 3.0]),
+            "{kind}"
+        );
+    }
+    // A resumed handle whose task is older, a task already processing, the rule turned off:
+    // the ramp.
+    assert_eq!(
+        sleeps_of(
+            Kind::TextToVideo,
+            queued_then_done,
+            Duration::from_secs(300),
+            exact()
+        )
+        .await,
+        secs(&[2.0, 3.0])
+    );
+    let processing: &[&str] = &["processing", "processing", "succeed"];
+    assert_eq!(
+        sleeps_of(Kind::TextToVideo, processing, Duration::ZERO, exact()).await,
+        secs(&[2.0, 3.0])
+    );
+    let off = exact().min_video_age(Duration::ZERO);
+    assert_eq!(
+        sleeps_of(Kind::TextToVideo, queued_then_done, Duration::ZERO, off).await,
+        secs(&[2.0, 3.0])
+    );
+    // Still queued at 30 s: the schedule from there on.
+    let long_queue: &[&str] = &["submitted", "submitted", "submitted", "succeed"];
+    assert_eq!(
+        sleeps_of(
+            Kind::TextToVideo,
+            long_queue,
+            Duration::from_secs(10),
+            exact()
+        )
+        .await,
+        secs(&[20.0, 3.0, 4.5])
+    );
+}
+
+#[tokio::test]
+async fn a_policy_scaled_to_milliseconds_keeps_its_scale() {
+    // The CLI's `--mock` policy: a quarter-second schedule capped at half a second. A queued
+    // video waits at most twice the cap, not 30 s.
+    let quick = PollPolicy::default()
+        .initial_delay(Duration::from_millis(250))
+        .initial_interval(Duration::from_millis(250))
+        .max_interval(Duration::from_millis(500))
+        .jitter(0.0);
+    let queued_then_done: &[&str] = &["submitted", "processing", "succeed"];
+    assert_eq!(
+        sleeps_of(Kind::TextToVideo, queued_then_done, Duration::ZERO, quick).await,
+        secs(&[0.25, 1.0, 0.375])
+    );
+}
+
+#[tokio::test]
+async fn a_server_hint_wins_over_the_queued_video_wait() {
+    let server = ScriptServer::start(|i, _| match i {
+        0 => Reply::json_with(
+            200,
+            &[("x-poll-after-ms", "5000")],
+            &format!(
+                r#"{{"code":0,"data":{{"task_id":"1","task_status":"submitted","created_at":{CREATED_AT_MS}}}}}"#
+            ),
+        ),
+        _ => Reply::json(
+            200,
+            r#"{"code":0,"data":{"task_id":"1","task_status":"succeed","task_result":{"videos":[{"url":"http://x/v.mp4"}]}}}"#,
+        ),
+    })
+    .await;
+    let clock = ManualClock::starting_at(created_at());
+    let client = script_client(&server, &clock);
+    let outcome = TaskHandle::new(Kind::TextToVideo, "1")
+        .wait(&client, FIFTEEN_MINUTES)
+        .poll_policy(PollPolicy::default())
+        .await;
+    assert!(matches!(outcome, WaitOutcome::Succeeded(_)), "{outcome:?}");
+    assert_eq!(
+        clock.sleeps(),
+        secs(&[5.0]),
+        "the hint as sent, not jittered"
+    );
+}
+
+#[tokio::test]
+async fn the_handles_creation_time_counts_when_the_server_sends_none() {
+    let server = || {
+        ScriptServer::start(|i, _| match i {
+            0 => Reply::json(
+                200,
+                r#"{"code":0,"data":{"task_id":"1","task_status":"submitted"}}"#,
+            ),
+            _ => Reply::json(
+                200,
+                r#"{"code":0,"data":{"task_id":"1","task_status":"succeed","task_result":{"videos":[{"url":"http://x/v.mp4"}]}}}"#,
+            ),
+        })
+    };
+    let wait = |handle: TaskHandle| async move {
+        let server = server().await;
+        let clock = ManualClock::starting_at(created_at() + Duration::from_secs(12));
+        let client = script_client(&server, &clock);
+        let outcome = handle
+            .wait(&client, FIFTEEN_MINUTES)
+            .poll_policy(PollPolicy::default().jitter(0.0))
+            .await;
+        assert!(matches!(outcome, WaitOutcome::Succeeded(_)), "{outcome:?}");
+        clock.sleeps()
+    };
+    let mut handle = TaskHandle::new(Kind::TextToVideo, "1");
+    handle.created_at_ms = Some(CREATED_AT_MS as i64);
+    assert_eq!(wait(handle).await, secs(&[18.0]));
+    // Without any creation time the age is unknown: the ramp.
+    assert_eq!(
+        wait(TaskHandle::new(Kind::TextToVideo, "1")).await,
+        secs(&[2.0])
+    );
+}
+
+#[tokio::test]
+async fn jittered_waits_drift_apart_and_repeat_with_the_seed() {
+    let processing: &[&str] = &["processing"; 8];
+    let run = |seed: u64| async move {
+        let server = scripted(processing).await;
+        let clock = ManualClock::starting_at(created_at() + Duration::from_secs(600));
+        let client = core_support::builder(&clock)
+            .entropy(nicerouter_kling::entropy::SeededEntropy::new(seed))
+            .api_key("sk-script-key")
+            .base_url(&server.origin)
+            .build()
+            .unwrap();
+        // Two waits started together on one client, each for 60 s.
+        let handle = TaskHandle::new(Kind::TextToVideo, "1");
+        let policy = PollPolicy::default();
+        let first = handle
+            .wait(&client, Duration::from_secs(60))
+            .poll_policy(policy.clone())
+            .await;
+        let first_sleeps = clock.sleeps();
+        let second = handle
+            .wait(&client, Duration::from_secs(60))
+            .poll_policy(policy)
+            .await;
+        let second_sleeps = clock.sleeps()[first_sleeps.len()..].to_vec();
+        for outcome in [&first, &second] {
+            let WaitOutcome::MaxWaitExceeded { polls, .. } = outcome else {
+                panic!("{outcome:?}")
+            };
+            assert!(*polls <= PollPolicy::default().max_polls(Duration::from_secs(60)));
+        }
+        (first_sleeps, second_sleeps)
+    };
+    let (a, b) = run(7).await;
+    assert_ne!(a, b, "two waits on one client draw different intervals");
+    let nominal = [2.0, 3.0, 4.5, 6.75, 10.125, 15.0, 15.0];
+    for sleeps in [&a, &b] {
+        // Every interval but the last (shortened to the deadline) within ±10 % of the schedule.
+        for (sleep, n) in sleeps.iter().zip(nominal).take(sleeps.len() - 1) {
+            let s = sleep.as_secs_f64();
+            assert!(s >= n * 0.9 - 1e-9 && s <= n * 1.1 + 1e-9, "{s} vs {n}");
+        }
+        assert_eq!(sleeps.iter().sum::<Duration>(), Duration::from_secs(60));
+    }
+    assert_ne!(a[0], Duration::from_secs(2), "jittered");
+    assert_eq!(
+        run(7).await,
+        (a.clone(), b),
+        "the same seed, the same schedule"
+    );
+    assert_ne!(run(8).await.0, a);
 }

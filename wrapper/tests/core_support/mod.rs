@@ -22,13 +22,14 @@ pub async fn mock_with(builder: MockServerBuilder) -> MockServer {
     builder.start().await.unwrap()
 }
 
-/// Test defaults: a manual clock, a seeded entropy source, no jitter.
+/// Test defaults: a manual clock, a seeded entropy source, no jitter (neither on retries nor
+/// on polls, so that schedules can be asserted exactly).
 pub fn builder(clock: &ManualClock) -> ClientBuilder {
     Client::builder()
         .clock(clock.clone())
         .entropy(SeededEntropy::new(42))
         .retry_policy(RetryPolicy::default().jitter(false))
-        .poll_policy(PollPolicy::default())
+        .poll_policy(PollPolicy::default().jitter(0.0))
         .timeout(Duration::from_secs(5))
 }
 
