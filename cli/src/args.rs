@@ -202,19 +202,27 @@ pub enum TaskCommand {
         kind: String,
         /// The task id (or your external task id).
         task_id: String,
-        /// Give up after this many seconds (the task keeps running).
-        #[arg(
-            long,
-            default_value_t = 900,
-            value_name = "SECS",
-            value_parser = whole_seconds,
-            allow_negative_numbers = true
-        )]
-        max_wait: u64,
-        /// Download the results into this directory.
-        #[arg(long, value_name = "DIR")]
-        output: Option<PathBuf>,
+        /// How long to wait, and where the results go.
+        #[command(flatten)]
+        then: WaitOptions,
     },
+}
+
+/// How long to wait for a task, and where its results go (`task wait`, and every create).
+#[derive(Debug, Args)]
+pub struct WaitOptions {
+    /// Give up waiting after this many seconds (the task keeps running).
+    #[arg(
+        long,
+        default_value_t = 900,
+        value_name = "SECS",
+        value_parser = whole_seconds,
+        allow_negative_numbers = true
+    )]
+    pub max_wait: u64,
+    /// Download the results into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
 }
 
 /// `--max-wait`: a whole number of seconds, 0 or more. The flag takes negative numbers so
@@ -247,21 +255,12 @@ pub struct CreateOptions {
     /// Your id for the task, unique per account (generated when absent).
     #[arg(long, value_name = "ID")]
     pub external_id: Option<String>,
-    /// Wait until the task finishes.
+    /// Wait until the task finishes (--output implies it).
     #[arg(long)]
     pub wait: bool,
-    /// With --wait: give up after this many seconds (the task keeps running).
-    #[arg(
-        long,
-        default_value_t = 900,
-        value_name = "SECS",
-        value_parser = whole_seconds,
-        allow_negative_numbers = true
-    )]
-    pub max_wait: u64,
-    /// Download the results into this directory (implies --wait).
-    #[arg(long, value_name = "DIR")]
-    pub output: Option<PathBuf>,
+    /// With --wait or --output: how long to wait, and where the results go.
+    #[command(flatten)]
+    pub then: WaitOptions,
     /// Kling POSTs status changes to this URL.
     #[arg(long, value_name = "URL")]
     pub callback_url: Option<String>,
@@ -316,12 +315,10 @@ pub enum CameraArg {
     LeftTurnForward,
 }
 
-/// Options shared by text2video and image2video.
+/// `--model`, `--mode` and `--duration`, shared by the video creates that have them (a
+/// command words their help for itself with `mut_arg`).
 #[derive(Debug, Args)]
-pub struct VideoOptions {
-    /// What to avoid.
-    #[arg(long, value_name = "TEXT")]
-    pub negative_prompt: Option<String>,
+pub struct GenerationOptions {
     /// The model, e.g. kling-v2-5-turbo.
     #[arg(long, value_name = "MODEL")]
     pub model: Option<String>,
@@ -331,6 +328,17 @@ pub struct VideoOptions {
     /// Length in seconds.
     #[arg(long, value_enum)]
     pub duration: Option<DurationArg>,
+}
+
+/// Options shared by text2video and image2video.
+#[derive(Debug, Args)]
+pub struct VideoOptions {
+    /// What to avoid.
+    #[arg(long, value_name = "TEXT")]
+    pub negative_prompt: Option<String>,
+    /// Model, mode and length.
+    #[command(flatten)]
+    pub generation: GenerationOptions,
     /// Frame aspect ratio.
     #[arg(long, value_enum)]
     pub aspect_ratio: Option<AspectArg>,
@@ -392,6 +400,7 @@ pub struct Image2VideoArgs {
 
 /// `kling video multi-image2video`
 #[derive(Debug, Args)]
+#[command(mut_arg("model", |a| a.help("The model (kling-v1-6)")))]
 pub struct MultiImage2VideoArgs {
     /// A subject image (repeat 1–4 times).
     #[arg(long = "image", value_name = "PATH|URL", required = true)]
@@ -402,15 +411,9 @@ pub struct MultiImage2VideoArgs {
     /// What to avoid.
     #[arg(long, value_name = "TEXT")]
     pub negative_prompt: Option<String>,
-    /// The model (kling-v1-6).
-    #[arg(long, value_name = "MODEL")]
-    pub model: Option<String>,
-    /// Generation mode.
-    #[arg(long, value_enum)]
-    pub mode: Option<ModeArg>,
-    /// Length in seconds.
-    #[arg(long, value_enum)]
-    pub duration: Option<DurationArg>,
+    /// Model, mode and length.
+    #[command(flatten)]
+    pub generation: GenerationOptions,
     /// Frame aspect ratio.
     #[arg(long, value_enum)]
     pub aspect_ratio: Option<AspectArg>,
@@ -487,6 +490,9 @@ pub enum VoiceLanguageArg {
 
 /// `kling video effects`
 #[derive(Debug, Args)]
+#[command(mut_arg("model", |a| a.help("The model (dual-character scenes)")))]
+#[command(mut_arg("mode", |a| a.help("Generation mode (dual-character scenes)")))]
+#[command(mut_arg("duration", |a| a.help("Length in seconds (single-image scenes: 5 only)")))]
 pub struct EffectsArgs {
     /// The effect scene, e.g. squish (one image) or hug (two images).
     #[arg(long, value_name = "S")]
@@ -494,15 +500,9 @@ pub struct EffectsArgs {
     /// One image, or two for dual-character scenes.
     #[arg(long = "image", value_name = "PATH|URL", required = true)]
     pub images: Vec<String>,
-    /// The model (dual-character scenes).
-    #[arg(long, value_name = "MODEL")]
-    pub model: Option<String>,
-    /// Generation mode (dual-character scenes).
-    #[arg(long, value_enum)]
-    pub mode: Option<ModeArg>,
-    /// Length in seconds (single-image scenes: 5 only).
-    #[arg(long, value_enum)]
-    pub duration: Option<DurationArg>,
+    /// Model, mode and length.
+    #[command(flatten)]
+    pub generation: GenerationOptions,
     /// Create options.
     #[command(flatten)]
     pub create: CreateOptions,

@@ -2,9 +2,7 @@
 //! download.
 //!
 //! The builders are distinct types with same-named setters, so the flag groups they share
-//! (video options, create options) are applied by small macros rather than traits.
-
-use std::time::Duration;
+//! (generation, video and create options) are applied by small macros rather than traits.
 
 use nicerouter_kling::builders::{
     AspectRatio, Duration as Seconds, ImageAspectRatio, ImageReference, ImageResolution, Mode,
@@ -32,16 +30,26 @@ macro_rules! set {
     };
 }
 
+/// Applies `--model`, `--mode` and `--duration` (every video create but extend and lip-sync).
+macro_rules! generation {
+    ($b:ident, $g:expr) => {{
+        let g = $g;
+        set!($b,
+            model(g.model),
+            mode(g.mode) => Mode::from,
+            duration(g.duration) => Seconds::from,
+        );
+    }};
+}
+
 /// Applies the options text2video and image2video share.
 macro_rules! video_options {
     ($b:ident, $v:expr) => {{
         let v = $v;
+        generation!($b, v.generation);
         set!($b,
             negative_prompt(v.negative_prompt),
-            model(v.model),
-            mode(v.mode) => mode,
-            duration(v.duration) => seconds,
-            aspect_ratio(v.aspect_ratio) => aspect,
+            aspect_ratio(v.aspect_ratio) => AspectRatio::from,
             cfg_scale(v.cfg_scale),
             camera_control(inputs::camera(v.camera, v.camera_config.as_deref())?),
         );
@@ -62,6 +70,28 @@ macro_rules! send {
         );
         ($b.send().await, opts)
     }};
+}
+
+/// `From` for the flags' value enums: `Flag => LibraryType { FlagValue => LibraryValue, … }`.
+macro_rules! from_flag {
+    ($($flag:ident => $lib:ident { $($from:ident => $to:ident),+ $(,)? })+) => {
+        $(impl From<$flag> for $lib {
+            fn from(value: $flag) -> Self {
+                match value {
+                    $($flag::$from => $lib::$to,)+
+                }
+            }
+        })+
+    };
+}
+
+from_flag! {
+    ModeArg => Mode { Std => Std, Pro => Pro }
+    DurationArg => Seconds { Five => Five, Ten => Ten }
+    AspectArg => AspectRatio { Landscape => X169, Portrait => X916, Square => X11 }
+    VoiceLanguageArg => VoiceLanguage { Zh => Zh, En => En }
+    ImageReferenceArg => ImageReference { Subject => Subject, Face => Face }
+    ResolutionArg => ImageResolution { OneK => X1k, TwoK => X2k }
 }
 
 /// `kling video …`
@@ -93,12 +123,10 @@ pub async fn video(backend: &Backend, cmd: VideoCommand, out: &Output) -> Result
             for image in a.images {
                 b = b.image(image);
             }
+            generation!(b, a.generation);
             set!(b,
                 negative_prompt(a.negative_prompt),
-                model(a.model),
-                mode(a.mode) => mode,
-                duration(a.duration) => seconds,
-                aspect_ratio(a.aspect_ratio) => aspect,
+                aspect_ratio(a.aspect_ratio) => AspectRatio::from,
             );
             send!(b, a.create)
         }
@@ -121,9 +149,7 @@ pub async fn video(backend: &Backend, cmd: VideoCommand, out: &Output) -> Result
                 audio(a.audio),
             );
             if let (Some(text), Some(voice)) = (a.text, a.voice_id) {
-                b = b
-                    .text(text, voice)
-                    .voice_language(voice_language(a.voice_language));
+                b = b.text(text, voice).voice_language(a.voice_language.into());
                 set!(b, voice_speed(a.voice_speed));
             }
             send!(b, a.create)
@@ -133,11 +159,7 @@ pub async fn video(backend: &Backend, cmd: VideoCommand, out: &Output) -> Result
             for image in a.images {
                 b = b.image(image);
             }
-            set!(b,
-                model(a.model),
-                mode(a.mode) => mode,
-                duration(a.duration) => seconds,
-            );
+            generation!(b, a.generation);
             send!(b, a.create)
         }
     };
@@ -157,8 +179,8 @@ pub async fn image(backend: &Backend, cmd: ImageCommand, out: &Output) -> Result
                 image(a.image),
                 image_fidelity(a.image_fidelity),
                 human_fidelity(a.human_fidelity),
-                image_reference(a.image_reference) => image_reference,
-                resolution(a.resolution) => resolution,
+                image_reference(a.image_reference) => ImageReference::from,
+                resolution(a.resolution) => ImageResolution::from,
                 model(a.model),
             );
             send!(b, a.create)
@@ -180,7 +202,7 @@ async fn after_create(
     out: &Output,
 ) -> Result<(), Failure> {
     let handle = sent?;
-    if !opts.wait && opts.output.is_none() {
+    if !opts.wait && opts.then.output.is_none() {
         // A create answers `submitted` (the library's handle does not keep the answer's
         // status; asking again would cost a request that a relay may not serve yet).
         let status = "submitted";
@@ -212,57 +234,7 @@ async fn after_create(
             handle.external_task_id.as_deref().unwrap_or("none")
         ),
     );
-    finish(
-        backend,
-        &handle,
-        Duration::from_secs(opts.max_wait),
-        opts.output.as_deref(),
-        out,
-    )
-    .await
-}
-
-fn mode(m: ModeArg) -> Mode {
-    match m {
-        ModeArg::Std => Mode::Std,
-        ModeArg::Pro => Mode::Pro,
-    }
-}
-
-fn seconds(d: DurationArg) -> Seconds {
-    match d {
-        DurationArg::Five => Seconds::Five,
-        DurationArg::Ten => Seconds::Ten,
-    }
-}
-
-fn aspect(a: AspectArg) -> AspectRatio {
-    match a {
-        AspectArg::Landscape => AspectRatio::X169,
-        AspectArg::Portrait => AspectRatio::X916,
-        AspectArg::Square => AspectRatio::X11,
-    }
-}
-
-fn voice_language(language: VoiceLanguageArg) -> VoiceLanguage {
-    match language {
-        VoiceLanguageArg::Zh => VoiceLanguage::Zh,
-        VoiceLanguageArg::En => VoiceLanguage::En,
-    }
-}
-
-fn image_reference(reference: ImageReferenceArg) -> ImageReference {
-    match reference {
-        ImageReferenceArg::Subject => ImageReference::Subject,
-        ImageReferenceArg::Face => ImageReference::Face,
-    }
-}
-
-fn resolution(resolution: ResolutionArg) -> ImageResolution {
-    match resolution {
-        ResolutionArg::OneK => ImageResolution::X1k,
-        ResolutionArg::TwoK => ImageResolution::X2k,
-    }
+    finish(backend, &handle, &opts.then, out).await
 }
 
 /// An image aspect ratio, rejected in the library's words (the set is the spec's).

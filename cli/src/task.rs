@@ -1,13 +1,12 @@
 //! `kling task get|list|wait`, and the wait-and-download flow shared with the create commands.
 
-use std::path::Path;
 use std::time::Duration;
 
 use futures::StreamExt;
 use nicerouter_kling::{CancellationToken, Kind, Task, TaskHandle, WaitEvent};
 use serde_json::json;
 
-use crate::args::TaskCommand;
+use crate::args::{TaskCommand, WaitOptions};
 use crate::backend::Backend;
 use crate::failure::Failure;
 use crate::inputs;
@@ -60,8 +59,7 @@ pub async fn run(backend: &Backend, cmd: TaskCommand, out: &Output) -> Result<()
         TaskCommand::Wait {
             kind,
             task_id,
-            max_wait,
-            output,
+            then,
         } => {
             let kind = parse_kind(&kind)?;
             if task_id.trim().is_empty() {
@@ -74,26 +72,18 @@ pub async fn run(backend: &Backend, cmd: TaskCommand, out: &Output) -> Result<()
                 );
             }
             let handle = TaskHandle::new(kind, task_id);
-            finish(
-                backend,
-                &handle,
-                Duration::from_secs(max_wait),
-                output.as_deref(),
-                out,
-            )
-            .await
+            finish(backend, &handle, &then, out).await
         }
     }
 }
 
-/// Waits for `handle` with progress on stderr, then prints the outcome and downloads the
-/// results into `output`. Every failure names the task; Ctrl-C ends the wait (not the task)
-/// with the command that resumes it.
+/// Waits for `handle` (up to `--max-wait`) with progress on stderr, then prints the outcome
+/// and downloads the results into `--output`. Every failure names the task; Ctrl-C ends the
+/// wait (not the task) with the command that resumes it.
 pub async fn finish(
     backend: &Backend,
     handle: &TaskHandle,
-    max_wait: Duration,
-    output: Option<&Path>,
+    then: &WaitOptions,
     out: &Output,
 ) -> Result<(), Failure> {
     let interrupt = CancellationToken::new();
@@ -105,7 +95,7 @@ pub async fn finish(
             }
         }
     });
-    let finished = wait_and_download(backend, handle, max_wait, output, out, &interrupt).await;
+    let finished = wait_and_download(backend, handle, then, out, &interrupt).await;
     listener.abort();
     finished
 }
@@ -113,11 +103,11 @@ pub async fn finish(
 async fn wait_and_download(
     backend: &Backend,
     handle: &TaskHandle,
-    max_wait: Duration,
-    output: Option<&Path>,
+    then: &WaitOptions,
     out: &Output,
     interrupt: &CancellationToken,
 ) -> Result<(), Failure> {
+    let max_wait = Duration::from_secs(then.max_wait);
     let task = wait(backend, handle, max_wait, out, interrupt).await?;
     let kind = handle.kind.segment();
     let mut doc = json!({
@@ -128,7 +118,7 @@ async fn wait_and_download(
         "outputs": outputs_doc(&task.outputs()),
     });
     let mut lines = task_lines(kind, &task);
-    if let Some(dir) = output {
+    if let Some(dir) = then.output.as_deref() {
         out.event(
             &json!({
                 "event": "downloading",

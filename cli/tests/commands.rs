@@ -169,6 +169,14 @@ fn multi_image2video_sends_every_image() {
         "two friends meet",
         "--aspect-ratio",
         "1:1",
+        "--negative-prompt",
+        "blur",
+        "--model",
+        "kling-v1-6",
+        "--mode",
+        "pro",
+        "--duration",
+        "10",
     ]))
     .expect_code(0);
     assert_created(
@@ -188,6 +196,10 @@ fn multi_image2video_sends_every_image() {
     );
     assert_eq!(list[1]["image"], "https://cdn.example.com/two.png");
     assert_eq!(body["aspect_ratio"], "1:1");
+    assert_eq!(body["negative_prompt"], "blur");
+    assert_eq!(body["model_name"], "kling-v1-6");
+    assert_eq!(body["mode"], "pro");
+    assert_eq!(body["duration"], "10");
 }
 
 #[test]
@@ -312,6 +324,9 @@ fn effects_with_one_and_with_two_images() {
             "https://cdn.example.com/b.png"
         ])
     );
+    assert_eq!(hug["input"]["model_name"], "kling-v1-6", "{hug}");
+    assert_eq!(hug["input"]["mode"], "std", "{hug}");
+    assert_eq!(hug["input"]["duration"], "5", "{hug}");
 }
 
 #[test]
