@@ -299,6 +299,31 @@ impl ClientBuilder {
     }
 }
 
+/// A base URL as it may be shown in an error: without a query or fragment (`?api_key=…`) and
+/// without user information (`user:key@`), which may hold credentials.
+fn redacted_url(input: &str) -> String {
+    let (rest, cut) = match input.find(['?', '#']) {
+        Some(at) => (&input[..at], true),
+        None => (input, false),
+    };
+    let authority_start = rest.find("://").map_or(0, |at| at + 3);
+    let authority_end = rest[authority_start..]
+        .find('/')
+        .map_or(rest.len(), |at| authority_start + at);
+    let mut shown = match rest[authority_start..authority_end].rfind('@') {
+        Some(at) => format!(
+            "{}<redacted>@{}",
+            &rest[..authority_start],
+            &rest[authority_start + at + 1..]
+        ),
+        None => rest.to_owned(),
+    };
+    if cut {
+        shown.push_str("?<redacted>");
+    }
+    shown
+}
+
 /// Checks and normalises a base URL: a scheme is required, a trailing `/` is dropped, and for
 /// NiceRouter `/kling` is appended unless present.
 pub(crate) fn normalise_base_url(input: &str, backend: Backend) -> Result<String, ValidationError> {
@@ -308,27 +333,27 @@ pub(crate) fn normalise_base_url(input: &str, backend: Backend) -> Result<String
         return Err(ValidationError::new(field, "must not be empty"));
     }
     let lower = trimmed.to_ascii_lowercase();
+    let shown = redacted_url(trimmed);
     if !(lower.starts_with("http://") || lower.starts_with("https://")) {
         return Err(ValidationError::new(
             field,
             format!(
-                "must start with http:// or https:// (got `{trimmed}`; did you mean `https://{trimmed}`?)"
+                "must start with http:// or https:// (got `{shown}`; did you mean `https://{shown}`?)"
             ),
         ));
     }
-    let url = reqwest::Url::parse(trimmed).map_err(|e| {
-        ValidationError::new(field, format!("is not a valid URL ({e}): `{trimmed}`"))
-    })?;
+    let url = reqwest::Url::parse(trimmed)
+        .map_err(|e| ValidationError::new(field, format!("is not a valid URL ({e}): `{shown}`")))?;
     if url.host_str().is_none_or(str::is_empty) {
         return Err(ValidationError::new(
             field,
-            format!("has no host: `{trimmed}`"),
+            format!("has no host: `{shown}`"),
         ));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(ValidationError::new(
             field,
-            format!("must not have a query or fragment: `{trimmed}`"),
+            format!("must not have a query or fragment: `{shown}`"),
         ));
     }
     if !url.username().is_empty() || url.password().is_some() {
@@ -402,6 +427,25 @@ mod tests {
         }
         let e = normalise_base_url("relay.example.com", Backend::NiceRouter).unwrap_err();
         assert!(e.rule.contains("https://relay.example.com"), "{}", e.rule);
+    }
+
+    #[test]
+    fn base_url_errors_never_echo_credentials() {
+        for input in [
+            "https://relay.example.com/kling?api_key=sk-topsecret",
+            "relay.example.com/?key=sk-topsecret",
+            "https://user:sk-topsecret@relay.example.com",
+            "https://sk-topsecret@[bad host/kling",
+            "https://relay.example.com/#sk-topsecret",
+        ] {
+            let e = normalise_base_url(input, Backend::NiceRouter).unwrap_err();
+            assert!(!e.to_string().contains("topsecret"), "{input}: {e}");
+        }
+        assert_eq!(
+            redacted_url("https://u:p@relay.example.com/kling?k=v"),
+            "https://<redacted>@relay.example.com/kling?<redacted>"
+        );
+        assert_eq!(redacted_url("relay.example.com"), "relay.example.com");
     }
 
     fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {

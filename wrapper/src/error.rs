@@ -377,16 +377,23 @@ impl fmt::Display for CreateError {
 }
 
 /// The start of a body, for error messages: at most 200 characters, whitespace collapsed,
-/// anything that looks like a bearer credential redacted.
+/// anything that looks like a credential redacted (the word after `Bearer`, `sk-…` keys,
+/// JWTs, and `key=…`/`"token": …`-style assignments), because a proxy's error page may echo
+/// the request it refused.
 pub(crate) fn snippet(body: &[u8]) -> String {
     const MAX_CHARS: usize = 200;
     let text = String::from_utf8_lossy(&body[..body.len().min(4096)]);
     let mut out = String::with_capacity(MAX_CHARS + 1);
     let mut words = text.split_whitespace().peekable();
     let mut redact_next = false;
-    while let Some(word) = words.next() {
-        let word = if redact_next { "<redacted>" } else { word };
-        redact_next = word.eq_ignore_ascii_case("bearer") || word.eq_ignore_ascii_case("bearer:");
+    while let Some(original) = words.next() {
+        let secret = looks_secret(original);
+        let word = if redact_next || secret == Secret::Here {
+            "<redacted>"
+        } else {
+            original
+        };
+        redact_next = secret == Secret::Next;
         if out.chars().count() + word.chars().count() > MAX_CHARS {
             out.truncate(out.trim_end().len());
             out.push('…');
@@ -398,6 +405,55 @@ pub(crate) fn snippet(body: &[u8]) -> String {
         }
     }
     out
+}
+
+/// Where a word of an error body puts a credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Secret {
+    None,
+    /// The word itself: an OpenAI-style `sk-` key, a JWT (`eyJ…` with two dots), or an
+    /// assignment to a key-, token-, secret- or signature-like name (`api_key=…`,
+    /// `"access_token":"…"`, `X-Amz-Signature=…`).
+    Here,
+    /// The next word: after an authorization scheme (`Bearer`, `Basic`) or an assignment
+    /// whose value follows a space (`api_key: sk-…`).
+    Next,
+}
+
+fn looks_secret(word: &str) -> Secret {
+    const NAMES: [&str; 5] = ["key", "token", "secret", "signature", "password"];
+    let lower = word.to_ascii_lowercase();
+    if matches!(lower.trim_end_matches(':'), "bearer" | "basic") {
+        return Secret::Next;
+    }
+    let jwt = lower
+        .find("eyj")
+        .is_some_and(|at| lower[at..].matches('.').count() >= 2);
+    let sk_key = lower.match_indices("sk-").any(|(at, _)| {
+        lower[at + 3..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .count()
+            >= 8
+    });
+    if jwt || sk_key {
+        return Secret::Here;
+    }
+    let mut verdict = Secret::None;
+    for name in NAMES {
+        for (at, _) in lower.match_indices(name) {
+            let rest = lower[at + name.len()..].trim_start_matches(['"', '\'']);
+            let Some(value) = rest.strip_prefix(['=', ':']) else {
+                continue;
+            };
+            if value.trim_matches(['"', '\'', ',', '}', ';']).is_empty() {
+                verdict = Secret::Next;
+            } else {
+                return Secret::Here;
+            }
+        }
+    }
+    verdict
 }
 
 #[cfg(test)]
@@ -448,5 +504,31 @@ mod tests {
         let echoed = snippet(b"Authorization: Bearer sk-secret-key rest");
         assert!(!echoed.contains("sk-secret-key"), "{echoed}");
         assert_eq!(echoed, "Authorization: Bearer <redacted> rest");
+        for secret in [
+            "<p>refused ?api_key=sk-abcdefgh12345 from you</p>",
+            r#"{"key":"nr-live-0123456789","error":"denied"}"#,
+            "token eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJhayJ9.c2ln was expired",
+            "https://cdn.example/v.mp4?X-Amz-Signature=abcdef0123 gone",
+            "use sk-proj0123456789abcdef instead",
+            "api_key: abcdef0123 was refused",
+            "Authorization: Basic abcdef0123",
+        ] {
+            let s = snippet(secret.as_bytes());
+            for leaked in [
+                "sk-abcdefgh",
+                "nr-live",
+                "eyJhbGci",
+                "abcdef0123",
+                "sk-proj",
+            ] {
+                assert!(!s.contains(leaked), "{leaked} in {s}");
+            }
+            assert!(s.contains("<redacted>"), "{s}");
+        }
+        // Ordinary words stay.
+        assert_eq!(
+            snippet(b"the keyboard skipped: task-123 not found"),
+            "the keyboard skipped: task-123 not found"
+        );
     }
 }
