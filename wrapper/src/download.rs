@@ -317,7 +317,7 @@ impl<'a> Download<'a> {
                 source,
             })?;
         let mut files = Vec::with_capacity(outputs.len());
-        for output in &outputs {
+        for (position, output) in outputs.iter().enumerate() {
             let span = tracing::info_span!(
                 "kling.download",
                 task_id = task.id(),
@@ -325,7 +325,7 @@ impl<'a> Download<'a> {
                 bytes = tracing::field::Empty
             );
             let file = self
-                .one(output, expires_at)
+                .one(position, output, expires_at)
                 .instrument(span.clone())
                 .await?;
             span.record("bytes", file.bytes);
@@ -334,12 +334,16 @@ impl<'a> Download<'a> {
         Ok(files)
     }
 
+    /// Downloads one output. The file is named by its position among the outputs (not the
+    /// server's `index`, which may repeat or be missing), so two outputs never share a name.
     async fn one(
         &self,
+        position: usize,
         output: &Output,
         expires_at: Option<SystemTime>,
     ) -> Result<DownloadedFile, Error> {
-        let stem = format!("{}-{}", safe_file_stem(self.task.id()), output.index);
+        let variant = if self.watermarked { "-watermarked" } else { "" };
+        let stem = format!("{}-{position}{variant}", safe_file_stem(self.task.id()));
         let fetched = self
             .client
             .with_read_retries(None, || self.fetch_to_temp(output, expires_at))
@@ -399,7 +403,7 @@ impl<'a> Download<'a> {
             .timeout(self.timeout)
             .send()
             .await
-            .map_err(|e| TransportError::new("download", e))?;
+            .map_err(|e| TransportError::new("download", e.without_url()))?;
         let status = response.status();
         if matches!(status.as_u16(), 403 | 404 | 410) {
             return Err(DownloadError::Gone {
@@ -442,7 +446,7 @@ impl<'a> Download<'a> {
         while let Some(chunk) = response
             .chunk()
             .await
-            .map_err(|e| TransportError::new("download", e))?
+            .map_err(|e| TransportError::new("download", e.without_url()))?
         {
             received += chunk.len() as u64;
             if received > self.max_bytes {

@@ -342,11 +342,14 @@ async fn watermarked_variants_and_empty_tasks() {
     let client = script_client(&server, &clock);
     let task = task_at(&format!("{}/v.mp4", server.origin), now_ms());
     let dir = tempfile::tempdir().unwrap();
-    client
+    let marked = client
         .download(&task, dir.path())
         .watermarked(true)
         .await
         .unwrap();
+    let plain = client.download(&task, dir.path()).await.unwrap();
+    assert_ne!(marked[0].path, plain[0].path, "the variants never overwrite each other");
+    assert!(marked[0].path.to_string_lossy().ends_with("-0-watermarked.mp4"));
     assert!(
         server.seen()[0].path.ends_with("?wm=1"),
         "{}",
@@ -356,4 +359,38 @@ async fn watermarked_variants_and_empty_tasks() {
     let empty = Task::from_callback_body(br#"{"task_id":"1","task_status":"processing"}"#).unwrap();
     let error = client.download(&empty, dir.path()).await.unwrap_err();
     assert!(matches!(&error, Error::Download(d) if matches!(**d, DownloadError::NoOutputs { .. })));
+}
+
+#[tokio::test]
+async fn outputs_with_repeated_or_missing_indices_get_distinct_files() {
+    const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x01\x2c\0\0\x01\x2c\x08\x02\0\0\0\0\0\0\0\0\0\0\0IEND\xaeB`\x82";
+    let server = ScriptServer::start(|_, _| Reply::with(200, "image/png", &[], PNG)).await;
+    let clock = ManualClock::new();
+    let client = script_client(&server, &clock);
+    let origin = &server.origin;
+    let task = Task::from_callback_body(
+        json!({
+            "task_id": "77", "task_status": "succeed",
+            "created_at": now_ms(), "updated_at": now_ms(),
+            "task_result": {"images": [
+                {"index": 0, "url": format!("{origin}/a.png")},
+                {"index": 0, "url": format!("{origin}/b.png")},
+                {"url": format!("{origin}/c.png")}
+            ]}
+        })
+        .to_string()
+        .as_bytes(),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let files = client
+        .download(&task, dir.path())
+        .overwrite(true)
+        .await
+        .unwrap();
+    let names: Vec<_> = files
+        .iter()
+        .map(|f| f.path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["77-0.png", "77-1.png", "77-2.png"]);
 }
