@@ -139,7 +139,10 @@ impl Client {
                 call.url,
             )
             .header(ACCEPT, APPLICATION_JSON)
-            .timeout(inner.timeout);
+            .timeout(request_timeout(
+                inner.timeout,
+                body.as_ref().map_or(0, Bytes::len),
+            ));
         if let Some(body) = body {
             builder = builder.header(CONTENT_TYPE, APPLICATION_JSON).body(body);
         }
@@ -315,6 +318,16 @@ impl Envelope for types::TaskListResponse {
     }
 }
 
+/// The time limit for one request: the configured one, plus a second per 256 KiB of body, so
+/// that sending a large image on a slow uplink is not cut off (a cut create has an unknown
+/// outcome and costs a lookup at best).
+pub(crate) fn request_timeout(configured: Duration, body_len: usize) -> Duration {
+    const UPLOAD_BYTES_PER_SEC: f64 = 256.0 * 1024.0;
+    configured.saturating_add(Duration::from_secs_f64(
+        body_len as f64 / UPLOAD_BYTES_PER_SEC,
+    ))
+}
+
 /// Decodes an answer carrying one task.
 pub(crate) fn decode_task(operation: &'static str, answer: Answer) -> Result<Decoded<Task>, Error> {
     decode_envelope::<types::TaskResponse>(operation, answer).map(|d| Decoded {
@@ -472,6 +485,16 @@ fn api_error_from_body(
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+
+    #[test]
+    fn large_bodies_get_time_to_upload() {
+        let base = Duration::from_secs(60);
+        assert_eq!(request_timeout(base, 0), base);
+        assert!(request_timeout(base, 2_000) < base + Duration::from_millis(10));
+        let image = request_timeout(base, 14 * 1024 * 1024);
+        assert_eq!(image, base + Duration::from_secs(56));
+        assert_eq!(request_timeout(Duration::MAX, usize::MAX), Duration::MAX);
+    }
 
     fn answer(status: u16, body: &str) -> Answer {
         Answer {
