@@ -28,6 +28,8 @@ const FILE_FIELD: &str = "input.audio_file";
 ///
 /// Strings convert by the same rule as [`ImageInput`](super::ImageInput): `http(s)://…` is a
 /// URL, `data:audio/...;base64,…` is inline base64, anything else is a file path.
+/// Convert untrusted strings with [`AudioInput::url`] or [`AudioInput::base64`] instead, so
+/// that they are never read as local paths.
 ///
 /// ```
 /// use nicerouter_kling::media::AudioInput;

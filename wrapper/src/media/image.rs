@@ -32,6 +32,11 @@ const LIMITS: Limits = Limits {
 /// without a prefix) therefore fails with "cannot read file"; use [`ImageInput::base64`] for
 /// raw base64.
 ///
+/// **Untrusted strings.** Because a plain string is read as a local file, a server that passes
+/// its users' strings on must not convert them with `From`: a user could name any PNG or
+/// JPEG on the server's disk. Use [`ImageInput::url`] (sent as it is, never read locally) or
+/// [`ImageInput::base64`] for such values.
+///
 /// ```
 /// use nicerouter_kling::media::ImageInput;
 ///
