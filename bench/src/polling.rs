@@ -3,13 +3,16 @@
 //! first poll at or after its completion. Polls per task and detection lag (noticed −
 //! completed) are compared with a fixed 5 s poller (`loop { sleep(5 s); get }`).
 //!
-//! The wrapper's schedules are computed by its own [`PollPolicy::interval`], so the figures are
-//! the wrapper's, not a re-implementation's.
+//! The wrapper's schedules are computed by its own [`PollPolicy::delay_after`] (the interval,
+//! and for video kinds the wait of a task found queued), so the figures are the wrapper's,
+//! not a re-implementation's. A wait starts when its task is created; the first poll finds
+//! the task queued (`submitted`, as a fresh Kling task is), later polls find it processing.
+//! Jitter (±10 % by default, mean zero) is not simulated.
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use nicerouter_kling::PollPolicy;
+use nicerouter_kling::{Kind, PollPolicy, Status};
 
 use crate::report::{Row, Section, Verdict};
 use crate::stats::{self, SplitMix64};
@@ -36,13 +39,16 @@ impl Config {
     }
 }
 
-/// A poll schedule: when the first poll is, and the interval after poll `n` (from 1).
+/// The delay after poll `n` (from 1) made when the task was `at` seconds old.
+type Delay = Box<dyn Fn(u32, f64) -> Duration>;
+
+/// A poll schedule: when the first poll is, and the delay after each poll.
 pub struct Schedule {
     /// How the schedule is shown.
     pub name: String,
     /// The first poll's time.
     pub initial_delay: Duration,
-    interval: Box<dyn Fn(u32) -> Duration>,
+    delay: Delay,
 }
 
 impl Schedule {
@@ -51,17 +57,37 @@ impl Schedule {
         Self {
             name: format!("fixed {} s", every.as_secs_f64()),
             initial_delay: every,
-            interval: Box::new(move |_| every),
+            delay: Box::new(move |_, _| every),
         }
     }
 
-    /// The wrapper's schedule for `policy`, whose `initial_delay` is `initial_delay`.
+    /// The wrapper's interval ramp for `policy` (no queued-task rule: the schedule of image
+    /// kinds, and of tasks already older than the policy's `min_video_age`), whose
+    /// `initial_delay` is `initial_delay`.
     pub fn policy(name: impl Into<String>, initial_delay: Duration, policy: PollPolicy) -> Self {
+        Self::for_kind(name, initial_delay, policy, Kind::ImageGeneration)
+    }
+
+    /// The wrapper's schedule for a task of `kind` created when the wait starts: the first
+    /// poll finds it queued, every later poll processing.
+    pub fn for_kind(
+        name: impl Into<String>,
+        initial_delay: Duration,
+        policy: PollPolicy,
+        kind: Kind,
+    ) -> Self {
         let policy = policy.initial_delay(initial_delay);
         Self {
             name: name.into(),
             initial_delay,
-            interval: Box::new(move |n| policy.interval(n)),
+            delay: Box::new(move |n, at| {
+                let status = if n == 1 {
+                    Status::Submitted
+                } else {
+                    Status::Processing
+                };
+                policy.delay_after(kind, n, &status, Some(Duration::from_secs_f64(at)))
+            }),
         }
     }
 
@@ -70,10 +96,26 @@ impl Schedule {
         let mut at = self.initial_delay.as_secs_f64();
         let mut polls = 1u32;
         while at < done {
-            at += (self.interval)(polls).as_secs_f64();
+            at += (self.delay)(polls, at).as_secs_f64();
             polls += 1;
         }
         (polls, at - done)
+    }
+}
+
+/// A row of the table: a schedule for the video tasks and one for the image tasks (the same
+/// but for the wrapper's default, which treats the two kinds differently).
+struct Compared {
+    video: Schedule,
+    image: Schedule,
+}
+
+impl Compared {
+    fn same(make: impl Fn() -> Schedule) -> Self {
+        Self {
+            video: make(),
+            image: make(),
+        }
     }
 }
 
@@ -121,32 +163,66 @@ fn secs(s: f64) -> Duration {
     Duration::from_secs_f64(s)
 }
 
-/// The schedules compared: the fixed pollers, the wrapper's default, and the trade-off curve.
-fn schedules() -> Vec<Schedule> {
-    let default = PollPolicy::default;
+/// The schedules compared: the fixed pollers, the wrapper's default (on video tasks as a
+/// video kind, on image tasks as an image kind), and the trade-off curve. Jitter off: the
+/// simulation is of the schedule's centre.
+fn schedules() -> Vec<Compared> {
+    let default = || PollPolicy::default().jitter(0.0);
+    let ramp = || default().min_video_age(Duration::ZERO);
     let mut all = vec![
-        Schedule::fixed(secs(5.0)),
-        Schedule::fixed(secs(10.0)),
-        Schedule::fixed(secs(15.0)),
-        Schedule::policy(
-            "**default** (0 s, 2 s ×1.5, cap 15 s)",
-            Duration::ZERO,
-            default(),
-        ),
+        Compared::same(|| Schedule::fixed(secs(5.0))),
+        Compared::same(|| Schedule::fixed(secs(10.0))),
+        Compared::same(|| Schedule::fixed(secs(15.0))),
+        Compared {
+            video: Schedule::for_kind(
+                "**default** (poll at 0 s; a queued video next at 30 s of age; 2 s ×1.5, cap 15 s)",
+                Duration::ZERO,
+                default(),
+                Kind::TextToVideo,
+            ),
+            image: Schedule::for_kind("", Duration::ZERO, default(), Kind::ImageGeneration),
+        },
+        Compared::same(|| {
+            Schedule::policy(
+                "ramp only, the previous default (0 s, 2 s ×1.5, cap 15 s)",
+                Duration::ZERO,
+                ramp(),
+            )
+        }),
     ];
     for cap in [5.0, 7.5, 10.0, 20.0, 30.0] {
-        all.push(Schedule::policy(
-            format!("default, cap {cap} s"),
-            Duration::ZERO,
-            default().max_interval(secs(cap)),
-        ));
+        all.push(Compared::same(|| {
+            Schedule::policy(
+                format!("ramp only, cap {cap} s"),
+                Duration::ZERO,
+                ramp().max_interval(secs(cap)),
+            )
+        }));
+    }
+    for cap in [10.0, 20.0] {
+        all.push(Compared {
+            video: Schedule::for_kind(
+                format!("default, cap {cap} s"),
+                Duration::ZERO,
+                default().max_interval(secs(cap)),
+                Kind::TextToVideo,
+            ),
+            image: Schedule::for_kind(
+                "",
+                Duration::ZERO,
+                default().max_interval(secs(cap)),
+                Kind::ImageGeneration,
+            ),
+        });
     }
     for (first, cap) in [(30.0, 5.0), (30.0, 10.0), (30.0, 15.0)] {
-        all.push(Schedule::policy(
-            format!("first poll at {first} s, 2 s ×1.5, cap {cap} s"),
-            secs(first),
-            default().max_interval(secs(cap)),
-        ));
+        all.push(Compared::same(|| {
+            Schedule::policy(
+                format!("no poll before 30 s: first poll at {first} s, 2 s ×1.5, cap {cap} s"),
+                secs(first),
+                ramp().max_interval(secs(cap)),
+            )
+        }));
     }
     all
 }
@@ -156,10 +232,17 @@ pub fn run(config: Config) -> Section {
     let video = durations(config.tasks, 30.0, 300.0);
     let short = durations(config.tasks, 5.0, 60.0);
     let schedules = schedules();
-    let on_video: Vec<Figures> = schedules.iter().map(|s| simulate(s, &video)).collect();
-    let on_short: Vec<Figures> = schedules.iter().map(|s| simulate(s, &short)).collect();
+    let on_video: Vec<Figures> = schedules
+        .iter()
+        .map(|s| simulate(&s.video, &video))
+        .collect();
+    let on_short: Vec<Figures> = schedules
+        .iter()
+        .map(|s| simulate(&s.image, &short))
+        .collect();
     let fixed5 = &on_video[0];
     let ours = &on_video[3];
+    let previous = &on_video[4];
     let poll_ratio = ours.polls / fixed5.polls;
     let lag_ratio = ours.median_lag / fixed5.median_lag;
     let rows = vec![
@@ -179,6 +262,17 @@ pub fn run(config: Config) -> Section {
             "≤ 1.00×",
             Verdict::from_bool(lag_ratio <= 1.0),
         ),
+        Row::new(
+            "4. polls per task, 30–300 s tasks (default vs the previous default, ramp only)",
+            format!("{:.1} ({:.1} s median lag)", ours.polls, ours.median_lag),
+            format!(
+                "{:.1} ({:.1} s median lag)",
+                previous.polls, previous.median_lag
+            ),
+            Some(ours.polls / previous.polls),
+            "",
+            Verdict::Info,
+        ),
     ];
     let mut detail = String::new();
     let _ = writeln!(
@@ -186,8 +280,11 @@ pub fn run(config: Config) -> Section {
         "Virtual time, no server: {} task durations drawn uniformly from 30–300 s (video \
          generation) and, for contrast, 5–60 s (image generation), seed `{SEED:#x}`. A task is \
          noticed by the first poll at or after its completion; lag = noticed − completed. The \
-         wrapper's schedules come from its own `PollPolicy::interval`; server hints are not \
-         simulated. The fixed poller sleeps 5 s before each poll (no poll at 0).\n",
+         wrapper's schedules come from its own `PollPolicy::delay_after`: a wait starts at the \
+         task's creation, its first poll finds the task queued (`submitted`) and later ones \
+         processing; the default treats the 30–300 s tasks as a video kind and the 5–60 s \
+         tasks as an image kind. Server hints and jitter (±10 %, mean zero) are not simulated. \
+         The fixed poller sleeps 5 s before each poll (no poll at 0).\n",
         config.tasks
     );
     let _ = writeln!(
@@ -245,6 +342,31 @@ mod tests {
                 "{d}"
             );
         }
+    }
+
+    #[test]
+    fn a_fresh_video_task_is_polled_at_once_then_at_thirty_seconds() {
+        // Polls at 0 (queued), 30, 33, 37.5, 44.25, 54.375, 69.375 s, then every 15 s.
+        let s = Schedule::for_kind(
+            "v",
+            Duration::ZERO,
+            PollPolicy::default(),
+            Kind::TextToVideo,
+        );
+        assert_eq!(s.detect(0.0), (1, 0.0));
+        assert_eq!(s.detect(29.0), (2, 1.0));
+        assert_eq!(s.detect(35.0), (4, 2.5));
+        let (polls, lag) = s.detect(60.0);
+        assert_eq!(polls, 7);
+        assert!((lag - 9.375).abs() < 1e-9, "{lag}");
+        // Image kinds keep the ramp.
+        let i = Schedule::for_kind(
+            "i",
+            Duration::ZERO,
+            PollPolicy::default(),
+            Kind::ImageGeneration,
+        );
+        assert_eq!(i.detect(9.0), (4, 0.5));
     }
 
     #[test]
