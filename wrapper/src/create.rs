@@ -225,7 +225,7 @@ impl Client {
             base_url: Some(self.base_url().to_owned()),
             created_at_ms,
             request: Some(summary),
-            status: Some(task.status()),
+            task_status: Some(task.raw().task_status.clone()),
         }
     }
 }

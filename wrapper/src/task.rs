@@ -368,12 +368,13 @@ pub struct TaskHandle {
     /// What was asked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<RequestSummary>,
-    /// The status the task had when the handle was made: the create's answer (usually
-    /// `submitted`), or the lookup's when a lost create answer was found by its
-    /// `external_task_id`. A handle is a snapshot; [`Client::get`](crate::Client::get) or a
-    /// wait gives the current status.
+    /// The task's `task_status` when the handle was made, as the server sent it: the
+    /// create's answer (usually `submitted`), or the lookup's when a lost create answer was
+    /// found by its `external_task_id`. A handle is a snapshot;
+    /// [`Client::get`](crate::Client::get) or a wait gives the current status, and
+    /// [`status`](Self::status) the normalised one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<Status>,
+    pub task_status: Option<TaskStatus>,
 }
 
 impl TaskHandle {
@@ -387,7 +388,7 @@ impl TaskHandle {
             base_url: None,
             created_at_ms: None,
             request: None,
-            status: None,
+            task_status: None,
         }
     }
 
@@ -400,6 +401,11 @@ impl TaskHandle {
     /// When the task was created.
     pub fn created_at(&self) -> Option<SystemTime> {
         self.created_at_ms.and_then(timestamp)
+    }
+
+    /// [`task_status`](Self::task_status), normalised: the status when the handle was made.
+    pub fn status(&self) -> Option<Status> {
+        self.task_status.as_ref().map(Status::from_raw)
     }
 }
 
@@ -518,7 +524,7 @@ mod tests {
             base_url: Some("http://x/kling".into()),
             created_at_ms: Some(1_722_769_557_708),
             request: Some(RequestSummary::default()),
-            status: Some(Status::Unknown("warming_up".into())),
+            task_status: Some(TaskStatus::from("warming_up")),
             ..TaskHandle::new(Kind::ImageGeneration, "7")
         };
         let back: TaskHandle =

@@ -91,7 +91,15 @@ async fn every_create_gets_an_external_task_id_and_a_full_handle() {
     assert_eq!(handle.backend, Some(Backend::NiceRouter));
     assert_eq!(handle.base_url.as_deref(), Some(client.base_url()));
     assert!(handle.created_at().is_some());
-    assert_eq!(handle.status, Some(nicerouter_kling::Status::Submitted));
+    assert_eq!(handle.status(), Some(nicerouter_kling::Status::Submitted));
+    assert_eq!(
+        handle
+            .task_status
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
+        Some("submitted")
+    );
     let summary = handle.request.clone().unwrap();
     assert_eq!(summary.model_name.as_deref(), Some("kling-v2-5-turbo"));
     assert_eq!(summary.duration.as_deref(), Some("10"));
@@ -603,7 +611,7 @@ async fn after_a_timeout_the_lookup_waits_for_the_attempt_to_settle() {
         .await
         .unwrap();
     assert_eq!(handle.task_id, "8");
-    assert_eq!(handle.status, Some(nicerouter_kling::Status::Processing));
+    assert_eq!(handle.status(), Some(nicerouter_kling::Status::Processing));
     let sleeps = clock.sleeps();
     assert_eq!(
         sleeps.len(),
