@@ -38,24 +38,22 @@ pub struct Global {
         value_name = "KEY"
     )]
     pub api_key: Option<String>,
-    /// The official Kling API access key (JWT auth, no `/kling` prefix).
+    /// The official Kling API access key (JWT auth, no `/kling` prefix); needs --secret-key.
     #[arg(
         long,
         global = true,
         env = "KLING_ACCESS_KEY",
         hide_env_values = true,
-        value_name = "AK",
-        requires = "secret_key"
+        value_name = "AK"
     )]
     pub access_key: Option<String>,
-    /// The official Kling API secret key.
+    /// The official Kling API secret key; needs --access-key.
     #[arg(
         long,
         global = true,
         env = "KLING_SECRET_KEY",
         hide_env_values = true,
-        value_name = "SK",
-        requires = "access_key"
+        value_name = "SK"
     )]
     pub secret_key: Option<String>,
     /// The time limit for one API request, answer included, in seconds (default 60; decimals

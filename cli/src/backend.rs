@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use nicerouter_kling::{Auth, Client, ClientBuilder, ENV_OFFICIAL_BASE_URL, PollPolicy};
+use nicerouter_kling::{
+    Auth, Client, ClientBuilder, ENV_ACCESS_KEY, ENV_OFFICIAL_BASE_URL, ENV_SECRET_KEY, PollPolicy,
+};
 use nicerouter_kling_mock::{MockServer, Timing};
 
 use crate::args::Global;
@@ -74,6 +76,9 @@ pub async fn connect(global: &Global) -> Result<Backend, Failure> {
 
 /// `--mock`; else the keys typed on the command line; else the environment's, NiceRouter
 /// first (as the library's `Client::from_env`).
+///
+/// The official API needs both keys, but only when it is the service chosen: a lone
+/// `KLING_ACCESS_KEY` in the environment does not stop `--mock` or `--api-key`.
 fn service(global: &Global) -> Result<Service<'_>, Failure> {
     if global.mock {
         return Ok(Service::Mock);
@@ -82,30 +87,46 @@ fn service(global: &Global) -> Result<Service<'_>, Failure> {
         .api_key
         .as_deref()
         .map(|key| Service::NiceRouter { key });
-    let official = match (&global.access_key, &global.secret_key) {
-        (Some(access_key), Some(secret_key)) => Some(Service::Official {
+    let official = match (global.access_key.as_deref(), global.secret_key.as_deref()) {
+        (Some(access_key), Some(secret_key)) => Some(Ok(Service::Official {
             access_key,
             secret_key,
-        }),
-        _ => None,
+        })),
+        (Some(_), None) => Some(Err(half_pair(ACCESS, SECRET))),
+        (None, Some(_)) => Some(Err(half_pair(SECRET, ACCESS))),
+        (None, None) => None,
     };
-    match (global.typed.api_key, global.typed.official_keys) {
-        (true, true) => Err(Failure::usage(
-            "--api-key (NiceRouter) and --access-key/--secret-key (the official API) choose \
-             different services: pass one of them",
-        )),
-        (true, false) => Ok(relay.or(official)),
-        (false, true) => Ok(official.or(relay)),
-        (false, false) => Ok(relay.or(official)),
-    }
-    .and_then(|service| {
-        service.ok_or_else(|| {
-            Failure::usage(
-                "no credentials: pass --api-key (or set NICEROUTER_API_KEY) and --base-url, or \
-                 --access-key and --secret-key for the official API, or try it with --mock",
-            )
-        })
+    let chosen = match (global.typed.api_key, global.typed.official_keys) {
+        (true, true) => {
+            return Err(Failure::usage(
+                "--api-key (NiceRouter) and --access-key/--secret-key (the official API) choose \
+                 different services: pass one of them",
+            ));
+        }
+        (false, true) => official.or(relay.map(Ok)),
+        (true, false) | (false, false) => relay.map(Ok).or(official),
+    };
+    chosen.unwrap_or_else(|| {
+        Err(Failure::usage(
+            "no credentials: pass --api-key (or set NICEROUTER_API_KEY) and --base-url, or \
+             --access-key and --secret-key for the official API, or try it with --mock",
+        ))
     })
+}
+
+/// The official API's key flags, and the variables they are read from.
+const ACCESS: (&str, &str) = ("--access-key", ENV_ACCESS_KEY);
+const SECRET: (&str, &str) = ("--secret-key", ENV_SECRET_KEY);
+
+/// The usage error for one official key without the other.
+fn half_pair((given, given_env): (&str, &str), (missing, missing_env): (&str, &str)) -> Failure {
+    Failure::usage(format!(
+        "the official API needs both keys: {given} (or {given_env}) is set, \
+         {missing} (or {missing_env}) is not"
+    ))
+    .with_hint(format!(
+        "pass {missing} (or set {missing_env}); for NiceRouter pass --api-key, or try --mock"
+    ))
 }
 
 /// Starts the embedded simulated server and a client for it.

@@ -103,6 +103,92 @@ fn a_typed_relay_key_wins_over_official_keys_in_the_environment() {
 }
 
 #[test]
+fn a_lone_official_key_in_the_environment_does_not_stop_another_service() {
+    // --mock: no request leaves the process, and the lone key is not looked at.
+    let run = Run::of(kling().env("KLING_ACCESS_KEY", ACCESS_KEY).args([
+        "--mock",
+        "--json",
+        "task",
+        "list",
+        "text2video",
+    ]))
+    .expect_code(0);
+    assert_eq!(run.json()["kind"], "text2video");
+    // A typed relay key (and a relay key in the environment) choose NiceRouter.
+    let server = Server::start();
+    Run::of(server.kling().env("KLING_ACCESS_KEY", ACCESS_KEY).args([
+        "task",
+        "list",
+        "text2video",
+    ]))
+    .expect_code(0);
+    Run::of(
+        kling()
+            .env("KLING_SECRET_KEY", SECRET_KEY)
+            .env("NICEROUTER_API_KEY", API_KEY)
+            .env("NICEROUTER_BASE_URL", server.mock.base_url())
+            .args(["task", "list", "generations"]),
+    )
+    .expect_code(0);
+    assert_eq!(apis(&server), [Api::NiceRouter]);
+}
+
+#[test]
+fn half_an_official_key_pair_is_a_usage_error_naming_the_missing_half() {
+    let server = Server::start();
+    let official = server.mock.official_base_url();
+    // (environment, typed flags, what the error says)
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str], &'a str);
+    let cases: [Case<'_>; 4] = [
+        // Typed, with nothing else.
+        (
+            &[],
+            &["--access-key", "ak"],
+            "--secret-key (or KLING_SECRET_KEY) is not",
+        ),
+        // Typed, with a relay key in the environment: the typed key chooses the official API.
+        (
+            &[("NICEROUTER_API_KEY", API_KEY)],
+            &["--access-key", "ak"],
+            "--secret-key (or KLING_SECRET_KEY) is not",
+        ),
+        // From the environment alone.
+        (
+            &[("KLING_ACCESS_KEY", "ak")],
+            &[],
+            "--secret-key (or KLING_SECRET_KEY) is not",
+        ),
+        (
+            &[("KLING_SECRET_KEY", "sk")],
+            &[],
+            "--access-key (or KLING_ACCESS_KEY) is not",
+        ),
+    ];
+    for (env, args, says) in cases {
+        for json in [false, true] {
+            let mut cmd = kling();
+            cmd.envs(env.iter().copied())
+                .args(["--base-url", &official])
+                .args(args)
+                .args(["video", "text2video", "--prompt", "x"]);
+            if json {
+                cmd.arg("--json");
+            }
+            let run = Run::of(&mut cmd).expect_code(2);
+            let text = if json {
+                let error = run.json_error();
+                assert_eq!(error["kind"], "usage", "{env:?} {args:?}");
+                error.to_string()
+            } else {
+                run.error_line().to_owned()
+            };
+            assert!(text.contains(says), "{env:?} {args:?}: {text}");
+        }
+    }
+    assert!(server.api_requests().is_empty(), "nothing was sent");
+}
+
+#[test]
 fn two_typed_services_or_a_relay_without_origin_are_usage_errors() {
     let both = Run::of(kling().args([
         "--api-key",
