@@ -203,9 +203,12 @@ async fn after_create(
 ) -> Result<(), Failure> {
     let handle = sent?;
     if !opts.wait && opts.then.output.is_none() {
-        // A create answers `submitted` (the library's handle does not keep the answer's
-        // status; asking again would cost a request that a relay may not serve yet).
-        let status = "submitted";
+        // Kling's own word, as the create (or the lookup that recovered a lost answer)
+        // answered; `submitted`, what a create answers, when the handle has none.
+        let status = handle
+            .task_status
+            .as_ref()
+            .map_or("submitted", |status| status.as_str());
         let doc = json!({
             "task_id": handle.task_id,
             "external_task_id": handle.external_task_id,

@@ -4,7 +4,7 @@
 
 mod support;
 
-use nicerouter_kling_mock::Timing;
+use nicerouter_kling_mock::{Fault, Match, Timing};
 use serde_json::{Value, json};
 use support::{Run, Server, file, png, wav};
 
@@ -93,6 +93,33 @@ fn text2video_human_output_names_the_task_and_its_status() {
         server.only_body("create_text2video")["camera_control"],
         json!({"type": "forward_up"})
     );
+}
+
+#[test]
+fn a_create_prints_the_status_its_answer_gave_in_klings_word() {
+    // The create's answer is lost; the lookup that recovers the task answers `queued`, a
+    // word of the relay's own: printed as it came, not a hard-coded `submitted`.
+    let server = Server::with(|b| b.fault(Match::polls(), Fault::UnknownStatus("queued".into())));
+    for json in [false, true] {
+        server
+            .mock
+            .faults()
+            .push(Match::creates(), Fault::DropAfterCreate, 1);
+        let mut cmd = server.kling();
+        if json {
+            cmd.arg("--json");
+        }
+        let run = Run::of(cmd.args(["video", "text2video", "--prompt", "a cat"])).expect_code(0);
+        let id = created_id(&server, "create_text2video");
+        if json {
+            let doc = run.json();
+            assert_eq!(doc["status"], "queued", "{doc}");
+            assert_eq!(doc["task_id"], id.as_str(), "{doc}");
+        } else {
+            assert_eq!(run.stdout, format!("text2video task {id}: queued\n"));
+        }
+    }
+    assert_eq!(server.mock.tasks_created(), 2, "one task per run");
 }
 
 #[test]
