@@ -289,20 +289,27 @@ fn external_id_taken(status: StatusCode, code: Option<&KlingCode>, message: &str
         .any(|w| m.contains(w))
 }
 
-/// Room in the serialisation buffer for everything but the media: prompts (2500 characters,
-/// up to 7.5 KB of UTF-8 each), URLs, options.
+/// Room in the serialisation buffer of a large body for everything but the media: prompts
+/// (2500 characters, up to 7.5 KB of UTF-8 each), URLs, options.
 const NON_MEDIA_ROOM: usize = 16 << 10;
+/// From this much media on, a body is large: its buffer never grows.
+const LARGE_MEDIA: usize = 1 << 20;
+/// The first capacity of a small body's buffer (a text-to-video body is about 150 bytes).
+const SMALL_BODY: usize = 1 << 10;
 
-/// Serialises a body once into `Bytes`, in a buffer that never grows: a 13 MB base64 image
-/// costs 13 MB here, not the 2–3× of a growing buffer (a reallocation copies, and after a large
-/// free glibc serves the new buffer from the heap with the old one still resident).
+/// Serialises a body once into `Bytes`. A large body (a 13 MB base64 image) goes into a
+/// buffer that never grows: it costs 13 MB here, not the 2–3× of a growing buffer (a
+/// reallocation copies, and after a large free glibc serves the new buffer from the heap with
+/// the old one still resident).
 ///
-/// The buffer is allocated once for `media_len` (the body's media strings, which serialise
-/// as they are: base64 and URLs need no escapes) plus [`NON_MEDIA_ROOM`], and filled in one
-/// pass. Only a body that does not fit (its other fields take more room, or a caller's raw
-/// body is larger than it said) is serialised again: a counting pass, then one allocation of
-/// the exact size, as before. The over-allocation is at most [`NON_MEDIA_ROOM`], never
-/// touched, so it costs address space, not memory.
+/// `media_len` is the length of the body's media strings, which serialise as they are (base64
+/// and URLs need no escapes). A large body's buffer is allocated once for them plus
+/// [`NON_MEDIA_ROOM`] and filled in one pass; only a body that does not fit (its other fields
+/// take more room) is serialised again: a counting pass, then one allocation of the exact
+/// size. The over-allocation is at most [`NON_MEDIA_ROOM`], never touched, so it costs address
+/// space, not memory. A small body (less than [`LARGE_MEDIA`] of media) is written into an
+/// ordinary buffer of its media plus [`SMALL_BODY`], which grows if it must: copying a few
+/// kilobytes costs less than counting them first.
 fn serialize_once<T: Serialize>(body: &T, media_len: usize) -> Result<Bytes, Error> {
     serialize_into_buffer(body, media_len).map(Bytes::from)
 }
@@ -315,12 +322,15 @@ fn serialize_into_buffer<T: Serialize>(body: &T, media_len: usize) -> Result<Vec
     }
     impl io::Write for Bounded {
         fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.write_all(buf).map(|()| buf.len())
+        }
+        fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
             if buf.len() > self.buffer.capacity() - self.buffer.len() {
                 self.full = true;
                 return Err(io::Error::from(io::ErrorKind::WriteZero));
             }
             self.buffer.extend_from_slice(buf);
-            Ok(buf.len())
+            Ok(())
         }
         fn flush(&mut self) -> io::Result<()> {
             Ok(())
@@ -338,6 +348,11 @@ fn serialize_into_buffer<T: Serialize>(body: &T, media_len: usize) -> Result<Vec
     }
     let unserialisable =
         |e: serde_json::Error| ValidationError::new("body", format!("cannot be serialised: {e}"));
+    if media_len < LARGE_MEDIA {
+        let mut buffer = Vec::with_capacity(media_len + SMALL_BODY);
+        serde_json::to_writer(&mut buffer, body).map_err(unserialisable)?;
+        return Ok(buffer);
+    }
     let mut bounded = Bounded {
         buffer: Vec::with_capacity(media_len.saturating_add(NON_MEDIA_ROOM)),
         full: false,
@@ -362,8 +377,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn serialisation_is_exact_and_the_buffer_never_grows() {
-        let image = "QUJD".repeat(250_000);
+    fn serialisation_is_exact_and_a_large_buffer_never_grows() {
+        let image = "QUJD".repeat(LARGE_MEDIA / 4 + 1000);
         let body = serde_json::json!({"image": image, "prompt": "a \"cat\"\n", "n": 1});
         let expected = serde_json::to_vec(&body).unwrap();
         // The media length given: one pass, into the buffer allocated for it.
@@ -374,23 +389,25 @@ mod tests {
             image.len() + NON_MEDIA_ROOM,
             "not regrown"
         );
-        // Too small a hint (a raw body whose media is not known): counted, then exact.
-        let buffer = serialize_into_buffer(&body, 0).unwrap();
-        assert_eq!(buffer, expected);
-        assert_eq!(
-            buffer.capacity(),
-            expected.len(),
-            "exact size after counting"
-        );
-        // Other fields larger than the room left for them: exact too.
+        // Other fields larger than the room left for them: counted, then exact.
         let prompts = serde_json::json!({"image": image, "prompt": "\u{1}".repeat(4_000)});
         let buffer = serialize_into_buffer(&prompts, image.len()).unwrap();
         assert_eq!(buffer, serde_json::to_vec(&prompts).unwrap());
+        assert_eq!(buffer.capacity(), buffer.len(), "exact size after counting");
+        // A caller's media larger than it said: exact too.
+        let bigger = serde_json::json!({"image": format!("{image}{image}")});
+        let buffer = serialize_into_buffer(&bigger, image.len()).unwrap();
+        assert_eq!(buffer, serde_json::to_vec(&bigger).unwrap());
         assert_eq!(buffer.capacity(), buffer.len());
-        // A small body fits the room without a hint.
-        let small = serde_json::json!({"prompt": "x".repeat(10_000), "n": 1});
-        let bytes = serialize_once(&small, 0).unwrap();
-        assert_eq!(bytes, serde_json::to_vec(&small).unwrap());
+        // Small bodies, with or without a hint, are exact too.
+        for (small, hint) in [
+            (serde_json::json!({"prompt": "x".repeat(10_000), "n": 1}), 0),
+            (serde_json::json!({"prompt": "a cat"}), 0),
+            (serde_json::json!({"image": "QUJD".repeat(1000)}), 4000),
+        ] {
+            let bytes = serialize_once(&small, hint).unwrap();
+            assert_eq!(bytes, serde_json::to_vec(&small).unwrap());
+        }
     }
 
     #[test]
