@@ -23,6 +23,10 @@
 //!   `x-mock-fault: <name>` (see [`Fault::from_str`](std::str::FromStr)).
 //! - **A journal** of every request ([`MockServer::journal`]), with the key redacted, and
 //!   the question reliability tests ask: [`MockServer::tasks_created`].
+//! - **Input files for your own tests** ([`media::input_png`], [`media::input_jpeg`],
+//!   [`media::input_wav`]): small valid PNG, JPEG and WAV files of the sides or length you
+//!   ask for, to write to a temporary directory when the code under test sends a local image
+//!   or lip-sync audio.
 //!
 //! Every JSON answer matches the spec's response schema (debug builds assert it).
 //!
