@@ -348,8 +348,16 @@ async fn watermarked_variants_and_empty_tasks() {
         .await
         .unwrap();
     let plain = client.download(&task, dir.path()).await.unwrap();
-    assert_ne!(marked[0].path, plain[0].path, "the variants never overwrite each other");
-    assert!(marked[0].path.to_string_lossy().ends_with("-0-watermarked.mp4"));
+    assert_ne!(
+        marked[0].path, plain[0].path,
+        "the variants never overwrite each other"
+    );
+    assert!(
+        marked[0]
+            .path
+            .to_string_lossy()
+            .ends_with("-0-watermarked.mp4")
+    );
     assert!(
         server.seen()[0].path.ends_with("?wm=1"),
         "{}",
