@@ -21,34 +21,58 @@
 //!
 //! # Text to video
 //!
-//! ```no_run
+//! ```
+//! use nicerouter_kling::Kind;
 //! use nicerouter_kling::builders::Duration;
 //!
-//! # async fn run(client: nicerouter_kling::Client) -> Result<(), nicerouter_kling::Error> {
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let server = nicerouter_kling_mock::MockServer::start().await?;
+//! # let client = nicerouter_kling::Client::builder()
+//! #     .api_key(server.api_key())
+//! #     .base_url(server.base_url())
+//! #     .build()?;
 //! let handle = client
 //!     .text_to_video("a cat")
 //!     .model("kling-v2-5-turbo")
 //!     .duration(Duration::Ten)
 //!     .send()
 //!     .await?;
+//! assert_eq!(handle.kind, Kind::TextToVideo); // what to poll: see TaskHandle::wait
+//! # let sent = server.task(&handle.task_id).ok_or("no task")?.request;
+//! # assert_eq!(sent["duration"], "10");
+//! # assert_eq!(server.tasks_created(), 1);
 //! # Ok(())
 //! # }
 //! ```
 //!
 //! # Image to video, from a local file
 //!
-//! ```no_run
+//! ```
 //! use nicerouter_kling::builders::{Axis, CameraControl};
 //! use nicerouter_kling::media::ImageInput;
 //!
-//! # async fn run(client: nicerouter_kling::Client) -> Result<(), nicerouter_kling::Error> {
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let server = nicerouter_kling_mock::MockServer::start().await?;
+//! # let client = nicerouter_kling::Client::builder()
+//! #     .api_key(server.api_key())
+//! #     .base_url(server.base_url())
+//! #     .build()?;
+//! # let dir = tempfile::tempdir()?;
+//! # let dir = dir.path();
+//! # std::fs::write(dir.join("cat.png"), nicerouter_kling_mock::media::input_png(1024, 768))?;
 //! let handle = client
-//!     .image_to_video(ImageInput::path("cat.png"))
+//!     .image_to_video(ImageInput::path(dir.join("cat.png")))
 //!     .prompt("the cat looks up")
 //!     .model("kling-v1-5")
 //!     .camera_control(CameraControl::simple(Axis::Zoom, 5.0))
 //!     .send()
 //!     .await?;
+//! # let sent = server.task(&handle.task_id).ok_or("no task")?.request;
+//! # assert!(sent["image"].as_str().ok_or("no image")?.starts_with("iVBORw0KGgo")); // raw base64 PNG
+//! # assert_eq!(sent["camera_control"]["config"]["zoom"], 5.0);
+//! # assert_eq!(server.tasks_created(), 1);
 //! # Ok(())
 //! # }
 //! ```
@@ -56,11 +80,14 @@
 //! # Validation without sending
 //!
 //! ```
-//! # fn run(client: nicerouter_kling::Client) {
+//! # let client = nicerouter_kling::Client::builder()
+//! #     .api_key("sk-example")
+//! #     .base_url("http://127.0.0.1:9") // never contacted: build() sends nothing
+//! #     .build()?;
 //! let err = client.text_to_video("a cat").cfg_scale(1.5).build().unwrap_err();
 //! assert_eq!(err.field, "cfg_scale");
 //! assert_eq!(err.rule, "must be between 0 and 1 (got 1.5)");
-//! # }
+//! # Ok::<(), nicerouter_kling::Error>(())
 //! ```
 
 mod camera;
