@@ -11,7 +11,14 @@ use clap::{ArgGroup, Args, CommandFactory, FromArgMatches, Parser, Subcommand, V
 /// Every generation is a paid task: the task id is always printed, so that a task can be
 /// waited for later with `kling task wait`.
 #[derive(Debug, Parser)]
-#[command(name = "kling", version, about, long_about = None, max_term_width = 100)]
+#[command(
+    name = "kling",
+    version,
+    about,
+    long_about = None,
+    max_term_width = 100,
+    after_help = EXIT_CODES
+)]
 pub struct Cli {
     /// Options that apply to every command.
     #[command(flatten)]
@@ -20,6 +27,19 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
+
+/// The exit codes, as `kling --help` lists them.
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  anything else: the network, a 5xx or a proxy's page, a create whose outcome is unknown, a
+     failed download, or Ctrl-C (the message names the task, or the external id to look it
+     up by when the create was interrupted)
+  2  usage or validation error; nothing was sent
+  3  the API refused the request (auth, balance, parameters, policy, rate limited after
+     retries)
+  4  the task failed
+  5  the maximum wait was exceeded; the task may still be running";
 
 /// Global options, accepted before or after the subcommand.
 #[derive(Debug, Args)]
@@ -71,8 +91,9 @@ pub struct Global {
     #[arg(long, global = true)]
     pub mock: bool,
     /// Print exactly one JSON document on stdout, and nothing else. Progress goes to stderr
-    /// as JSON lines ({"event": "created"|"status"|"downloading", "kind", "task_id", …}); a
-    /// create with --wait or --output prints "created" before it waits.
+    /// as JSON lines ({"event": "submitting"|"created"|"status"|"downloading", "kind", …}):
+    /// a create prints "submitting" with its external_task_id before it is sent, and with
+    /// --wait or --output "created" with its task_id before it waits.
     #[arg(long, global = true)]
     pub json: bool,
     /// Trace requests on stderr (repeat for more). Keys are never printed.
@@ -250,7 +271,9 @@ fn timeout_seconds(value: &str) -> Result<Duration, String> {
 /// Options every create command takes.
 #[derive(Debug, Args)]
 pub struct CreateOptions {
-    /// Your id for the task, unique per account (generated when absent).
+    /// Your id for the task, unique per account (generated when absent). It is printed on
+    /// stderr before the create is sent, so a task whose create is interrupted can still be
+    /// found: `kling task get KIND EXTERNAL_ID`.
     #[arg(long, value_name = "ID")]
     pub external_id: Option<String>,
     /// Wait until the task finishes (--output implies it).

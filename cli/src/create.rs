@@ -8,7 +8,8 @@ use nicerouter_kling::builders::{
     AspectRatio, Duration as Seconds, ImageAspectRatio, ImageReference, ImageResolution, Mode,
     Sound, VoiceLanguage,
 };
-use nicerouter_kling::{Error, TaskHandle, ValidationError};
+use nicerouter_kling::entropy::{Entropy, OsEntropy};
+use nicerouter_kling::{CreateBody, Error, TaskHandle, ValidationError};
 use serde_json::json;
 
 use crate::args::{
@@ -18,6 +19,7 @@ use crate::args::{
 use crate::backend::Backend;
 use crate::failure::Failure;
 use crate::inputs;
+use crate::interrupt::Interrupt;
 use crate::output::Output;
 use crate::task::finish;
 
@@ -59,16 +61,18 @@ macro_rules! video_options {
     }};
 }
 
-/// Applies the options every create takes, then sends.
+/// Applies the options every create takes (an external id generated when absent), builds
+/// the validated body (nothing is sent if a rule is broken), then creates the task and
+/// carries on with it: `send!(builder, create_options, backend, out)`.
 macro_rules! send {
-    ($b:ident, $opts:expr) => {{
-        let opts = $opts;
-        set!(
-            $b,
-            external_task_id(opts.external_id.clone()),
-            callback_url(opts.callback_url.clone()),
-        );
-        ($b.send().await, opts)
+    ($b:ident, $opts:expr, $backend:expr, $out:expr) => {{
+        let opts: CreateOptions = $opts;
+        let external_id = opts.external_id.clone().unwrap_or_else(new_external_id);
+        $b = $b.external_task_id(external_id.clone());
+        set!($b, callback_url(opts.callback_url.clone()));
+        // Local media are read and encoded here.
+        let body = tokio::task::block_in_place(|| $b.build()).map_err(Error::from)?;
+        create($backend, body, external_id, opts, $out).await
     }};
 }
 
@@ -97,11 +101,11 @@ from_flag! {
 /// `kling video …`
 pub async fn video(backend: &Backend, cmd: VideoCommand, out: &Output) -> Result<(), Failure> {
     let c = &backend.client;
-    let (sent, opts) = match cmd {
+    match cmd {
         VideoCommand::Text2video(a) => {
             let mut b = c.text_to_video(a.prompt);
             video_options!(b, a.video);
-            send!(b, a.create)
+            send!(b, a.create, backend, out)
         }
         VideoCommand::Image2video(a) => {
             let mut b = c.image_to_video(a.image);
@@ -116,7 +120,7 @@ pub async fn video(backend: &Backend, cmd: VideoCommand, out: &Output) -> Result
                 b = b.dynamic_mask(mask, points);
             }
             video_options!(b, a.video);
-            send!(b, a.create)
+            send!(b, a.create, backend, out)
         }
         VideoCommand::MultiImage2video(a) => {
             let mut b = c.multi_image_to_video(a.prompt);
@@ -128,7 +132,7 @@ pub async fn video(backend: &Backend, cmd: VideoCommand, out: &Output) -> Result
                 negative_prompt(a.negative_prompt),
                 aspect_ratio(a.aspect_ratio) => AspectRatio::from,
             );
-            send!(b, a.create)
+            send!(b, a.create, backend, out)
         }
         VideoCommand::Extend(a) => {
             let mut b = c.extend_video(a.video_id);
@@ -138,7 +142,7 @@ pub async fn video(backend: &Backend, cmd: VideoCommand, out: &Output) -> Result
                 negative_prompt(a.negative_prompt),
                 cfg_scale(a.cfg_scale),
             );
-            send!(b, a.create)
+            send!(b, a.create, backend, out)
         }
         VideoCommand::LipSync(a) => {
             let mut b = c.lip_sync();
@@ -152,7 +156,7 @@ pub async fn video(backend: &Backend, cmd: VideoCommand, out: &Output) -> Result
                 b = b.text(text, voice).voice_language(a.voice_language.into());
                 set!(b, voice_speed(a.voice_speed));
             }
-            send!(b, a.create)
+            send!(b, a.create, backend, out)
         }
         VideoCommand::Effects(a) => {
             let mut b = c.video_effects(a.effect_scene);
@@ -160,16 +164,15 @@ pub async fn video(backend: &Backend, cmd: VideoCommand, out: &Output) -> Result
                 b = b.image(image);
             }
             generation!(b, a.generation);
-            send!(b, a.create)
+            send!(b, a.create, backend, out)
         }
-    };
-    after_create(backend, sent, opts, out).await
+    }
 }
 
 /// `kling image …`
 pub async fn image(backend: &Backend, cmd: ImageCommand, out: &Output) -> Result<(), Failure> {
     let c = &backend.client;
-    let (sent, opts) = match cmd {
+    match cmd {
         ImageCommand::Generate(a) => {
             let mut b = c.image_generation(a.prompt);
             set!(b,
@@ -183,25 +186,65 @@ pub async fn image(backend: &Backend, cmd: ImageCommand, out: &Output) -> Result
                 resolution(a.resolution) => ImageResolution::from,
                 model(a.model),
             );
-            send!(b, a.create)
+            send!(b, a.create, backend, out)
         }
         ImageCommand::TryOn(a) => {
             let mut b = c.virtual_try_on(a.human_image, a.cloth_image);
             set!(b, model(a.model));
-            send!(b, a.create)
+            send!(b, a.create, backend, out)
+        }
+    }
+}
+
+/// A fresh `external_task_id` in the library's shape: `nrk-` and 32 hex digits (128 random
+/// bits). Generated here rather than by the library so that it is printed before the create
+/// is sent.
+fn new_external_id() -> String {
+    format!(
+        "nrk-{:016x}{:016x}",
+        OsEntropy.next_u64(),
+        OsEntropy.next_u64()
+    )
+}
+
+/// Creates the task from its validated `body`, catching Ctrl-C from just before it is sent:
+/// the external id is printed first, so that a create cut short (Ctrl-C, or the process
+/// killed while it retries) can still be found by it. Then prints the paid task, and waits
+/// and downloads when asked.
+async fn create<B: CreateBody>(
+    backend: &Backend,
+    body: B,
+    external_id: String,
+    opts: CreateOptions,
+    out: &Output,
+) -> Result<(), Failure> {
+    let kind = B::KIND;
+    let interrupt = Interrupt::catch().await;
+    out.event(
+        &json!({
+            "event": "submitting",
+            "kind": kind.segment(),
+            "external_task_id": external_id,
+        }),
+        format!("submitting {kind} with external id {external_id}"),
+    );
+    let handle = tokio::select! {
+        sent = backend.client.create(body) => sent?,
+        () = interrupt.token().cancelled() => {
+            return Err(Failure::interrupted_create(kind, &external_id));
         }
     };
-    after_create(backend, sent, opts, out).await
+    after_create(backend, &handle, &opts, out, &interrupt).await
 }
 
 /// Prints the paid task, then waits and downloads when asked (`--output` implies `--wait`).
 async fn after_create(
     backend: &Backend,
-    sent: Result<TaskHandle, Error>,
-    opts: CreateOptions,
+    handle: &TaskHandle,
+    opts: &CreateOptions,
     out: &Output,
+    interrupt: &Interrupt,
 ) -> Result<(), Failure> {
-    let handle = sent?;
     if !opts.wait && opts.then.output.is_none() {
         // Kling's own word, as the create (or the lookup that recovered a lost answer)
         // answered; `submitted`, what a create answers, when the handle has none.
@@ -237,7 +280,7 @@ async fn after_create(
             handle.external_task_id.as_deref().unwrap_or("none")
         ),
     );
-    finish(backend, &handle, &opts.then, out).await
+    finish(backend, handle, &opts.then, out, interrupt).await
 }
 
 /// An image aspect ratio, rejected in the library's words (the set is the spec's).

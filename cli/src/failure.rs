@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use nicerouter_kling::{
-    ApiError, CodeFamily, CreateError, CreateOutcome, Error, KlingCode, Status, TaskHandle,
+    ApiError, CodeFamily, CreateError, CreateOutcome, Error, Kind, KlingCode, Status, TaskHandle,
     WaitError,
 };
 use serde::Serialize;
@@ -96,6 +96,22 @@ impl Failure {
         )
         .with_task(&handle.task_id)
         .with_hint(wait_again(handle))
+    }
+
+    /// Ctrl-C while a create was being sent (exit 1): the task may exist, under
+    /// `external_task_id`.
+    pub fn interrupted_create(kind: Kind, external_task_id: &str) -> Self {
+        let mut failure = Self::new(
+            "interrupted",
+            EXIT_OTHER,
+            format!("interrupted while creating a {kind} task with external id {external_task_id}"),
+        )
+        .with_hint(format!(
+            "the task may exist: look it up with `kling task get {kind} {external_task_id}` \
+             before creating it again"
+        ));
+        failure.0.external_task_id = Some(external_task_id.to_owned());
+        failure
     }
 
     /// Adds the paid task's id.

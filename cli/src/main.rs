@@ -10,13 +10,16 @@
 //! (the network, a 5xx or a proxy's page, a create whose outcome is unknown, a download, Ctrl-C).
 //!
 //! The paid task's id is part of every message once the task exists, so that it can be
-//! waited for later with `kling task wait KIND TASK_ID`.
+//! waited for later with `kling task wait KIND TASK_ID`. Before it exists, the create's
+//! `external_task_id` (generated here when not given) is printed before the create is sent,
+//! so that a create cut short is found with `kling task get KIND EXTERNAL_ID`.
 
 mod args;
 mod backend;
 mod create;
 mod failure;
 mod inputs;
+mod interrupt;
 mod output;
 mod progress;
 mod task;

@@ -10,6 +10,7 @@ use crate::args::{TaskCommand, WaitOptions};
 use crate::backend::Backend;
 use crate::failure::Failure;
 use crate::inputs;
+use crate::interrupt::Interrupt;
 use crate::output::{Output, files_doc, files_lines, outputs_doc, task_doc, task_lines};
 use crate::progress::Progress;
 
@@ -72,32 +73,23 @@ pub async fn run(backend: &Backend, cmd: TaskCommand, out: &Output) -> Result<()
                 );
             }
             let handle = TaskHandle::new(kind, task_id);
-            finish(backend, &handle, &then, out).await
+            let interrupt = Interrupt::catch().await;
+            finish(backend, &handle, &then, out, &interrupt).await
         }
     }
 }
 
 /// Waits for `handle` (up to `--max-wait`) with progress on stderr, then prints the outcome
-/// and downloads the results into `--output`. Every failure names the task; Ctrl-C ends the
-/// wait (not the task) with the command that resumes it.
+/// and downloads the results into `--output`. Every failure names the task; Ctrl-C (caught by
+/// `interrupt`) ends the wait (not the task) with the command that resumes it.
 pub async fn finish(
     backend: &Backend,
     handle: &TaskHandle,
     then: &WaitOptions,
     out: &Output,
+    interrupt: &Interrupt,
 ) -> Result<(), Failure> {
-    let interrupt = CancellationToken::new();
-    let listener = tokio::spawn({
-        let interrupt = interrupt.clone();
-        async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                interrupt.cancel();
-            }
-        }
-    });
-    let finished = wait_and_download(backend, handle, then, out, &interrupt).await;
-    listener.abort();
-    finished
+    wait_and_download(backend, handle, then, out, interrupt.token()).await
 }
 
 async fn wait_and_download(

@@ -452,10 +452,20 @@ fn create_with_wait_prints_the_finished_task_and_its_outputs() {
         doc.get("files").is_none(),
         "nothing downloaded without --output"
     );
-    // Stderr: the created task first (so a killed wait keeps its id), then status changes.
+    // Stderr: the external id before the create is sent, the created task (so a killed wait
+    // keeps its id), then status changes.
     let events = run.events();
     assert_eq!(
         events[0],
+        json!({
+            "event": "submitting",
+            "kind": "generations",
+            "external_task_id": doc["external_task_id"],
+        }),
+        "{events:?}"
+    );
+    assert_eq!(
+        events[1],
         json!({
             "event": "created",
             "kind": "generations",
@@ -464,7 +474,7 @@ fn create_with_wait_prints_the_finished_task_and_its_outputs() {
         }),
         "{events:?}"
     );
-    for event in &events[1..] {
+    for event in &events[2..] {
         assert_eq!(event["event"], "status", "{event}");
         assert_eq!(event["task_id"], doc["task_id"], "{event}");
     }
@@ -510,14 +520,25 @@ fn waiting_without_a_terminal_prints_plain_status_lines() {
     )
     .expect_code(0);
     let id = created_id(&server, "create_video_extend");
+    let ext = server.only_body("create_video_extend")["external_task_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let lines: Vec<&str> = run.stderr.lines().collect();
-    assert!(
-        lines[0].starts_with(&format!("created video-extend task {id} (external id nrk-")),
+    assert_eq!(
+        lines[0],
+        format!("submitting video-extend with external id {ext}"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        lines[1],
+        format!("created video-extend task {id} (external id {ext})"),
         "{}",
         run.stderr
     );
     assert!(
-        lines[1].starts_with(&format!("task {id}: processing after ")),
+        lines[2].starts_with(&format!("task {id}: processing after ")),
         "{}",
         run.stderr
     );
@@ -541,9 +562,10 @@ fn waiting_without_a_terminal_prints_plain_status_lines() {
         .expect_code(0);
     let doc = run.json();
     let events = run.events();
-    assert_eq!(events[0]["event"], "created", "{events:?}");
-    assert_eq!(events[0]["task_id"], doc["task_id"], "{events:?}");
-    let status = &events[1];
+    assert_eq!(events[0]["event"], "submitting", "{events:?}");
+    assert_eq!(events[1]["event"], "created", "{events:?}");
+    assert_eq!(events[1]["task_id"], doc["task_id"], "{events:?}");
+    let status = &events[2];
     assert_eq!(status["event"], "status", "{events:?}");
     assert_eq!(status["kind"], "video-extend", "{status}");
     assert_eq!(status["task_id"], doc["task_id"], "{status}");
@@ -589,7 +611,7 @@ fn output_implies_wait_and_downloads_every_result() {
         .iter()
         .map(|e| e["event"].as_str().unwrap())
         .collect();
-    assert_eq!(names.first(), Some(&"created"), "{events:?}");
+    assert_eq!(names[..2], ["submitting", "created"], "{events:?}");
     assert_eq!(names.last(), Some(&"downloading"), "{events:?}");
     let downloading = events.last().unwrap();
     assert_eq!(downloading["task_id"], doc["task_id"]);
@@ -631,6 +653,8 @@ fn a_killed_json_wait_has_already_printed_its_task_id() {
         .spawn()
         .unwrap();
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut submitting = String::new();
+    stderr.read_line(&mut submitting).unwrap();
     let mut line = String::new();
     stderr.read_line(&mut line).unwrap();
     // Killed (no chance to print anything more) as soon as the task exists.
@@ -647,6 +671,12 @@ fn a_killed_json_wait_has_already_printed_its_task_id() {
         created["external_task_id"],
         server.only_body("create_text2video")["external_task_id"],
         "{line}"
+    );
+    let submitting: Value = serde_json::from_str(&submitting).unwrap();
+    assert_eq!(submitting["event"], "submitting", "{submitting}");
+    assert_eq!(
+        submitting["external_task_id"], created["external_task_id"],
+        "{submitting}"
     );
     // The id is all it takes to come back to the task.
     let doc = Run::of(server.kling().args([

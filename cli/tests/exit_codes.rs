@@ -17,11 +17,27 @@ fn fails(server: &Server, args: &[&str], code: i32) -> (String, serde_json::Valu
     assert!(human.stdout.is_empty(), "errors go to stderr: {human:#?}");
     let line = human.error_line().to_owned();
     let json = Run::of(server.kling().arg("--json").args(args)).expect_code(code);
-    // Stderr carries only progress events; a created task is named before anything fails.
+    if code == 2 {
+        // Nothing is sent, so nothing is announced as being submitted either.
+        assert_eq!(human.stderr.lines().count(), 1, "{human:#?}");
+        assert!(json.stderr.is_empty(), "{json:#?}");
+    }
+    // Stderr carries only progress events: a create's external id before it is sent, and a
+    // created task named before anything fails.
     let events = json.events();
     let error = json.json_error();
+    if let Some(submitting) = events.iter().find(|e| e["event"] == "submitting") {
+        assert_eq!(submitting, &events[0], "submitting comes first: {events:?}");
+        if let Some(ext) = error.get("external_task_id") {
+            assert_eq!(&submitting["external_task_id"], ext, "{events:?} {error}");
+        }
+    }
     if let Some(created) = events.iter().find(|e| e["event"] == "created") {
-        assert_eq!(created, &events[0], "created comes first: {events:?}");
+        assert_eq!(created, &events[1], "created comes next: {events:?}");
+        assert_eq!(
+            created["external_task_id"], events[0]["external_task_id"],
+            "{events:?}"
+        );
         assert_eq!(created["task_id"], error["task_id"], "{events:?} {error}");
     }
     (line, error)
@@ -594,4 +610,192 @@ fn ctrl_c_while_waiting_exits_1_with_the_command_that_resumes() {
         rest.contains(&format!("kling task wait text2video {id}")),
         "{rest}"
     );
+}
+
+/// `kling --base-url … --api-key … ARGS`, spawned with stdout and stderr piped.
+fn spawn(server: &Server, args: &[&str]) -> std::process::Child {
+    use std::process::Stdio;
+    std::process::Command::new(assert_cmd::cargo::cargo_bin!("kling"))
+        .env_remove("NICEROUTER_API_KEY")
+        .env_remove("NICEROUTER_BASE_URL")
+        .args([
+            "--base-url",
+            &server.mock.base_url(),
+            "--api-key",
+            support::API_KEY,
+        ])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// A server whose creates make their task at once but answer only after a minute.
+fn slow_creates() -> Server {
+    Server::with(|b| {
+        b.fault(
+            Match::creates(),
+            Fault::DelayAfterCreate(Duration::from_secs(60)),
+        )
+    })
+}
+
+/// Waits until the server has made the task (the create's answer is still on its way).
+fn until_created(server: &Server) {
+    let started = Instant::now();
+    while server.mock.tasks_created() == 0 {
+        assert!(started.elapsed() < Duration::from_secs(30), "no task made");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn a_create_killed_before_its_answer_has_printed_the_external_id_to_find_it() {
+    use std::io::{BufRead, BufReader};
+
+    let server = slow_creates();
+    let mut child = spawn(
+        &server,
+        &["--json", "video", "text2video", "--prompt", "x", "--wait"],
+    );
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    until_created(&server);
+    // Killed (no chance to print anything more) while the create waits for its answer.
+    child.kill().unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.stdout.is_empty(), "no result on stdout");
+    let submitting: serde_json::Value =
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    assert_eq!(submitting["event"], "submitting", "{line}");
+    assert_eq!(submitting["kind"], "text2video", "{line}");
+    let ext = submitting["external_task_id"].as_str().unwrap();
+    assert!(
+        ext.len() == 36
+            && ext.starts_with("nrk-")
+            && ext[4..].bytes().all(|b| b.is_ascii_hexdigit()),
+        "the library's shape, nrk- and 32 hex digits: {ext}"
+    );
+    assert_eq!(
+        server.only_body("create_text2video")["external_task_id"],
+        ext,
+        "the printed id is the one sent"
+    );
+    // The external id is all it takes to find the task.
+    let doc = Run::of(
+        server
+            .kling()
+            .args(["--json", "task", "get", "text2video", ext]),
+    )
+    .expect_code(0)
+    .json();
+    assert_eq!(
+        doc["task_id"],
+        server.mock.created_tasks()[0].task_id.as_str()
+    );
+    assert_eq!(doc["external_task_id"], ext);
+}
+
+#[test]
+fn ctrl_c_during_a_create_exits_1_with_the_external_id_and_how_to_look_it_up() {
+    use std::io::{BufRead, BufReader, Read};
+
+    for json in [false, true] {
+        let server = slow_creates();
+        let mut args = vec![
+            "video",
+            "text2video",
+            "--prompt",
+            "x",
+            "--external-id",
+            "job-7",
+        ];
+        if json {
+            args.insert(0, "--json");
+        }
+        let mut child = spawn(&server, &args);
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut first = String::new();
+        stderr.read_line(&mut first).unwrap();
+        if json {
+            let event: serde_json::Value = serde_json::from_str(&first).unwrap();
+            assert_eq!(
+                event,
+                serde_json::json!({
+                    "event": "submitting",
+                    "kind": "text2video",
+                    "external_task_id": "job-7",
+                })
+            );
+        } else {
+            assert_eq!(first, "submitting text2video with external id job-7\n");
+        }
+        until_created(&server);
+        let interrupted = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(interrupted.success());
+        let mut rest = String::new();
+        stderr.read_to_string(&mut rest).unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(1), "json {json}: {first}{rest}");
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        let lookup = "look it up with `kling task get text2video job-7`";
+        if json {
+            assert!(rest.is_empty(), "{rest}");
+            let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+            let error = &doc["error"];
+            assert_eq!(error["kind"], "interrupted", "{doc}");
+            assert_eq!(error["external_task_id"], "job-7", "{doc}");
+            assert!(error.get("task_id").is_none(), "{doc}");
+            assert!(error["hint"].as_str().unwrap().contains(lookup), "{doc}");
+        } else {
+            assert!(stdout.is_empty(), "{stdout}");
+            assert!(
+                rest.starts_with(
+                    "error: interrupted while creating a text2video task with external id job-7"
+                ),
+                "{rest}"
+            );
+            assert!(rest.contains(lookup), "{rest}");
+            assert_eq!(rest.lines().count(), 1, "{rest}");
+        }
+        // And that lookup finds it.
+        let doc = Run::of(
+            server
+                .kling()
+                .args(["--json", "task", "get", "text2video", "job-7"]),
+        )
+        .expect_code(0)
+        .json();
+        assert_eq!(doc["external_task_id"], "job-7");
+        assert_eq!(server.mock.tasks_created(), 1);
+    }
+}
+
+#[test]
+fn the_help_lists_the_exit_codes_with_ctrl_c() {
+    let help = Run::of(support::kling().arg("--help")).expect_code(0);
+    let codes = help.stdout.split("Exit codes:").nth(1).unwrap_or_else(|| {
+        panic!("no exit codes in --help: {}", help.stdout);
+    });
+    for code in ["0", "1", "2", "3", "4", "5"] {
+        assert!(
+            codes
+                .lines()
+                .any(|l| l.trim_start().starts_with(&format!("{code}  "))),
+            "exit code {code}: {codes}"
+        );
+    }
+    let one: String = codes
+        .split("\n  2 ")
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(one.contains("Ctrl-C"), "{one}");
 }

@@ -176,7 +176,8 @@ impl Run {
     }
 
     /// The progress events of a `--json` run: every line on stderr must be one JSON object
-    /// with an `event` member, and each names its task (stdout keeps the one result).
+    /// with an `event` member, and each names its task — by `task_id`, or before the task
+    /// exists (`submitting`) by `external_task_id` (stdout keeps the one result).
     pub fn events(&self) -> Vec<Value> {
         self.stderr
             .lines()
@@ -185,7 +186,13 @@ impl Run {
                 let event: Value = serde_json::from_str(line)
                     .unwrap_or_else(|e| panic!("stderr line is not JSON ({e}): {line}; {self:#?}"));
                 assert!(event["event"].is_string(), "an event: {line}");
-                assert!(event["task_id"].is_string(), "names its task: {line}");
+                if event["event"] == "submitting" {
+                    let ext = event["external_task_id"].as_str();
+                    assert!(ext.is_some_and(|e| !e.is_empty()), "names its task: {line}");
+                    assert!(event.get("task_id").is_none(), "no task yet: {line}");
+                } else {
+                    assert!(event["task_id"].is_string(), "names its task: {line}");
+                }
                 assert!(event["kind"].is_string(), "names its kind: {line}");
                 event
             })
