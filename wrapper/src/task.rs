@@ -281,6 +281,8 @@ impl RequestSummary {
     /// Keeps the first 200 characters of the prompt.
     pub(crate) fn truncate_prompt(&mut self) {
         if let Some(prompt) = &mut self.prompt
+            // No more characters than bytes: a short prompt is kept without walking it.
+            && prompt.len() > PROMPT_SUMMARY_CHARS
             && let Some((end, _)) = prompt.char_indices().nth(PROMPT_SUMMARY_CHARS)
         {
             prompt.truncate(end);
