@@ -1,6 +1,7 @@
 //! Rendering: human lines, or exactly one JSON document on stdout with `--json` (progress
 //! events go to stderr, as JSON lines with `--json`).
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -35,7 +36,7 @@ impl Output {
         let _ = if self.json {
             writeln!(stderr, "{doc}")
         } else {
-            writeln!(stderr, "{}", human.as_ref())
+            writeln!(stderr, "{}", printable(human.as_ref()))
         };
     }
 
@@ -46,7 +47,7 @@ impl Output {
             let _ = writeln!(stdout, "{doc}");
         } else {
             for line in human {
-                let _ = writeln!(stdout, "{line}");
+                let _ = writeln!(stdout, "{}", printable(line));
             }
         }
     }
@@ -57,7 +58,7 @@ impl Output {
         if self.json {
             let _ = writeln!(std::io::stdout().lock(), "{}", json!({ "error": failure }));
         } else {
-            eprintln!("error: {}", error_line(failure));
+            eprintln!("error: {}", printable(&error_line(failure)));
         }
         failure.exit_code()
     }
@@ -66,7 +67,7 @@ impl Output {
 /// The human error line: the message, then the facts it does not already state (code,
 /// request id, task, external id), then what to do.
 fn error_line(failure: &Failure) -> String {
-    let mut line = failure.message.replace(['\n', '\r'], " ");
+    let mut line = failure.message.clone();
     let mut add = |label: &str, value: &str| {
         if !mentions(&line, value) {
             line.push_str(&format!(" [{label} {value}]"));
@@ -92,6 +93,31 @@ fn error_line(failure: &Failure) -> String {
         line.push_str(hint);
     }
     line
+}
+
+/// `text` made safe for a terminal: server-controlled strings (messages, statuses, URLs,
+/// ids) must not move the cursor, clear the screen, retitle the window, ring the bell or
+/// reorder the line. Line breaks and tabs become spaces (a human line stays one line); every
+/// other control character (C0, DEL, C1, so ESC and with it every escape sequence) and the
+/// bidirectional-text controls are shown escaped, `\u{1b}`, so that the sequence is visible
+/// and inert. JSON output needs none of this: serde escapes control characters.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    fn unsafe_char(c: char) -> bool {
+        c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    }
+    if !text.contains(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut safe = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '\n' | '\r' | '\t' => safe.push(' '),
+            c if unsafe_char(c) => safe.extend(c.escape_unicode()),
+            c => safe.push(c),
+        }
+    }
+    Cow::Owned(safe)
 }
 
 /// Whether `text` mentions `value` as a whole token (so that task `42` is not taken as
@@ -191,7 +217,27 @@ pub fn task_lines(kind: &str, task: &Task) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
+
+    #[test]
+    fn printable_escapes_every_control_and_keeps_the_rest() {
+        assert!(matches!(printable("plain 可灵 text"), Cow::Borrowed(_)));
+        assert_eq!(printable("a\nb\r\nc\td"), "a b  c d");
+        assert_eq!(printable("x\u{1b}[2J\u{7}y"), "x\\u{1b}[2J\\u{7}y");
+        // OSC (retitle the window) ended by BEL, a C1 CSI, DEL, NUL.
+        assert_eq!(
+            printable("\u{1b}]0;pwned\u{7}\u{9b}31m\u{7f}\u{0}"),
+            "\\u{1b}]0;pwned\\u{7}\\u{9b}31m\\u{7f}\\u{0}"
+        );
+        // Right-to-left override and isolates.
+        assert_eq!(printable("a\u{202e}b\u{2066}c"), "a\\u{202e}b\\u{2066}c");
+        for c in (0..=0x1f).chain(0x7f..=0x9f) {
+            let c = char::from_u32(c).unwrap();
+            assert!(!printable(&format!("<{c}>")).contains(c), "{:?}", c);
+        }
+    }
 
     #[test]
     fn mentions_are_whole_tokens() {

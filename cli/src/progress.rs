@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use nicerouter_kling::{StatusChange, TaskHandle};
 use serde_json::json;
 
-use crate::output::Output;
+use crate::output::{Output, printable};
 
 /// The progress display of one wait.
 pub struct Progress {
@@ -28,7 +28,7 @@ impl Progress {
                 ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
                     .unwrap_or_else(|_| ProgressStyle::default_spinner()),
             );
-            bar.set_message(format!("task {}: waiting", handle.task_id));
+            bar.set_message(printable(&format!("task {}: waiting", handle.task_id)).into_owned());
             bar.enable_steady_tick(Duration::from_millis(120));
             bar
         });
@@ -51,7 +51,7 @@ impl Progress {
             if change.polls == 1 { "" } else { "s" }
         );
         match &self.bar {
-            Some(bar) => bar.set_message(line),
+            Some(bar) => bar.set_message(printable(&line).into_owned()),
             None => self.out.event(
                 &json!({
                     "event": "status",
