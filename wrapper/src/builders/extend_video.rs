@@ -9,13 +9,23 @@ use crate::{Client, Error, TaskHandle};
 /// A video-extend task, from [`Client::extend_video`]: adds four to five seconds to a
 /// generated video. The model and mode are those of the source video.
 ///
-/// ```no_run
-/// # async fn run(client: nicerouter_kling::Client) -> Result<(), nicerouter_kling::Error> {
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let server = nicerouter_kling_mock::MockServer::start().await?;
+/// # let client = nicerouter_kling::Client::builder()
+/// #     .api_key(server.api_key())
+/// #     .base_url(server.base_url())
+/// #     .build()?;
 /// let handle = client
-///     .extend_video("814570891207524415-0")
+///     .extend_video("814570891207524415-0") // a video id from a finished task's results
 ///     .prompt("the camera pulls back to reveal the city")
 ///     .send()
 ///     .await?;
+/// # let sent = server.task(&handle.task_id).ok_or("no task")?.request;
+/// # assert_eq!(sent["video_id"], "814570891207524415-0");
+/// # assert_eq!(handle.kind, nicerouter_kling::Kind::VideoExtend);
+/// # assert_eq!(server.tasks_created(), 1);
 /// # Ok(())
 /// # }
 /// ```

@@ -16,10 +16,19 @@ use crate::{Client, Error, TaskHandle};
 /// An image-generation task, from [`Client::image_generation`]: text to image, or image to
 /// image with a reference [`image`](Self::image) (then without a negative prompt).
 ///
-/// ```no_run
+/// ```
 /// use nicerouter_kling::builders::{ImageAspectRatio, ImageReference};
 ///
-/// # async fn run(client: nicerouter_kling::Client) -> Result<(), nicerouter_kling::Error> {
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let server = nicerouter_kling_mock::MockServer::start().await?;
+/// # let client = nicerouter_kling::Client::builder()
+/// #     .api_key(server.api_key())
+/// #     .base_url(server.base_url())
+/// #     .build()?;
+/// # let dir = tempfile::tempdir()?;
+/// # let dir = dir.path();
+/// # std::fs::write(dir.join("me.jpg"), nicerouter_kling_mock::media::input_jpeg(768, 1024))?;
 /// let posters = client
 ///     .image_generation("a retro travel poster of Kyoto")
 ///     .model("kling-v2-1")
@@ -31,11 +40,18 @@ use crate::{Client, Error, TaskHandle};
 /// let portrait = client
 ///     .image_generation("the same person as an astronaut")
 ///     .model("kling-v1-5")
-///     .image("me.jpg")
+///     .image(dir.join("me.jpg"))
 ///     .image_reference(ImageReference::Subject)
 ///     .human_fidelity(0.8)
 ///     .send()
 ///     .await?;
+/// # let sent = server.task(&posters.task_id).ok_or("no task")?.request;
+/// # assert_eq!((&sent["n"], &sent["aspect_ratio"]), (&4.into(), &"3:4".into()));
+/// # let sent = server.task(&portrait.task_id).ok_or("no task")?.request;
+/// # // Raw base64 of a JPEG.
+/// # assert!(sent["image"].as_str().ok_or("no image")?.starts_with("/9j/"));
+/// # assert_eq!(sent["image_reference"], "subject");
+/// # assert_eq!(server.tasks_created(), 2);
 /// # Ok(())
 /// # }
 /// ```

@@ -18,20 +18,36 @@ use crate::{Client, Error, TaskHandle};
 /// motion brush ([`static_mask`](Self::static_mask), [`dynamic_mask`](Self::dynamic_mask)) and
 /// [`camera_control`](Self::camera_control).
 ///
-/// ```no_run
+/// ```
 /// use nicerouter_kling::builders::Duration;
 /// use nicerouter_kling::media::ImageInput;
 ///
-/// # async fn run(client: nicerouter_kling::Client) -> Result<(), nicerouter_kling::Error> {
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let server = nicerouter_kling_mock::MockServer::start().await?;
+/// # let client = nicerouter_kling::Client::builder()
+/// #     .api_key(server.api_key())
+/// #     .base_url(server.base_url())
+/// #     .build()?;
+/// # let dir = tempfile::tempdir()?;
+/// # let dir = dir.path();
+/// # let png = nicerouter_kling_mock::media::input_png(1280, 720);
+/// # std::fs::write(dir.join("first-frame.png"), png)?;
 /// // A local file is read, checked (PNG/JPEG, ≤ 10 MB, ≥ 300 px, 1:2.5–2.5:1) and sent as base64.
+/// // A URL is sent as it is.
 /// let handle = client
-///     .image_to_video(ImageInput::path("first-frame.png"))
+///     .image_to_video(ImageInput::path(dir.join("first-frame.png")))
 ///     .image_tail("https://example.com/last-frame.jpg")
 ///     .prompt("the flower opens")
 ///     .model("kling-v2-1")
 ///     .duration(Duration::Five)
 ///     .send()
 ///     .await?;
+/// # let sent = server.task(&handle.task_id).ok_or("no task")?.request;
+/// # // Raw base64 of a PNG.
+/// # assert!(sent["image"].as_str().ok_or("no image")?.starts_with("iVBORw0KGgo"));
+/// # assert_eq!(sent["image_tail"], "https://example.com/last-frame.jpg");
+/// # assert_eq!(server.tasks_created(), 1);
 /// # Ok(())
 /// # }
 /// ```

@@ -14,11 +14,20 @@ use crate::{Client, Error, TaskHandle};
 /// ([`audio`](Self::audio), mode `audio2video`). The video is a Kling video id
 /// ([`video_id`](Self::video_id)) or a URL ([`video_url`](Self::video_url)): exactly one.
 ///
-/// ```no_run
+/// ```
 /// use nicerouter_kling::builders::VoiceLanguage;
 /// use nicerouter_kling::media::AudioInput;
 ///
-/// # async fn run(client: nicerouter_kling::Client) -> Result<(), nicerouter_kling::Error> {
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let server = nicerouter_kling_mock::MockServer::start().await?;
+/// # let client = nicerouter_kling::Client::builder()
+/// #     .api_key(server.api_key())
+/// #     .base_url(server.base_url())
+/// #     .build()?;
+/// # let dir = tempfile::tempdir()?;
+/// # let dir = dir.path();
+/// # std::fs::write(dir.join("song.wav"), nicerouter_kling_mock::media::input_wav(3_000))?;
 /// let speaking = client
 ///     .lip_sync()
 ///     .video_id("814570891207524415-0")
@@ -27,12 +36,23 @@ use crate::{Client, Error, TaskHandle};
 ///     .send()
 ///     .await?;
 ///
+/// // An MP3, WAV, M4A or AAC file (≤ 5 MB), sent as base64.
 /// let singing = client
 ///     .lip_sync()
 ///     .video_url("https://example.com/face.mp4")
-///     .audio(AudioInput::path("song.mp3"))
+///     .audio(AudioInput::path(dir.join("song.wav")))
 ///     .send()
 ///     .await?;
+/// # let spoken = server.task(&speaking.task_id).ok_or("no task")?.request;
+/// # assert_eq!(spoken["input"]["mode"], "text2video");
+/// # assert_eq!(spoken["input"]["voice_id"], "uk_boy1");
+/// # let sung = server.task(&singing.task_id).ok_or("no task")?.request;
+/// # assert_eq!(sung["input"]["mode"], "audio2video");
+/// # assert_eq!(sung["input"]["audio_type"], "file");
+/// # // Raw base64 of a WAV file ("RIFF").
+/// # assert!(sung["input"]["audio_file"].as_str().ok_or("no audio")?.starts_with("UklGR"));
+/// # assert_eq!(sung["input"]["video_url"], "https://example.com/face.mp4");
+/// # assert_eq!(server.tasks_created(), 2);
 /// # Ok(())
 /// # }
 /// ```

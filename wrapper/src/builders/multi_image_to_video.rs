@@ -12,14 +12,28 @@ use crate::{Client, Error, TaskHandle};
 /// A multi-image-to-video task (kling-v1-6), from [`Client::multi_image_to_video`]: one to
 /// four subject images, added with [`image`](Self::image).
 ///
-/// ```no_run
-/// # async fn run(client: nicerouter_kling::Client) -> Result<(), nicerouter_kling::Error> {
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let server = nicerouter_kling_mock::MockServer::start().await?;
+/// # let client = nicerouter_kling::Client::builder()
+/// #     .api_key(server.api_key())
+/// #     .base_url(server.base_url())
+/// #     .build()?;
+/// # let dir = tempfile::tempdir()?;
+/// # let dir = dir.path();
+/// # std::fs::write(dir.join("girl.png"), nicerouter_kling_mock::media::input_png(768, 1024))?;
 /// let handle = client
 ///     .multi_image_to_video("the girl hugs the dog in a meadow")
-///     .image("girl.png")
-///     .image("https://example.com/dog.jpg")
+///     .image(dir.join("girl.png")) // a local file, sent as base64
+///     .image("https://example.com/dog.jpg") // a URL, sent as it is
 ///     .send()
 ///     .await?;
+/// # let sent = server.task(&handle.task_id).ok_or("no task")?.request;
+/// # let images = sent["image_list"].as_array().ok_or("no image_list")?;
+/// # assert!(images[0]["image"].as_str().ok_or("no image")?.starts_with("iVBORw0KGgo"));
+/// # assert_eq!(images[1]["image"], "https://example.com/dog.jpg");
+/// # assert_eq!(server.tasks_created(), 1);
 /// # Ok(())
 /// # }
 /// ```

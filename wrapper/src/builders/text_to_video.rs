@@ -12,10 +12,17 @@ use crate::{Client, Error, TaskHandle};
 /// A text-to-video task, from [`Client::text_to_video`]. Set what you need, then
 /// [`send`](Self::send) it (or [`build`](Self::build) the validated body).
 ///
-/// ```no_run
+/// ```
+/// use nicerouter_kling::Status;
 /// use nicerouter_kling::builders::{Duration, Mode};
 ///
-/// # async fn run(client: nicerouter_kling::Client) -> Result<(), nicerouter_kling::Error> {
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let server = nicerouter_kling_mock::MockServer::start().await?;
+/// # let client = nicerouter_kling::Client::builder()
+/// #     .api_key(server.api_key())
+/// #     .base_url(server.base_url())
+/// #     .build()?;
 /// let handle = client
 ///     .text_to_video("a cat playing the piano, studio light")
 ///     .model("kling-v2-5-turbo")
@@ -24,6 +31,11 @@ use crate::{Client, Error, TaskHandle};
 ///     .send()
 ///     .await?;
 /// println!("created {}", handle.task_id);
+/// assert_eq!(handle.status(), Some(Status::Submitted)); // queued: wait for it with handle.wait
+/// # let sent = server.task(&handle.task_id).ok_or("no task")?.request;
+/// # assert_eq!((&sent["mode"], &sent["duration"]), (&"pro".into(), &"10".into()));
+/// # assert!(sent["external_task_id"].is_string()); // set automatically
+/// # assert_eq!(server.tasks_created(), 1);
 /// # Ok(())
 /// # }
 /// ```

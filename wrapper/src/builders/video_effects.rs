@@ -14,18 +14,37 @@ use crate::{Client, Error, TaskHandle};
 /// 5 or 10 s; every other scene (the list grows monthly: `squish`, `expansion`, `pet_lion`, …)
 /// takes exactly one, 5 s only.
 ///
-/// ```no_run
+/// ```
 /// use nicerouter_kling::builders::Duration;
 ///
-/// # async fn run(client: nicerouter_kling::Client) -> Result<(), nicerouter_kling::Error> {
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let server = nicerouter_kling_mock::MockServer::start().await?;
+/// # let client = nicerouter_kling::Client::builder()
+/// #     .api_key(server.api_key())
+/// #     .base_url(server.base_url())
+/// #     .build()?;
+/// # use nicerouter_kling_mock::media::{input_jpeg, input_png};
+/// # let dir = tempfile::tempdir()?;
+/// # let dir = dir.path();
+/// # std::fs::write(dir.join("left.png"), input_png(720, 1280))?;
+/// # std::fs::write(dir.join("right.png"), input_png(720, 1280))?;
+/// # std::fs::write(dir.join("cat.jpg"), input_jpeg(1024, 1024))?;
 /// let hug = client
 ///     .video_effects("hug")
-///     .image("left.png")
-///     .image("right.png")
+///     .image(dir.join("left.png"))
+///     .image(dir.join("right.png"))
 ///     .duration(Duration::Ten)
 ///     .send()
 ///     .await?;
-/// let squish = client.video_effects("squish").image("cat.jpg").send().await?;
+/// let squish = client.video_effects("squish").image(dir.join("cat.jpg")).send().await?;
+/// # let hugged = server.task(&hug.task_id).ok_or("no task")?.request;
+/// # assert_eq!(hugged["input"]["images"].as_array().map(Vec::len), Some(2));
+/// # assert_eq!(hugged["input"]["duration"], "10");
+/// # let squished = server.task(&squish.task_id).ok_or("no task")?.request;
+/// # // Raw base64 of a JPEG.
+/// # assert!(squished["input"]["image"].as_str().ok_or("no image")?.starts_with("/9j/"));
+/// # assert_eq!(server.tasks_created(), 2);
 /// # Ok(())
 /// # }
 /// ```

@@ -10,13 +10,27 @@ use crate::{Client, Error, TaskHandle};
 /// A virtual try-on task, from [`Client::virtual_try_on`]: dresses the person in
 /// `human_image` in the garment of `cloth_image` (each PNG/JPEG, ≤ 10 MB, ≥ 300 px).
 ///
-/// ```no_run
-/// # async fn run(client: nicerouter_kling::Client) -> Result<(), nicerouter_kling::Error> {
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let server = nicerouter_kling_mock::MockServer::start().await?;
+/// # let client = nicerouter_kling::Client::builder()
+/// #     .api_key(server.api_key())
+/// #     .base_url(server.base_url())
+/// #     .build()?;
+/// # let dir = tempfile::tempdir()?;
+/// # let dir = dir.path();
+/// # std::fs::write(dir.join("model.jpg"), nicerouter_kling_mock::media::input_jpeg(768, 1024))?;
 /// let handle = client
-///     .virtual_try_on("model.jpg", "https://example.com/jacket.png")
+///     .virtual_try_on(dir.join("model.jpg"), "https://example.com/jacket.png")
 ///     .model("kolors-virtual-try-on-v1-5")
 ///     .send()
 ///     .await?;
+/// # let sent = server.task(&handle.task_id).ok_or("no task")?.request;
+/// # // Raw base64 of a JPEG.
+/// # assert!(sent["human_image"].as_str().ok_or("no image")?.starts_with("/9j/"));
+/// # assert_eq!(sent["cloth_image"], "https://example.com/jacket.png");
+/// # assert_eq!(server.tasks_created(), 1);
 /// # Ok(())
 /// # }
 /// ```
