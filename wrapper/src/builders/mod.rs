@@ -19,6 +19,11 @@
 //! sending it. Either way a broken rule is a [`ValidationError`](crate::ValidationError)
 //! naming the field, and nothing is sent.
 //!
+//! The examples here and on each builder run as tests against the simulated server
+//! (`nicerouter-kling-mock`); `dir` in them is a temporary directory holding the local files
+//! they send, made with the mock's `media::input_png`, `input_jpeg` and `input_wav`, which
+//! your own tests can use too.
+//!
 //! # Text to video
 //!
 //! ```
@@ -70,7 +75,8 @@
 //!     .send()
 //!     .await?;
 //! # let sent = server.task(&handle.task_id).ok_or("no task")?.request;
-//! # assert!(sent["image"].as_str().ok_or("no image")?.starts_with("iVBORw0KGgo")); // raw base64 PNG
+//! # // Raw base64 of a PNG.
+//! # assert!(sent["image"].as_str().ok_or("no image")?.starts_with("iVBORw0KGgo"));
 //! # assert_eq!(sent["camera_control"]["config"]["zoom"], 5.0);
 //! # assert_eq!(server.tasks_created(), 1);
 //! # Ok(())
