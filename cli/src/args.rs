@@ -93,10 +93,12 @@ pub struct Global {
     /// Print exactly one JSON document on stdout, and nothing else. Progress goes to stderr
     /// as JSON lines ({"event": "submitting"|"created"|"status"|"downloading", "kind", …}):
     /// a create prints "submitting" with its external_task_id before it is sent, and with
-    /// --wait or --output "created" with its task_id before it waits.
+    /// --wait or --output "created" with its task_id before it waits. With -v the traces are
+    /// JSON lines too ({"event": "trace", "level", "message", …}).
     #[arg(long, global = true)]
     pub json: bool,
-    /// Trace requests on stderr (repeat for more). Keys are never printed.
+    /// Trace requests on stderr (repeat for more; JSON lines with --json). Keys are never
+    /// printed.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// Which of the options above were typed on the command line (not taken from the

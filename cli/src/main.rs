@@ -23,9 +23,9 @@ mod interrupt;
 mod output;
 mod progress;
 mod task;
+mod trace;
 mod usage;
 
-use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use crate::args::{Cli, Command};
@@ -37,7 +37,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage::report(&e, std::env::args_os().any(|a| a == "--json")),
     };
-    init_tracing(cli.global.verbose);
+    trace::init(cli.global.verbose, cli.global.json);
     let out = Output::new(cli.global.json);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -63,21 +63,4 @@ async fn run(cli: Cli, out: &Output) -> Result<(), Failure> {
         Command::Image(cmd) => create::image(&backend, cmd, out).await,
         Command::Task(cmd) => task::run(&backend, cmd, out).await,
     }
-}
-
-/// `-v` turns on the SDK's request spans on stderr; `-vv` adds every crate at debug level
-/// (never trace, where HTTP internals may show headers). The SDK never records keys, secrets
-/// or tokens; the tests check every command's output at both levels.
-fn init_tracing(verbose: u8) {
-    let filter = match verbose {
-        0 => return,
-        1 => "warn,nicerouter_kling=debug,nicerouter_kling_raw=debug,kling=debug",
-        _ => "debug",
-    };
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_target(false)
-        .try_init();
 }

@@ -30,14 +30,15 @@ impl Output {
 
     /// A progress event, on stderr as it happens (stdout keeps the one result): the `human`
     /// line, or with `--json` the `doc` as one JSON line, `{"event": …, …}`. Stderr is not
-    /// buffered, so the line is out even if the process is killed right after.
+    /// buffered, so the line is out even if the process is killed right after; it is written
+    /// whole, in one call, so that no trace line (`-v`) lands inside it.
     pub fn event(&self, doc: &Value, human: impl AsRef<str>) {
-        let mut stderr = std::io::stderr().lock();
-        let _ = if self.json {
-            writeln!(stderr, "{doc}")
+        let line = if self.json {
+            format!("{doc}\n")
         } else {
-            writeln!(stderr, "{}", printable(human.as_ref()))
+            format!("{}\n", printable(human.as_ref()))
         };
+        let _ = std::io::stderr().write_all(line.as_bytes());
     }
 
     /// The command's result: `human` lines on stdout, or `doc` as JSON.

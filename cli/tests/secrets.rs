@@ -223,3 +223,64 @@ fn keys_from_the_environment_are_not_printed_either() {
     assert_clean(&run, "--help");
     assert!(run.stdout.contains("NICEROUTER_API_KEY"), "{}", run.stdout);
 }
+
+#[test]
+fn with_json_and_verbose_every_stderr_line_is_a_json_object() {
+    let server = Server::start();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let out = out.to_str().unwrap();
+    let create = ["video", "text2video", "--prompt", "p", "--output", out];
+    for mode in [Mode::Relay, Mode::Official] {
+        for (level, code, mut cmd) in [
+            ("-v", 0, mode.kling(&server)),
+            ("-vv", 0, mode.kling(&server)),
+            ("-v", 3, mode.wrong_key(&server)),
+        ] {
+            let run = Run::of(cmd.args(["--json", level]).args(create)).expect_code(code);
+            let what = format!("{mode:?} {level}");
+            assert_clean(&run, &what);
+            let doc = run.json();
+            let lines: Vec<serde_json::Value> = run
+                .stderr
+                .lines()
+                .map(|line| {
+                    let value: serde_json::Value = serde_json::from_str(line)
+                        .unwrap_or_else(|e| panic!("{what}: not JSON ({e}): {line:?}"));
+                    assert!(value["event"].is_string(), "{what}: {line}");
+                    value
+                })
+                .collect();
+            let traces: Vec<_> = lines.iter().filter(|l| l["event"] == "trace").collect();
+            assert!(!traces.is_empty(), "{what}: no traces: {}", run.stderr);
+            for trace in &traces {
+                assert!(trace["level"].is_string(), "{what}: {trace}");
+                assert!(trace["target"].is_string(), "{what}: {trace}");
+                assert!(trace["spans"].is_array(), "{what}: {trace}");
+            }
+            // The SDK's request spans, with their fields as JSON.
+            assert!(
+                traces.iter().any(|t| t["spans"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|s| s["name"] == "kling" && s["fields"]["operation"] == "create")),
+                "{what}: {}",
+                run.stderr
+            );
+            let events: Vec<&str> = lines
+                .iter()
+                .map(|l| l["event"].as_str().unwrap())
+                .filter(|e| *e != "trace")
+                .collect();
+            if code == 0 {
+                assert_eq!(events[..2], ["submitting", "created"], "{what}");
+                assert_eq!(events.last(), Some(&"downloading"), "{what}");
+                assert!(doc["files"].is_array(), "{what}: {doc}");
+            } else {
+                assert_eq!(events, ["submitting"], "{what}");
+                assert_eq!(doc["error"]["kind"], "api", "{what}: {doc}");
+            }
+        }
+    }
+}
