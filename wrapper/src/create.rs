@@ -51,13 +51,27 @@ impl Client {
     /// ([`Error::create_outcome`]), with the `external_task_id` to look it up by.
     ///
     /// ```
-    /// # async fn run(client: nicerouter_kling::Client) {
     /// use nicerouter_kling::raw::types;
     ///
-    /// let body: types::Text2VideoRequest =
-    ///     serde_json::from_str(r#"{"prompt": "a cat", "cfg_scale": 2}"#).unwrap();
-    /// let err = client.create(body).await.unwrap_err();
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = nicerouter_kling_mock::MockServer::start().await?;
+    /// # let client = nicerouter_kling::Client::builder()
+    /// #     .api_key(server.api_key())
+    /// #     .base_url(server.base_url())
+    /// #     .build()?;
+    /// // A body read from JSON: checked before it is sent.
+    /// let bad: types::Text2VideoRequest =
+    ///     serde_json::from_str(r#"{"prompt": "a cat", "cfg_scale": 2}"#)?;
+    /// let err = client.create(bad).await.unwrap_err();
     /// assert!(matches!(err, nicerouter_kling::Error::Validation(v) if v.field == "cfg_scale"));
+    ///
+    /// let good: types::Text2VideoRequest =
+    ///     serde_json::from_str(r#"{"prompt": "a cat", "cfg_scale": 0.5}"#)?;
+    /// let handle = client.create(good).await?;
+    /// assert!(handle.external_task_id.is_some()); // generated, so a lost answer can be found
+    /// # assert_eq!(server.tasks_created(), 1);
+    /// # Ok(())
     /// # }
     /// ```
     pub async fn create<B: CreateBody>(&self, body: B) -> Result<TaskHandle, Error> {
