@@ -188,7 +188,9 @@ impl ClientBuilder {
         self
     }
 
-    /// The default poll schedule for [`TaskHandle::wait`](crate::TaskHandle::wait).
+    /// The default poll schedule for [`TaskHandle::wait`](crate::TaskHandle::wait) (by
+    /// default: at once, then 2 s growing to 15 s, each ±10 %, and a video found queued next
+    /// polled at 30 s of age; see [`PollPolicy`]).
     pub fn poll_policy(mut self, policy: PollPolicy) -> Self {
         self.poll_policy = policy;
         self
@@ -209,7 +211,7 @@ impl ClientBuilder {
         self
     }
 
-    /// The randomness for retry jitter and generated `external_task_id`s (default
+    /// The randomness for retry and poll jitter and generated `external_task_id`s (default
     /// [`OsEntropy`]). Tests use [`SeededEntropy`](crate::entropy::SeededEntropy).
     pub fn entropy(mut self, entropy: impl Entropy) -> Self {
         self.entropy = Arc::new(entropy);
