@@ -189,7 +189,7 @@ impl ClientBuilder {
     }
 
     /// The default poll schedule for [`TaskHandle::wait`](crate::TaskHandle::wait) (by
-    /// default: at once, then 2 s growing to 15 s, each ±10 %, and a video found queued next
+    /// default: at once, then 2 s growing to 15 s, not jittered, and a video found queued next
     /// polled at 30 s of age; see [`PollPolicy`]).
     pub fn poll_policy(mut self, policy: PollPolicy) -> Self {
         self.poll_policy = policy;

@@ -3,8 +3,8 @@
 //!
 //! * **Create** a task with a per-kind builder; every create carries an `external_task_id`, so
 //!   a create whose answer is lost is looked up instead of paid for twice.
-//! * **Wait** for it with [`TaskHandle::wait`]: a required maximum wait, a jittered poll
-//!   schedule that leaves a queued video alone until it can be done, cancellation, a stream
+//! * **Wait** for it with [`TaskHandle::wait`]: a required maximum wait, a growing poll
+//!   schedule (separate from retries) that leaves a queued video alone until it can be done, cancellation, a stream
 //!   of status changes, and one [`WaitOutcome`] to match on. The handle is serialisable, so a
 //!   restarted process resumes the wait.
 //! * **Download** the results with [`Client::download`]: streamed, size-capped, sniffed,

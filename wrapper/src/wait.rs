@@ -1,6 +1,6 @@
 //! Waiting for a task: a required maximum wait, a poll schedule separate from the retry
-//! policy (growing, jittered ±10 %, no poll of a queued video before it can be done, a server
-//! hint honoured), cancellation, a stream of status changes, and one outcome to match on.
+//! policy (growing and not jittered by default, no poll of a queued video before it can be
+//! done, a server hint honoured), cancellation, a stream of status changes, and one outcome to match on.
 //!
 //! A wait is a plain future: nothing is spawned and nothing is buffered per handle, so
 //! thousands of waits on one client cost little more than their sleeping timers.
@@ -36,17 +36,19 @@ use crate::task::{Status, Task, TaskHandle};
 ///   so a policy scaled down to milliseconds (a test, a simulated server) keeps its scale.
 ///   Image tasks (done in 5–60 s), tasks already processing and tasks that are older keep
 ///   the schedule above.
-/// * **Jitter:** each interval is drawn within ±[`jitter`](Self::jitter) of itself (±10 % by
-///   default) from the client's [`Entropy`](crate::entropy::Entropy), so that waits started
-///   together drift apart instead of polling in bursts (a seeded entropy makes it
-///   repeatable in tests).
+/// * **No jitter by default.** A poll schedule is not a retry: waits that line up are what a
+///   relay can batch, and a fixed schedule is what a user can predict. Thousands of waits
+///   started at the same moment do poll in bursts, though (the client's in-flight limit turns
+///   a burst into a queue); for them, [`jitter`](Self::jitter) draws each interval within
+///   ±that fraction of itself from the client's [`Entropy`](crate::entropy::Entropy), so the
+///   waits drift apart (a seeded entropy makes it repeatable in tests).
 /// * **Server hints:** when a server sends one (`x-poll-after-ms`, or `Retry-After` on a
 ///   successful poll) it replaces the interval, exactly (no jitter), within 250 ms to
 ///   `max_hint`.
 /// * The last sleep is shortened to end at the deadline, and one last poll is made there.
 ///
-/// Defaults: first poll at once, then 2 s, 3 s, 4.5 s, … up to 15 s, each ±10 %; a queued
-/// video next polled at 30 s of age; hints up to 60 s.
+/// Defaults: first poll at once, then 2 s, 3 s, 4.5 s, … up to 15 s; a queued video next
+/// polled at 30 s of age; hints up to 60 s; no jitter.
 ///
 /// ```
 /// use std::time::Duration;
@@ -63,8 +65,9 @@ use crate::task::{Status, Task, TaskHandle};
 /// assert_eq!(after(Kind::TextToVideo, Status::Submitted), Duration::from_secs(29));
 /// assert_eq!(after(Kind::ImageGeneration, Status::Submitted), Duration::from_secs(2));
 /// assert_eq!(after(Kind::TextToVideo, Status::Processing), Duration::from_secs(2));
-/// // A 15-minute wait polls at most this often, jitter included:
+/// // A 15-minute wait polls at most this often (and with ±10 % jitter, a little more):
 /// assert!(policy.max_polls(Duration::from_secs(900)) <= 75);
+/// assert!(policy.clone().jitter(0.1).max_polls(Duration::from_secs(900)) <= 80);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct PollPolicy {
@@ -79,7 +82,7 @@ pub struct PollPolicy {
 }
 
 const MIN_HINT: Duration = Duration::from_millis(250);
-const DEFAULT_JITTER: f64 = 0.1;
+const DEFAULT_JITTER: f64 = 0.0;
 /// The largest jitter accepted: an interval is never shorter than half of itself.
 const MAX_JITTER: f64 = 0.5;
 
@@ -150,9 +153,10 @@ impl PollPolicy {
         self
     }
 
-    /// How far each interval may be moved, as a fraction of it (default 0.1: ±10 %; 0 turns
-    /// jitter off; at most 0.5). Intervals and the queued-video wait are jittered; the
-    /// initial delay and server hints are not.
+    /// How far each interval may be moved, as a fraction of it: 0.1 is ±10 % (default 0, no
+    /// jitter; at most 0.5). Worth it when thousands of waits start together, so that they
+    /// drift apart. Intervals and the queued-video wait are jittered; the initial delay and
+    /// server hints are not.
     pub fn jitter(mut self, fraction: f64) -> Self {
         self.jitter = if fraction.is_nan() {
             DEFAULT_JITTER
@@ -872,7 +876,12 @@ mod tests {
 
     #[test]
     fn jitter_stays_within_its_fraction_and_is_repeatable() {
-        let p = PollPolicy::default();
+        assert_eq!(
+            PollPolicy::default().jitter,
+            0.0,
+            "no jitter unless asked for"
+        );
+        let p = PollPolicy::default().jitter(0.1);
         let draw = |seed: u64| -> Vec<Duration> {
             let e = SeededEntropy::new(seed);
             (0..200)
@@ -902,7 +911,7 @@ mod tests {
             off.next_delay(None, Kind::TextToVideo, 6, &Status::Processing, None, &e),
             secs(15)
         );
-        assert_eq!(p.clone().jitter(f64::NAN), p);
+        assert_eq!(p.clone().jitter(f64::NAN), PollPolicy::default());
         assert_eq!(p.clone().jitter(3.0).jitter, MAX_JITTER);
         assert_eq!(p.clone().jitter(-1.0).jitter, 0.0);
     }
@@ -935,11 +944,10 @@ mod tests {
         assert_eq!(p.max_polls(Duration::ZERO), 1);
         // With ±10 % jitter, on the shortest draws: 0, 1.8, 4.5, 8.55, 14.6, 23.7, then every
         // 13.5 s (37.2, 50.7) and the final poll at 60 s.
-        assert_eq!(PollPolicy::default().max_polls(Duration::from_secs(60)), 9);
-        assert_eq!(
-            PollPolicy::default().max_polls(Duration::from_secs(900)),
-            71
-        );
+        let jittered = PollPolicy::default().jitter(0.1);
+        assert_eq!(jittered.max_polls(Duration::from_secs(60)), 9);
+        assert_eq!(jittered.max_polls(Duration::from_secs(900)), 71);
+        assert_eq!(PollPolicy::default(), p, "no jitter by default");
         assert_eq!(p.max_polls(Duration::from_secs(900)), 65);
     }
 }

@@ -670,9 +670,9 @@ async fn jittered_waits_drift_apart_and_repeat_with_the_seed() {
             .base_url(&server.origin)
             .build()
             .unwrap();
-        // Two waits started together on one client, each for 60 s.
+        // Two waits started together on one client, each for 60 s, with jitter asked for.
         let handle = TaskHandle::new(Kind::TextToVideo, "1");
-        let policy = PollPolicy::default();
+        let policy = PollPolicy::default().jitter(0.1);
         let first = handle
             .wait(&client, Duration::from_secs(60))
             .poll_policy(policy.clone())
@@ -687,7 +687,12 @@ async fn jittered_waits_drift_apart_and_repeat_with_the_seed() {
             let WaitOutcome::MaxWaitExceeded { polls, .. } = outcome else {
                 panic!("{outcome:?}")
             };
-            assert!(*polls <= PollPolicy::default().max_polls(Duration::from_secs(60)));
+            assert!(
+                *polls
+                    <= PollPolicy::default()
+                        .jitter(0.1)
+                        .max_polls(Duration::from_secs(60))
+            );
         }
         (first_sleeps, second_sleeps)
     };
