@@ -128,7 +128,9 @@ pub use retry::RetryPolicy;
 pub use task::{Output, OutputKind, RESULT_RETENTION, RequestSummary, Status, Task, TaskHandle};
 pub use tokio_util::sync::CancellationToken;
 pub use validation::ValidationError;
-pub use wait::{PollPolicy, StatusChange, Wait, WaitError, WaitEvent, WaitOutcome};
+pub use wait::{
+    FINAL_POLL_GRACE, PollPolicy, StatusChange, Wait, WaitError, WaitEvent, WaitOutcome,
+};
 
 /// The repository README's examples, compiled and run as doctests.
 #[cfg(doctest)]

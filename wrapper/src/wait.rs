@@ -79,9 +79,14 @@ pub struct PollPolicy {
     max_hint: Duration,
     min_video_age: Duration,
     jitter: f64,
+    final_poll_grace: Duration,
 }
 
 const MIN_HINT: Duration = Duration::from_millis(250);
+
+/// How long past its max wait a wait lets a poll that is still in flight finish (the last
+/// poll is made at the deadline, so it needs a moment).
+pub const FINAL_POLL_GRACE: Duration = Duration::from_secs(5);
 const DEFAULT_JITTER: f64 = 0.0;
 /// The largest jitter accepted: an interval is never shorter than half of itself.
 const MAX_JITTER: f64 = 0.5;
@@ -97,6 +102,7 @@ impl Default for PollPolicy {
             max_hint: Duration::from_secs(60),
             min_video_age: Duration::from_secs(30),
             jitter: DEFAULT_JITTER,
+            final_poll_grace: FINAL_POLL_GRACE,
         }
     }
 }
@@ -150,6 +156,14 @@ impl PollPolicy {
     /// [`max_interval`](Self::max_interval) (and never less than the interval it replaces).
     pub fn min_video_age(mut self, age: Duration) -> Self {
         self.min_video_age = age;
+        self
+    }
+
+    /// How long past the max wait a poll still in flight may take (default
+    /// [`FINAL_POLL_GRACE`], 5 s) before the wait ends as
+    /// [`MaxWaitExceeded`](WaitOutcome::MaxWaitExceeded). Measured on the real clock.
+    pub fn final_poll_grace(mut self, grace: Duration) -> Self {
+        self.final_poll_grace = grace;
         self
     }
 
@@ -478,6 +492,11 @@ impl TaskHandle {
     /// [`Wait::cancel_token`]. Dropping the future stops the wait (not the task). Works the
     /// same on a handle deserialised after a restart: nothing is created again.
     ///
+    /// `max_wait` holds for the polls too: a poll still in flight at the deadline (or queued
+    /// behind the client's in-flight limit, or retrying) is given at most
+    /// [`PollPolicy::final_poll_grace`] more (5 s by default), then the wait ends as
+    /// [`MaxWaitExceeded`](WaitOutcome::MaxWaitExceeded).
+    ///
     /// ```
     /// use std::time::Duration;
     /// use futures::StreamExt;
@@ -675,18 +694,29 @@ impl Poller<'_> {
                 return Step::Done(self.cancelled());
             }
         }
-        // Boxed: the request's state lives on the heap only while a poll is in flight, so a
-        // sleeping wait stays small.
-        let fetch = Box::pin(self.client.fetch(
-            self.handle.kind,
-            &self.handle.task_id,
-            Some(self.deadline),
-        ));
-        let Some(result) = self.unless_cancelled(fetch).await else {
+        // The max wait holds for the poll itself (its queueing, request and retries): on the
+        // real clock, at most the time left plus a grace for the poll made at the deadline.
+        // Boxed: the request's and the timer's state live on the heap only while a poll is in
+        // flight, so a sleeping wait stays small.
+        let left = self.deadline.saturating_duration_since(clock.now());
+        let grace = self.policy.final_poll_grace;
+        let fetch = self
+            .client
+            .fetch(self.handle.kind, &self.handle.task_id, Some(self.deadline));
+        let bounded = Box::pin(tokio::time::timeout(left.saturating_add(grace), fetch));
+        let Some(result) = self.unless_cancelled(bounded).await else {
             return Step::Done(self.cancelled());
         };
         self.polls += 1;
         let elapsed = clock.now().saturating_duration_since(self.started);
+        let Ok(result) = result else {
+            tracing::debug!("poll still in flight past the max wait; ending the wait");
+            return Step::Done(WaitOutcome::MaxWaitExceeded {
+                last_status: self.last_status.take(),
+                elapsed,
+                polls: self.polls,
+            });
+        };
         let fetched = match result {
             Ok(fetched) => fetched,
             // A transient failure at the end of the wait: the time ran out, not the retries.

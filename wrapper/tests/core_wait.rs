@@ -715,3 +715,33 @@ async fn jittered_waits_drift_apart_and_repeat_with_the_seed() {
     );
     assert_ne!(run(8).await.0, a);
 }
+
+#[tokio::test]
+async fn a_poll_hanging_past_the_max_wait_ends_the_wait_within_the_grace() {
+    // The server never answers the poll in time; the client's request timeout (60 s) is far
+    // longer than the wait. The max wait still holds, on the real clock.
+    let server = ScriptServer::start(|_, _| {
+        Reply::Delayed(
+            Duration::from_secs(60),
+            Box::new(Reply::json(200, &task_json("1", "processing"))),
+        )
+    })
+    .await;
+    let client = nicerouter_kling::Client::builder()
+        .api_key("sk-script-key")
+        .base_url(&server.origin)
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let outcome = TaskHandle::new(Kind::ImageGeneration, "1")
+        .wait(&client, Duration::from_millis(200))
+        .poll_policy(PollPolicy::default().final_poll_grace(Duration::from_millis(300)))
+        .await;
+    let took = started.elapsed();
+    assert!(
+        matches!(outcome, WaitOutcome::MaxWaitExceeded { .. }),
+        "{outcome:?}"
+    );
+    assert!(took < Duration::from_secs(3), "took {took:?}");
+}
