@@ -163,6 +163,8 @@ async fn wait(
         match event {
             WaitEvent::Status(change) => progress.status(&change),
             WaitEvent::Finished(o) => outcome = Some(o),
+            // Events a newer library may add: nothing to show.
+            _ => {}
         }
     }
     progress.finish();

@@ -188,5 +188,6 @@ fn outcome_name(outcome: &WaitOutcome) -> &'static str {
         WaitOutcome::MaxWaitExceeded { .. } => "MaxWaitExceeded",
         WaitOutcome::Cancelled { .. } => "Cancelled",
         WaitOutcome::PollFailed { .. } => "PollFailed",
+        _ => "another outcome",
     }
 }

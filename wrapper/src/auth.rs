@@ -16,6 +16,7 @@ use crate::error::ConfigError;
 /// Which service the client talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Backend {
     /// The NiceRouter relay: `<origin>/kling`, static bearer key.
     NiceRouter,

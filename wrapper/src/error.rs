@@ -166,6 +166,7 @@ impl Error {
 /// A misconfigured client: which setting or environment variable, and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("configuration `{name}`: {problem}")]
+#[non_exhaustive]
 pub struct ConfigError {
     /// The setting or environment variable, for example `NICEROUTER_API_KEY`.
     pub name: String,
@@ -266,6 +267,7 @@ impl fmt::Display for TransportErrorKind {
 /// A request that did not complete.
 #[derive(Debug, thiserror::Error)]
 #[error("{operation}: {kind}: {source}")]
+#[non_exhaustive]
 pub struct TransportError {
     /// What went wrong.
     pub kind: TransportErrorKind,

@@ -9,6 +9,7 @@ use crate::validation::Validate;
 /// A kind of Kling task. One enum drives the paths, the result kind and the generic
 /// create/get/list/wait code, so there are not eight copies of anything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum Kind {
     /// `POST /v1/videos/text2video`
     #[serde(rename = "text2video")]
@@ -57,8 +58,8 @@ impl Category {
 }
 
 impl Kind {
-    /// Every kind, in the spec's order.
-    pub const ALL: [Kind; 8] = [
+    /// Every kind, in the spec's order (a slice: Kling adds kinds).
+    pub const ALL: &'static [Kind] = &[
         Kind::TextToVideo,
         Kind::ImageToVideo,
         Kind::MultiImageToVideo,
@@ -102,7 +103,7 @@ impl Kind {
 
     /// The kind whose path segment is `segment`.
     pub fn from_segment(segment: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.segment() == segment)
+        Kind::ALL.iter().copied().find(|k| k.segment() == segment)
     }
 }
 

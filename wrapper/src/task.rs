@@ -20,6 +20,7 @@ pub const RESULT_RETENTION: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 /// taken as done.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Status {
     /// Accepted and queued (`submitted`, `queued`, `pending`, `not_start`).
     Submitted,
@@ -83,6 +84,7 @@ impl std::fmt::Display for Status {
 /// What an output is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum OutputKind {
     /// A video (MP4).
     Video,

@@ -537,7 +537,7 @@ mod tests {
             .base_url("http://127.0.0.1:9/relay")
             .build()
             .unwrap();
-        for kind in Kind::ALL {
+        for &kind in Kind::ALL {
             assert_eq!(
                 client.collection_url(kind),
                 format!("http://127.0.0.1:9/relay/kling{}", kind.path())

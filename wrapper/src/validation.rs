@@ -40,6 +40,7 @@ mod video;
 /// A request that breaks a rule of the Kling API. Nothing was sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid `{field}`: {rule}")]
+#[non_exhaustive]
 pub struct ValidationError {
     /// The field, as named in the API body, for example `camera_control.config` or
     /// `input.text`.

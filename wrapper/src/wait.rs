@@ -287,6 +287,7 @@ impl PollPolicy {
 /// [`PollFailed`](WaitOutcome::PollFailed)) keeps running and is billed: keep the handle and
 /// wait again later.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum WaitOutcome {
     /// The task succeeded with at least one output.
     Succeeded(Task),
@@ -463,6 +464,7 @@ fn status_word(status: &Option<Status>) -> String {
 
 /// What a [status stream](Wait::events) yields.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum WaitEvent {
     /// A poll saw a status different from the previous one (the first poll always does).
     Status(StatusChange),
@@ -532,6 +534,7 @@ impl TaskHandle {
     ///             println!("{} outputs", task.outputs().len())
     ///         }
     ///         WaitEvent::Finished(other) => eprintln!("{other:?}"),
+    ///         _ => {} // events a newer version may add
     ///     }
     /// }
     /// # Ok(())
@@ -880,7 +883,7 @@ mod tests {
             p.delay_after(Kind::TextToVideo, 1, &queued, young),
             secs(26)
         );
-        for kind in Kind::ALL {
+        for &kind in Kind::ALL {
             let expected = match kind.category() {
                 Category::Videos => secs(26),
                 Category::Images => secs(2),

@@ -242,7 +242,7 @@ async fn get_and_list_serve_every_kind_through_one_path() {
     let server = mock().await;
     let clock = ManualClock::new();
     let client = client(&server, &clock);
-    for kind in Kind::ALL {
+    for &kind in Kind::ALL {
         let error = client.get(kind, "123").await.unwrap_err();
         assert_eq!(
             error.code(),
@@ -253,7 +253,7 @@ async fn get_and_list_serve_every_kind_through_one_path() {
         assert!(page.is_empty(), "{kind}");
     }
     let journal = server.journal();
-    for kind in Kind::ALL {
+    for &kind in Kind::ALL {
         let path = format!("/kling{}", kind.path());
         assert!(
             journal.iter().any(|e| e.path == format!("{path}/123")),

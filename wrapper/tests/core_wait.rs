@@ -384,7 +384,7 @@ async fn the_status_stream_reports_changes_then_the_outcome() {
         .iter()
         .filter_map(|e| match e {
             WaitEvent::Status(change) => Some(change.status.clone()),
-            WaitEvent::Finished(_) => None,
+            _ => None,
         })
         .collect();
     assert_eq!(statuses, vec![Status::Submitted, Status::Processing]);

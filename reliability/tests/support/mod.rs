@@ -234,6 +234,10 @@ pub async fn run_one(
                 };
                 return logical;
             }
+            other => {
+                logical.label = format!("unexpected outcome: {other:?}");
+                return logical;
+            }
         };
         match client.download(&task, dir).handle(&handle).await {
             Ok(files) => {
