@@ -270,6 +270,8 @@ struct Scenario {
     expected: &'static str,
     timing: Timing,
     via: Via,
+    /// Global options before the command (for example `--timeout`).
+    options: &'static [&'static str],
     setup: fn(&MockServer),
 }
 
@@ -283,6 +285,7 @@ fn scenarios() -> Vec<Scenario> {
         expected,
         timing: QUICK,
         via: Via::Relay,
+        options: &[],
         setup,
     };
     vec![
@@ -293,6 +296,19 @@ fn scenarios() -> Vec<Scenario> {
                 m.faults().once(Match::creates(), Fault::DropAfterCreate);
             },
         ),
+        Scenario {
+            options: &["--timeout", "0.5"],
+            ..s(
+                "2. create answered after the client's timeout (--timeout 0.5, answer at 1.5 s)",
+                "exit 0",
+                |m| {
+                    m.faults().once(
+                        Match::creates(),
+                        Fault::DelayAfterCreate(Duration::from_millis(1500)),
+                    );
+                },
+            )
+        },
         s("3. HTTP 500 / 5000 on the create", "exit 0", |m| {
             m.faults().once(Match::creates(), Fault::server_error(500));
         }),
@@ -379,7 +395,7 @@ fn run_scenario(s: &Scenario) -> (Value, usize, usize) {
     (s.setup)(&server.mock);
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let run = exec(kling(&server, s.via).args([
+    let run = exec(kling(&server, s.via).args(s.options).args([
         "video",
         "text2video",
         "--prompt",

@@ -32,8 +32,6 @@ const FINDINGS: &str = r#"
 
 ## What it does not show
 
-* Fault 2 (a create answered after the client's timeout) runs through the wrapper only: the
-  `kling` binary has no option to shorten its 60 s request timeout.
 * A process killed with SIGKILL *during a download* can leave a hidden `.nrk-download-*.part`
   file in the output directory (the final name never holds a partial file); a dropped download
   future (tested above) removes it.
