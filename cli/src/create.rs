@@ -8,7 +8,7 @@ use nicerouter_kling::builders::{
     AspectRatio, Duration as Seconds, ImageAspectRatio, ImageReference, ImageResolution, Mode,
     Sound, VoiceLanguage,
 };
-use nicerouter_kling::entropy::{Entropy, OsEntropy};
+use nicerouter_kling::entropy::{self, OsEntropy};
 use nicerouter_kling::{CreateBody, Error, TaskHandle, ValidationError};
 use serde_json::json;
 
@@ -196,15 +196,10 @@ pub async fn image(backend: &Backend, cmd: ImageCommand, out: &Output) -> Result
     }
 }
 
-/// A fresh `external_task_id` in the library's shape: `nrk-` and 32 hex digits (128 random
-/// bits). Generated here rather than by the library so that it is printed before the create
-/// is sent.
+/// A fresh `external_task_id`, made by the library's generator here rather than inside the
+/// create so that it is printed before the create is sent.
 fn new_external_id() -> String {
-    format!(
-        "nrk-{:016x}{:016x}",
-        OsEntropy.next_u64(),
-        OsEntropy.next_u64()
-    )
+    entropy::external_task_id(&OsEntropy)
 }
 
 /// Creates the task from its validated `body`, catching Ctrl-C from just before it is sent:

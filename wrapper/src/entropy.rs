@@ -53,8 +53,17 @@ impl Entropy for SeededEntropy {
     }
 }
 
-/// A fresh `external_task_id`: `nrk-` and 32 hex digits (128 random bits).
-pub(crate) fn external_task_id(entropy: &dyn Entropy) -> String {
+/// A fresh `external_task_id` as the client generates one: `nrk-` and 32 hex digits (128
+/// random bits from `entropy`). Public so that a caller can make the id itself, for example
+/// to record or print it before the create is sent.
+///
+/// ```
+/// use nicerouter_kling::entropy::{OsEntropy, external_task_id};
+///
+/// let id = external_task_id(&OsEntropy);
+/// assert!(id.starts_with("nrk-") && id.len() == 36);
+/// ```
+pub fn external_task_id(entropy: &dyn Entropy) -> String {
     format!("nrk-{:016x}{:016x}", entropy.next_u64(), entropy.next_u64())
 }
 

@@ -209,15 +209,12 @@ const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANU
     .remove(b'~');
 
 /// Appends `segment` to `url`, percent-encoding every byte that is not an RFC 3986 unreserved
-/// character. Kling's task ids are digits: they are copied as they are, without the
-/// byte-by-byte encoder.
+/// character. The encoder borrows a segment that needs no escaping (Kling's task ids are
+/// digits), so such a segment is copied as it is.
 fn push_path_segment(url: &mut String, segment: &str) {
-    let unreserved = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
-    if segment.bytes().all(unreserved) {
-        url.push_str(segment);
-    } else {
-        url.extend(percent_encoding::utf8_percent_encode(segment, PATH_SEGMENT));
-    }
+    let encoded: std::borrow::Cow<'_, str> =
+        percent_encoding::utf8_percent_encode(segment, PATH_SEGMENT).into();
+    url.push_str(&encoded);
 }
 
 /// `x-request-id`: the server's id of a request.
