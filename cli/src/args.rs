@@ -4,27 +4,14 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::parser::ValueSource;
-use clap::{ArgGroup, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use clap::{Args, FromArgMatches, Subcommand};
 
-/// Kling (可灵) video and image generation through NiceRouter or the official Kling API.
-///
-/// Every generation is a paid task: the task id is always printed, so that a task can be
-/// waited for later with `kling task wait`.
-#[derive(Debug, Parser)]
-#[command(
-    name = "kling",
-    version,
-    about,
-    long_about = None,
-    max_term_width = 100,
-    after_help = EXIT_CODES
-)]
+/// A parsed command line.
+#[derive(Debug)]
 pub struct Cli {
     /// Options that apply to every command.
-    #[command(flatten)]
     pub global: Global,
     /// What to do.
-    #[command(subcommand)]
     pub command: Command,
 }
 
@@ -42,7 +29,7 @@ Exit codes:
   5  the maximum wait was exceeded; the task may still be running";
 
 /// Global options, accepted before or after the subcommand.
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct Global {
     /// The relay's origin, e.g. https://relay.example.com (the `/kling` prefix is added).
     /// With --access-key it defaults to the official global host (or KLING_BASE_URL);
@@ -131,8 +118,18 @@ where
             .arg_required_else_help(false)
             .mut_subcommands(no_help_on_missing)
     }
-    let matches = no_help_on_missing(Cli::command()).try_get_matches_from(args)?;
-    let mut cli = Cli::from_arg_matches(&matches)?;
+    let matches = no_help_on_missing(command()).try_get_matches_from(args)?;
+    let mut global = Global::from_arg_matches(&matches)?;
+    let command = match crate::flags::create_from(&matches)? {
+        Some(create) => Command::Create(Box::new(create)),
+        None => match Fixed::from_arg_matches(&matches)? {
+            Fixed::Task(task) => Command::Task(task),
+        },
+    };
+    let mut cli = Cli {
+        global: std::mem::take(&mut global),
+        command,
+    };
     let typed = |id: &str| matches.value_source(id) == Some(ValueSource::CommandLine);
     cli.global.typed = Typed {
         base_url: typed("base_url"),
@@ -143,46 +140,37 @@ where
 }
 
 /// The commands.
-#[derive(Debug, Subcommand)]
+#[derive(Debug)]
 pub enum Command {
-    /// Create video tasks.
-    #[command(subcommand)]
-    Video(VideoCommand),
-    /// Create image tasks.
-    #[command(subcommand)]
-    Image(ImageCommand),
+    /// A create command, made from the spec's create operation of `kind`.
+    Create(Box<crate::flags::Create>),
+    /// Look at tasks that already exist (free).
+    Task(TaskCommand),
+}
+
+/// The `task` commands, as the derive sees them.
+#[derive(Debug, Subcommand)]
+enum Fixed {
     /// Look at tasks that already exist (free).
     #[command(subcommand)]
     Task(TaskCommand),
 }
 
-/// Video generation.
-#[derive(Debug, Subcommand)]
-pub enum VideoCommand {
-    /// Text to video.
-    Text2video(Text2VideoArgs),
-    /// Image to video (start frame, optional end frame, masks or camera control).
-    Image2video(Image2VideoArgs),
-    /// Video from one to four subject images.
-    #[command(name = "multi-image2video")]
-    MultiImage2video(MultiImage2VideoArgs),
-    /// Extend a generated video by about 4–5 s.
-    Extend(ExtendArgs),
-    /// Lip-sync a video to text or audio.
-    #[command(name = "lip-sync")]
-    LipSync(LipSyncArgs),
-    /// Apply an effect scene to one or two images.
-    Effects(EffectsArgs),
-}
-
-/// Image generation.
-#[derive(Debug, Subcommand)]
-pub enum ImageCommand {
-    /// Generate images from a prompt (optionally guided by an image).
-    Generate(ImageGenerateArgs),
-    /// Dress a person in a garment.
-    #[command(name = "try-on")]
-    TryOn(TryOnArgs),
+/// The whole command line: the global options, the `task` commands, and a group of create
+/// commands per category of the spec (`video`, `image`, …).
+pub fn command() -> clap::Command {
+    let base = Global::augment_args(clap::Command::new("kling"));
+    let base = Fixed::augment_subcommands(crate::flags::create_groups(base));
+    base.version(env!("CARGO_PKG_VERSION"))
+        .about("Kling (可灵) video and image generation through NiceRouter or the official Kling API.")
+        .long_about(
+            "Kling (可灵) video and image generation through NiceRouter or the official Kling API.\n\n\
+             Every generation is a paid task: the task id is always printed, so that a task can \
+             be waited for later with `kling task wait`.",
+        )
+        .max_term_width(100)
+        .after_help(EXIT_CODES)
+        .subcommand_required(true)
 }
 
 /// Existing tasks.
@@ -190,8 +178,8 @@ pub enum ImageCommand {
 pub enum TaskCommand {
     /// Show one task.
     Get {
-        /// The kind: text2video, image2video, multi-image2video, video-extend, lip-sync,
-        /// effects, generations, kolors-virtual-try-on (aliases: extend, image, try-on).
+        /// The kind: a create path's last segment (text2video, lip-sync, generations, …) or
+        /// the create command's name (extend, try-on, …).
         kind: String,
         /// The task id (or your external task id).
         task_id: String,
@@ -270,338 +258,13 @@ fn timeout_seconds(value: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(secs).map_err(|_| "too large".to_owned())
 }
 
-/// Options every create command takes.
+/// What a create does after the task exists: wait, and where the results go.
 #[derive(Debug, Args)]
 pub struct CreateOptions {
-    /// Your id for the task, unique per account (generated when absent). It is printed on
-    /// stderr before the create is sent, so a task whose create is interrupted can still be
-    /// found: `kling task get KIND EXTERNAL_ID`.
-    #[arg(long, value_name = "ID")]
-    pub external_id: Option<String>,
     /// Wait until the task finishes (--output implies it).
     #[arg(long)]
     pub wait: bool,
     /// With --wait or --output: how long to wait, and where the results go.
     #[command(flatten)]
     pub then: WaitOptions,
-    /// Kling POSTs status changes to this URL.
-    #[arg(long, value_name = "URL")]
-    pub callback_url: Option<String>,
-}
-
-/// `std` or `pro`.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum ModeArg {
-    /// Faster and cheaper.
-    Std,
-    /// Higher quality.
-    Pro,
-}
-
-/// A video length in seconds.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum DurationArg {
-    /// Five seconds.
-    #[value(name = "5")]
-    Five,
-    /// Ten seconds.
-    #[value(name = "10")]
-    Ten,
-}
-
-/// A video aspect ratio.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum AspectArg {
-    /// Landscape.
-    #[value(name = "16:9")]
-    Landscape,
-    /// Portrait.
-    #[value(name = "9:16")]
-    Portrait,
-    /// Square.
-    #[value(name = "1:1")]
-    Square,
-}
-
-/// A camera movement.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum CameraArg {
-    /// One axis, given with --camera-config AXIS=VALUE.
-    Simple,
-    /// Pan down and zoom out.
-    DownBack,
-    /// Zoom in and pan up.
-    ForwardUp,
-    /// Turn right, then advance.
-    RightTurnForward,
-    /// Turn left, then advance.
-    LeftTurnForward,
-}
-
-/// `--model`, `--mode` and `--duration`, shared by the video creates that have them (a
-/// command words their help for itself with `mut_arg`).
-#[derive(Debug, Args)]
-pub struct GenerationOptions {
-    /// The model, e.g. kling-v2-5-turbo.
-    #[arg(long, value_name = "MODEL")]
-    pub model: Option<String>,
-    /// Generation mode.
-    #[arg(long, value_enum)]
-    pub mode: Option<ModeArg>,
-    /// Length in seconds.
-    #[arg(long, value_enum)]
-    pub duration: Option<DurationArg>,
-}
-
-/// Options shared by text2video and image2video.
-#[derive(Debug, Args)]
-pub struct VideoOptions {
-    /// What to avoid.
-    #[arg(long, value_name = "TEXT")]
-    pub negative_prompt: Option<String>,
-    /// Model, mode and length.
-    #[command(flatten)]
-    pub generation: GenerationOptions,
-    /// Frame aspect ratio.
-    #[arg(long, value_enum)]
-    pub aspect_ratio: Option<AspectArg>,
-    /// Prompt adherence, 0 to 1 (not for kling-v2.x models).
-    #[arg(long, value_name = "F", allow_negative_numbers = true)]
-    pub cfg_scale: Option<f64>,
-    /// Camera movement.
-    #[arg(long, value_enum)]
-    pub camera: Option<CameraArg>,
-    /// With --camera simple: the one non-zero axis, e.g. zoom=5 (horizontal, vertical, pan,
-    /// tilt, roll, zoom; −10 to 10).
-    #[arg(long, value_name = "AXIS=VALUE")]
-    pub camera_config: Option<String>,
-    /// Native audio (kling-v2-6 and later).
-    #[arg(long)]
-    pub sound: bool,
-}
-
-/// `kling video text2video`
-#[derive(Debug, Args)]
-pub struct Text2VideoArgs {
-    /// What to generate (1–2500 characters).
-    #[arg(long, value_name = "TEXT")]
-    pub prompt: String,
-    /// Video options.
-    #[command(flatten)]
-    pub video: VideoOptions,
-    /// Create options.
-    #[command(flatten)]
-    pub create: CreateOptions,
-}
-
-/// `kling video image2video`
-#[derive(Debug, Args)]
-pub struct Image2VideoArgs {
-    /// The start frame: a local file (sent as raw base64), an http(s) URL, or a
-    /// `data:image/…;base64,…` URL.
-    #[arg(long, value_name = "PATH|URL")]
-    pub image: String,
-    /// The end frame.
-    #[arg(long, value_name = "PATH|URL")]
-    pub image_tail: Option<String>,
-    /// What should happen (up to 2500 characters).
-    #[arg(long, value_name = "TEXT")]
-    pub prompt: Option<String>,
-    /// Motion brush: the area that must stay still.
-    #[arg(long, value_name = "PATH|URL")]
-    pub static_mask: Option<String>,
-    /// Motion brush: a moving area and its path, as MASK@x1,y1;x2,y2;… (repeatable, up to 6).
-    #[arg(long, value_name = "MASK@POINTS")]
-    pub dynamic_mask: Vec<String>,
-    /// Video options.
-    #[command(flatten)]
-    pub video: VideoOptions,
-    /// Create options.
-    #[command(flatten)]
-    pub create: CreateOptions,
-}
-
-/// `kling video multi-image2video`
-#[derive(Debug, Args)]
-#[command(mut_arg("model", |a| a.help("The model (kling-v1-6)")))]
-pub struct MultiImage2VideoArgs {
-    /// A subject image (repeat 1–4 times).
-    #[arg(long = "image", value_name = "PATH|URL", required = true)]
-    pub images: Vec<String>,
-    /// What to generate (1–2500 characters).
-    #[arg(long, value_name = "TEXT")]
-    pub prompt: String,
-    /// What to avoid.
-    #[arg(long, value_name = "TEXT")]
-    pub negative_prompt: Option<String>,
-    /// Model, mode and length.
-    #[command(flatten)]
-    pub generation: GenerationOptions,
-    /// Frame aspect ratio.
-    #[arg(long, value_enum)]
-    pub aspect_ratio: Option<AspectArg>,
-    /// Create options.
-    #[command(flatten)]
-    pub create: CreateOptions,
-}
-
-/// `kling video extend`
-#[derive(Debug, Args)]
-pub struct ExtendArgs {
-    /// The video to extend (`task_result.videos[].id`).
-    #[arg(long, value_name = "ID")]
-    pub video_id: String,
-    /// How it should continue.
-    #[arg(long, value_name = "TEXT")]
-    pub prompt: Option<String>,
-    /// What to avoid.
-    #[arg(long, value_name = "TEXT")]
-    pub negative_prompt: Option<String>,
-    /// Prompt adherence, 0 to 1.
-    #[arg(long, value_name = "F", allow_negative_numbers = true)]
-    pub cfg_scale: Option<f64>,
-    /// Create options.
-    #[command(flatten)]
-    pub create: CreateOptions,
-}
-
-/// `kling video lip-sync`
-#[derive(Debug, Args)]
-#[command(group = ArgGroup::new("video").required(true).args(["video_id", "video_url"]))]
-#[command(group = ArgGroup::new("speech").required(true).args(["text", "audio"]))]
-pub struct LipSyncArgs {
-    /// A Kling-generated video id.
-    #[arg(long, value_name = "ID")]
-    pub video_id: Option<String>,
-    /// An .mp4/.mov URL.
-    #[arg(long, value_name = "URL")]
-    pub video_url: Option<String>,
-    /// Text to speak (up to 120 characters); needs --voice-id.
-    #[arg(long, value_name = "TEXT", requires = "voice_id")]
-    pub text: Option<String>,
-    /// The preset voice, e.g. uk_boy1.
-    #[arg(long, value_name = "V", requires = "text")]
-    pub voice_id: Option<String>,
-    /// The voice's language.
-    #[arg(long, value_enum, default_value = "en", requires = "text")]
-    pub voice_language: VoiceLanguageArg,
-    /// Speech speed, 0.8 to 2.0.
-    #[arg(
-        long,
-        value_name = "F",
-        requires = "text",
-        allow_negative_numbers = true
-    )]
-    pub voice_speed: Option<f64>,
-    /// An audio track: a local file (sent as raw base64), an http(s) URL, or a
-    /// `data:audio/…;base64,…` URL.
-    #[arg(long, value_name = "PATH|URL")]
-    pub audio: Option<String>,
-    /// Create options.
-    #[command(flatten)]
-    pub create: CreateOptions,
-}
-
-/// The language of a lip-sync voice.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum VoiceLanguageArg {
-    /// Chinese.
-    Zh,
-    /// English.
-    En,
-}
-
-/// `kling video effects`
-#[derive(Debug, Args)]
-#[command(mut_arg("model", |a| a.help("The model (dual-character scenes)")))]
-#[command(mut_arg("mode", |a| a.help("Generation mode (dual-character scenes)")))]
-#[command(mut_arg("duration", |a| a.help("Length in seconds (single-image scenes: 5 only)")))]
-pub struct EffectsArgs {
-    /// The effect scene, e.g. squish (one image) or hug (two images).
-    #[arg(long, value_name = "S")]
-    pub effect_scene: String,
-    /// One image, or two for dual-character scenes.
-    #[arg(long = "image", value_name = "PATH|URL", required = true)]
-    pub images: Vec<String>,
-    /// Model, mode and length.
-    #[command(flatten)]
-    pub generation: GenerationOptions,
-    /// Create options.
-    #[command(flatten)]
-    pub create: CreateOptions,
-}
-
-/// `kling image generate`
-#[derive(Debug, Args)]
-pub struct ImageGenerateArgs {
-    /// What to generate (1–2500 characters).
-    #[arg(long, value_name = "TEXT")]
-    pub prompt: String,
-    /// What to avoid (not with --image).
-    #[arg(long, value_name = "TEXT")]
-    pub negative_prompt: Option<String>,
-    /// How many images, 1–9.
-    #[arg(long, value_name = "N", allow_negative_numbers = true)]
-    pub n: Option<i64>,
-    /// Aspect ratio: 16:9, 9:16, 1:1, 4:3, 3:4, 3:2, 2:3, 21:9.
-    #[arg(long, value_name = "R")]
-    pub aspect_ratio: Option<String>,
-    /// A reference image: a local file or an http(s) URL.
-    #[arg(long, value_name = "PATH|URL")]
-    pub image: Option<String>,
-    /// Reference strength, 0 to 1.
-    #[arg(long, value_name = "F", allow_negative_numbers = true)]
-    pub image_fidelity: Option<f64>,
-    /// What to keep from the reference (kling-v1-5).
-    #[arg(long, value_enum)]
-    pub image_reference: Option<ImageReferenceArg>,
-    /// Facial reference strength, 0 to 1 (with --image-reference subject).
-    #[arg(long, value_name = "F", allow_negative_numbers = true)]
-    pub human_fidelity: Option<f64>,
-    /// Output resolution.
-    #[arg(long, value_enum)]
-    pub resolution: Option<ResolutionArg>,
-    /// The model, e.g. kling-v2-1.
-    #[arg(long, value_name = "MODEL")]
-    pub model: Option<String>,
-    /// Create options.
-    #[command(flatten)]
-    pub create: CreateOptions,
-}
-
-/// What an image-guided generation keeps from its reference.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum ImageReferenceArg {
-    /// The subject.
-    Subject,
-    /// The face.
-    Face,
-}
-
-/// An image resolution.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum ResolutionArg {
-    /// About one megapixel.
-    #[value(name = "1k")]
-    OneK,
-    /// About four megapixels.
-    #[value(name = "2k")]
-    TwoK,
-}
-
-/// `kling image try-on`
-#[derive(Debug, Args)]
-pub struct TryOnArgs {
-    /// The person: a local file or an http(s) URL.
-    #[arg(long, value_name = "PATH|URL")]
-    pub human_image: String,
-    /// The garment: a local file or an http(s) URL.
-    #[arg(long, value_name = "PATH|URL")]
-    pub cloth_image: String,
-    /// The model, e.g. kolors-virtual-try-on-v1-5.
-    #[arg(long, value_name = "MODEL")]
-    pub model: Option<String>,
-    /// Create options.
-    #[command(flatten)]
-    pub create: CreateOptions,
 }

@@ -1,8 +1,9 @@
 //! `kling`: Kling (可灵) video and image generation from the command line, through NiceRouter
 //! or the official Kling API, or against an embedded simulated server with `--mock`.
 //!
-//! A command is thin: flags → a `nicerouter-kling` builder → outcome → rendering. Validation
-//! lives in the library, so the CLI rejects the same inputs with the same words.
+//! A command is thin: flags → a `nicerouter-kling` request → outcome → rendering. The create
+//! commands and their flags are made from the spec's catalogue, and validation lives in the
+//! library, so the CLI rejects the same inputs with the same words.
 //!
 //! Exit codes: 0 success; 2 usage or validation error (nothing was sent); 3 the API refused
 //! the request (auth, balance, parameters, policy, rate limited after retries); 4 the task
@@ -18,6 +19,7 @@ mod args;
 mod backend;
 mod create;
 mod failure;
+mod flags;
 mod inputs;
 mod interrupt;
 mod output;
@@ -59,8 +61,7 @@ fn main() -> ExitCode {
 async fn run(cli: Cli, out: &Output) -> Result<(), Failure> {
     let backend = backend::connect(&cli.global).await?;
     match cli.command {
-        Command::Video(cmd) => create::video(&backend, cmd, out).await,
-        Command::Image(cmd) => create::image(&backend, cmd, out).await,
+        Command::Create(create) => create::run(&backend, *create, out).await,
         Command::Task(cmd) => task::run(&backend, cmd, out).await,
     }
 }

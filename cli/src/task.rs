@@ -176,20 +176,22 @@ async fn wait(
         .map_err(|e| Failure::waiting(e, handle))
 }
 
-/// A kind from its path segment, or a friendly alias.
+/// A kind from its path segment, or the name of its create command (`extend`, `try-on`).
 fn parse_kind(value: &str) -> Result<Kind, Failure> {
-    let segment = match value {
-        "extend" => "video-extend",
-        "image" | "images" | "image-generation" => "generations",
-        "try-on" | "tryon" => "kolors-virtual-try-on",
-        "multi-image" => "multi-image2video",
-        other => other,
-    };
-    Kind::from_segment(segment).ok_or_else(|| {
+    let named = |k: &&Kind| k.segment() == value || k.cli().last() == Some(&value);
+    Kind::ALL.iter().find(named).copied().ok_or_else(|| {
+        let segments: Vec<&str> = Kind::ALL.iter().map(|k| k.segment()).collect();
+        let commands: Vec<&str> = Kind::ALL
+            .iter()
+            .filter_map(|k| k.cli().last().copied())
+            .collect();
         Failure::usage(format!(
-            "unknown kind `{value}`: one of text2video, image2video, multi-image2video, \
-             video-extend, lip-sync, effects, generations, kolors-virtual-try-on"
+            "unknown kind `{value}`: one of {}",
+            segments.join(", ")
         ))
-        .with_hint("aliases: extend, image, try-on, multi-image")
+        .with_hint(format!(
+            "or a create command's name: {}",
+            commands.join(", ")
+        ))
     })
 }

@@ -7,6 +7,7 @@
 //! progenitor panic.
 
 mod lint;
+pub mod sdk;
 mod summary;
 
 pub use lint::{Problem, lint};
@@ -36,6 +37,9 @@ pub enum CodegenError {
     /// progenitor rejected the spec.
     #[error("progenitor: {0}")]
     Progenitor(String),
+    /// The spec's SDK extensions (`x-sdk`, `x-media`, `x-name`) are incomplete.
+    #[error(transparent)]
+    Sdk(#[from] sdk::SdkError),
     /// progenitor produced tokens that do not parse as a Rust file.
     #[error("generated tokens do not parse as Rust: {0}")]
     Syntax(String),
@@ -74,6 +78,21 @@ pub fn generate(spec_yaml: &str) -> Result<String, CodegenError> {
     let tokens = Generator::new(&settings())
         .generate_tokens(&spec)
         .map_err(|e| CodegenError::Progenitor(e.to_string()))?;
+    format_file(tokens)
+}
+
+/// The catalogue of kinds and create-body fields compiled into the raw crate, formatted and
+/// prefixed by [`HEADER`].
+pub fn catalog(spec_yaml: &str) -> Result<String, CodegenError> {
+    format_file(sdk::catalog::tokens(&sdk::kinds(spec_yaml)?))
+}
+
+/// The wrapper's per-kind builders, formatted and prefixed by [`HEADER`].
+pub fn builders(spec_yaml: &str) -> Result<String, CodegenError> {
+    format_file(sdk::builders::tokens(&sdk::kinds(spec_yaml)?))
+}
+
+fn format_file(tokens: proc_macro2::TokenStream) -> Result<String, CodegenError> {
     let file: syn::File = syn::parse2(tokens).map_err(|e| CodegenError::Syntax(e.to_string()))?;
     Ok(format!("{HEADER}\n{}", prettyplease::unparse(&file)))
 }

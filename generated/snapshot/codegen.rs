@@ -377,8 +377,16 @@ so that a create whose answer was lost can be found instead of paid for twice.
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[A-Za-z0-9._:-]+$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[A-Za-z0-9._:-]+$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -454,7 +462,7 @@ so that a create whose answer was lost can be found instead of paid for twice.
 kling-v2-1-master, kling-v2-5-turbo, kling-v2-6, kling-v3.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub model_name: ::std::option::Option<::std::string::String>,
+        pub model_name: ::std::option::Option<Image2VideoRequestModelName>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub negative_prompt: ::std::option::Option<OptionalPrompt>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -473,6 +481,72 @@ kling-v2-1-master, kling-v2-5-turbo, kling-v2-6, kling-v3.
     impl Image2VideoRequest {
         pub fn builder() -> builder::Image2VideoRequest {
             Default::default()
+        }
+    }
+    /**Model. Known values: kling-v1, kling-v1-5, kling-v1-6, kling-v2-master, kling-v2-1,
+kling-v2-1-master, kling-v2-5-turbo, kling-v2-6, kling-v3.
+*/
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct Image2VideoRequestModelName(::std::string::String);
+    impl ::std::ops::Deref for Image2VideoRequestModelName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<Image2VideoRequestModelName> for ::std::string::String {
+        fn from(value: Image2VideoRequestModelName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for Image2VideoRequestModelName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for Image2VideoRequestModelName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for Image2VideoRequestModelName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Image2VideoRequestModelName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///Image aspect ratio (`21:9` not on kling-v1). Kling's default is `16:9`.
@@ -588,7 +662,7 @@ with `image`; `human_fidelity` only with `image_reference: subject`.
         pub image_reference: ::std::option::Option<ImageReference>,
         ///Model. Known values: kling-v1, kling-v1-5, kling-v2, kling-v2-new, kling-v2-1.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub model_name: ::std::option::Option<::std::string::String>,
+        pub model_name: ::std::option::Option<ImageGenerationRequestModelName>,
         ///Number of images, 1 to 9 (Kling's default 1). Uses `n` concurrency slots.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub n: ::std::option::Option<::std::num::NonZeroU32>,
@@ -603,6 +677,72 @@ with `image`; `human_fidelity` only with `image_reference: subject`.
     impl ImageGenerationRequest {
         pub fn builder() -> builder::ImageGenerationRequest {
             Default::default()
+        }
+    }
+    ///Model. Known values: kling-v1, kling-v1-5, kling-v2, kling-v2-new, kling-v2-1.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ImageGenerationRequestModelName(::std::string::String);
+    impl ::std::ops::Deref for ImageGenerationRequestModelName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ImageGenerationRequestModelName>
+    for ::std::string::String {
+        fn from(value: ImageGenerationRequestModelName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ImageGenerationRequestModelName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ImageGenerationRequestModelName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ImageGenerationRequestModelName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ImageGenerationRequestModelName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///A reference image (URL or raw base64).
@@ -870,6 +1010,14 @@ OpenAI-style `{"error": {...}}`, so every member is optional and `code` is untyp
             if value.chars().count() > 120usize {
                 return Err("longer than 120 characters".into());
             }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("\\S").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"\\S\"".into());
+            }
             Ok(Self(value.to_string()))
         }
     }
@@ -1129,7 +1277,7 @@ prefix. jpg/jpeg/png, at most 10 MB, each side at least 300 px, aspect ratio bet
         pub mode: ::std::option::Option<Mode>,
         ///Model. Known value: kling-v1-6 (the default).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub model_name: ::std::option::Option<::std::string::String>,
+        pub model_name: ::std::option::Option<MultiImage2VideoRequestModelName>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub negative_prompt: ::std::option::Option<OptionalPrompt>,
         pub prompt: Prompt,
@@ -1137,6 +1285,72 @@ prefix. jpg/jpeg/png, at most 10 MB, each side at least 300 px, aspect ratio bet
     impl MultiImage2VideoRequest {
         pub fn builder() -> builder::MultiImage2VideoRequest {
             Default::default()
+        }
+    }
+    ///Model. Known value: kling-v1-6 (the default).
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct MultiImage2VideoRequestModelName(::std::string::String);
+    impl ::std::ops::Deref for MultiImage2VideoRequestModelName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<MultiImage2VideoRequestModelName>
+    for ::std::string::String {
+        fn from(value: MultiImage2VideoRequestModelName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for MultiImage2VideoRequestModelName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MultiImage2VideoRequestModelName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for MultiImage2VideoRequestModelName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MultiImage2VideoRequestModelName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///One shot of a multi-shot video (kling-v3).
@@ -1151,13 +1365,79 @@ prefix. jpg/jpeg/png, at most 10 MB, each side at least 300 px, aspect ratio bet
     #[serde(deny_unknown_fields)]
     pub struct MultiPromptItem {
         ///Shot length in seconds, as a string. The shots add up to the total duration.
-        pub duration: ::std::string::String,
+        pub duration: MultiPromptItemDuration,
         pub index: i32,
         pub prompt: MultiPromptItemPrompt,
     }
     impl MultiPromptItem {
         pub fn builder() -> builder::MultiPromptItem {
             Default::default()
+        }
+    }
+    ///Shot length in seconds, as a string. The shots add up to the total duration.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct MultiPromptItemDuration(::std::string::String);
+    impl ::std::ops::Deref for MultiPromptItemDuration {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<MultiPromptItemDuration> for ::std::string::String {
+        fn from(value: MultiPromptItemDuration) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for MultiPromptItemDuration {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[1-9][0-9]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[1-9][0-9]*$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MultiPromptItemDuration {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for MultiPromptItemDuration {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MultiPromptItemDuration {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///`MultiPromptItemPrompt`
@@ -1192,6 +1472,14 @@ prefix. jpg/jpeg/png, at most 10 MB, each side at least 300 px, aspect ratio bet
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() > 512usize {
                 return Err("longer than 512 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("\\S").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"\\S\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -1349,6 +1637,11 @@ prefix. jpg/jpeg/png, at most 10 MB, each side at least 300 px, aspect ratio bet
             }
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("\\S").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"\\S\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -1663,7 +1956,7 @@ exactly one non-zero axis; `cfg_scale` not with kling-v2.x models; `multi_shot`,
 kling-v2-5-turbo, kling-v2-6, kling-v3. Kling adds models every month.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub model_name: ::std::option::Option<::std::string::String>,
+        pub model_name: ::std::option::Option<Text2VideoRequestModelName>,
         ///kling-v3 shots (1 to 6).
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub multi_prompt: ::std::vec::Vec<MultiPromptItem>,
@@ -1683,6 +1976,72 @@ kling-v2-5-turbo, kling-v2-6, kling-v3. Kling adds models every month.
     impl Text2VideoRequest {
         pub fn builder() -> builder::Text2VideoRequest {
             Default::default()
+        }
+    }
+    /**Model. Known values: kling-v1, kling-v1-6, kling-v2-master, kling-v2-1-master,
+kling-v2-5-turbo, kling-v2-6, kling-v3. Kling adds models every month.
+*/
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct Text2VideoRequestModelName(::std::string::String);
+    impl ::std::ops::Deref for Text2VideoRequestModelName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<Text2VideoRequestModelName> for ::std::string::String {
+        fn from(value: Text2VideoRequestModelName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for Text2VideoRequestModelName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for Text2VideoRequestModelName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for Text2VideoRequestModelName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Text2VideoRequestModelName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///A point in pixels; the origin (0, 0) is the bottom-left corner of the input image.
@@ -1784,11 +2143,75 @@ optionally `model_name` and `mode`. Never both `image` and `images`.
         pub mode: ::std::option::Option<Mode>,
         ///Model for dual-character scenes (kling-v1, kling-v1-5, kling-v1-6); older docs also send kling-v1-6 for single-image scenes.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub model_name: ::std::option::Option<::std::string::String>,
+        pub model_name: ::std::option::Option<VideoEffectsInputModelName>,
     }
     impl VideoEffectsInput {
         pub fn builder() -> builder::VideoEffectsInput {
             Default::default()
+        }
+    }
+    ///Model for dual-character scenes (kling-v1, kling-v1-5, kling-v1-6); older docs also send kling-v1-6 for single-image scenes.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct VideoEffectsInputModelName(::std::string::String);
+    impl ::std::ops::Deref for VideoEffectsInputModelName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<VideoEffectsInputModelName> for ::std::string::String {
+        fn from(value: VideoEffectsInputModelName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for VideoEffectsInputModelName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for VideoEffectsInputModelName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for VideoEffectsInputModelName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for VideoEffectsInputModelName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///Body of a video-effects create.
@@ -2023,17 +2446,214 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         ///Kling POSTs the task object here on status changes.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub callback_url: ::std::option::Option<::std::string::String>,
-        pub cloth_image: MediaRef,
+        ///The garment, a URL or raw base64: PNG or JPEG, at most 10 MB, sides of at least 300 px, any aspect ratio.
+        pub cloth_image: VirtualTryOnRequestClothImage,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub external_task_id: ::std::option::Option<ExternalTaskId>,
-        pub human_image: MediaRef,
+        ///The person, a URL or raw base64: PNG or JPEG, at most 10 MB, sides of at least 300 px, any aspect ratio.
+        pub human_image: VirtualTryOnRequestHumanImage,
         ///Model. Known values: kolors-virtual-try-on-v1 (default), kolors-virtual-try-on-v1-5.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub model_name: ::std::option::Option<::std::string::String>,
+        pub model_name: ::std::option::Option<VirtualTryOnRequestModelName>,
     }
     impl VirtualTryOnRequest {
         pub fn builder() -> builder::VirtualTryOnRequest {
             Default::default()
+        }
+    }
+    ///The garment, a URL or raw base64: PNG or JPEG, at most 10 MB, sides of at least 300 px, any aspect ratio.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct VirtualTryOnRequestClothImage(::std::string::String);
+    impl ::std::ops::Deref for VirtualTryOnRequestClothImage {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<VirtualTryOnRequestClothImage> for ::std::string::String {
+        fn from(value: VirtualTryOnRequestClothImage) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for VirtualTryOnRequestClothImage {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for VirtualTryOnRequestClothImage {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for VirtualTryOnRequestClothImage {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for VirtualTryOnRequestClothImage {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The person, a URL or raw base64: PNG or JPEG, at most 10 MB, sides of at least 300 px, any aspect ratio.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct VirtualTryOnRequestHumanImage(::std::string::String);
+    impl ::std::ops::Deref for VirtualTryOnRequestHumanImage {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<VirtualTryOnRequestHumanImage> for ::std::string::String {
+        fn from(value: VirtualTryOnRequestHumanImage) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for VirtualTryOnRequestHumanImage {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for VirtualTryOnRequestHumanImage {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for VirtualTryOnRequestHumanImage {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for VirtualTryOnRequestHumanImage {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Model. Known values: kolors-virtual-try-on-v1 (default), kolors-virtual-try-on-v1-5.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct VirtualTryOnRequestModelName(::std::string::String);
+    impl ::std::ops::Deref for VirtualTryOnRequestModelName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<VirtualTryOnRequestModelName> for ::std::string::String {
+        fn from(value: VirtualTryOnRequestModelName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for VirtualTryOnRequestModelName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for VirtualTryOnRequestModelName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for VirtualTryOnRequestModelName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for VirtualTryOnRequestModelName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///Language of the preset voice.
@@ -2103,11 +2723,75 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
     )]
     #[serde(deny_unknown_fields)]
     pub struct VoiceListItem {
-        pub voice_id: ::std::string::String,
+        pub voice_id: VoiceListItemVoiceId,
     }
     impl VoiceListItem {
         pub fn builder() -> builder::VoiceListItem {
             Default::default()
+        }
+    }
+    ///`VoiceListItemVoiceId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct VoiceListItemVoiceId(::std::string::String);
+    impl ::std::ops::Deref for VoiceListItemVoiceId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<VoiceListItemVoiceId> for ::std::string::String {
+        fn from(value: VoiceListItemVoiceId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for VoiceListItemVoiceId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for VoiceListItemVoiceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for VoiceListItemVoiceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for VoiceListItemVoiceId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///Also produce a watermarked result (`watermark_url`).
@@ -2481,7 +3165,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 ::std::string::String,
             >,
             model_name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::Image2VideoRequestModelName>,
                 ::std::string::String,
             >,
             negative_prompt: ::std::result::Result<
@@ -2672,7 +3356,9 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             }
             pub fn model_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::Image2VideoRequestModelName>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.model_name = value
@@ -2841,7 +3527,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 ::std::string::String,
             >,
             model_name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::ImageGenerationRequestModelName>,
                 ::std::string::String,
             >,
             n: ::std::result::Result<
@@ -2978,7 +3664,9 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             }
             pub fn model_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ImageGenerationRequestModelName>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.model_name = value
@@ -3644,7 +4332,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 ::std::string::String,
             >,
             model_name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::MultiImage2VideoRequestModelName>,
                 ::std::string::String,
             >,
             negative_prompt: ::std::result::Result<
@@ -3745,7 +4433,9 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             }
             pub fn model_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::MultiImage2VideoRequestModelName>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.model_name = value
@@ -3820,7 +4510,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         #[derive(Clone, Debug)]
         pub struct MultiPromptItem {
             duration: ::std::result::Result<
-                ::std::string::String,
+                super::MultiPromptItemDuration,
                 ::std::string::String,
             >,
             index: ::std::result::Result<i32, ::std::string::String>,
@@ -3841,7 +4531,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         impl MultiPromptItem {
             pub fn duration<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::MultiPromptItemDuration>,
                 T::Error: ::std::fmt::Display,
             {
                 self.duration = value
@@ -4519,7 +5209,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 ::std::string::String,
             >,
             model_name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::Text2VideoRequestModelName>,
                 ::std::string::String,
             >,
             multi_prompt: ::std::result::Result<
@@ -4660,7 +5350,9 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             }
             pub fn model_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::Text2VideoRequestModelName>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.model_name = value
@@ -4871,7 +5563,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 ::std::string::String,
             >,
             model_name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::VideoEffectsInputModelName>,
                 ::std::string::String,
             >,
         }
@@ -4939,7 +5631,9 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             }
             pub fn model_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::VideoEffectsInputModelName>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.model_name = value
@@ -5346,14 +6040,20 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            cloth_image: ::std::result::Result<super::MediaRef, ::std::string::String>,
+            cloth_image: ::std::result::Result<
+                super::VirtualTryOnRequestClothImage,
+                ::std::string::String,
+            >,
             external_task_id: ::std::result::Result<
                 ::std::option::Option<super::ExternalTaskId>,
                 ::std::string::String,
             >,
-            human_image: ::std::result::Result<super::MediaRef, ::std::string::String>,
+            human_image: ::std::result::Result<
+                super::VirtualTryOnRequestHumanImage,
+                ::std::string::String,
+            >,
             model_name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::VirtualTryOnRequestModelName>,
                 ::std::string::String,
             >,
         }
@@ -5383,7 +6083,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             }
             pub fn cloth_image<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::MediaRef>,
+                T: ::std::convert::TryInto<super::VirtualTryOnRequestClothImage>,
                 T::Error: ::std::fmt::Display,
             {
                 self.cloth_image = value
@@ -5409,7 +6109,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             }
             pub fn human_image<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::MediaRef>,
+                T: ::std::convert::TryInto<super::VirtualTryOnRequestHumanImage>,
                 T::Error: ::std::fmt::Display,
             {
                 self.human_image = value
@@ -5421,7 +6121,9 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             }
             pub fn model_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::VirtualTryOnRequestModelName>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.model_name = value
@@ -5461,7 +6163,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         #[derive(Clone, Debug)]
         pub struct VoiceListItem {
             voice_id: ::std::result::Result<
-                ::std::string::String,
+                super::VoiceListItemVoiceId,
                 ::std::string::String,
             >,
         }
@@ -5475,7 +6177,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         impl VoiceListItem {
             pub fn voice_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::VoiceListItemVoiceId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.voice_id = value

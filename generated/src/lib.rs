@@ -47,6 +47,7 @@
 //! [progenitor]: https://github.com/oxidecomputer/progenitor
 
 mod auth;
+pub mod catalog;
 mod hooks;
 mod task_status;
 

@@ -9,13 +9,13 @@ use std::time::{Duration, Instant};
 use nicerouter_kling_raw as raw;
 use reqwest::header::HeaderValue;
 
+use crate::Kind;
 use crate::auth::{Backend, JwtMinter};
 use crate::clock::Clock;
 use crate::code::KlingCode;
 use crate::config::ClientBuilder;
 use crate::entropy::Entropy;
 use crate::error::{DecodeError, Error};
-use crate::kind::Kind;
 use crate::retry::{Exhausted, RetryBudget, RetryPolicy};
 use crate::task::Task;
 use crate::transport::{Call, Decoded, Verb, decode_list, decode_task};

@@ -23,10 +23,18 @@ use crate::client::Client;
 use crate::code::KlingCode;
 use crate::entropy;
 use crate::error::{CreateError, CreateOutcome, Error, TransportErrorKind};
-use crate::kind::{CreateBody, Kind};
 use crate::task::{RequestSummary, Task, TaskHandle};
 use crate::transport::{Call, Verb, decode_task};
-use crate::validation::ValidationError;
+use crate::validation::{self, ValidationError};
+use crate::{CreateBody, Kind};
+use serde_json::Value;
+
+/// The create-body field that names a task for the caller; every create body has it.
+pub(crate) const EXTERNAL_TASK_ID: &str = "external_task_id";
+
+fn unserialisable(e: serde_json::Error) -> ValidationError {
+    ValidationError::new("body", format!("cannot be serialised: {e}"))
+}
 
 /// How one failed create attempt left things.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,10 +49,10 @@ enum Attempt {
 impl Client {
     /// Creates a task from a generated request body, for example one read from a JSON file.
     ///
-    /// The body is checked against the API's rules first ([`Validate`](crate::validation::Validate): lengths, ranges, item
-    /// counts, mutual exclusions, media shape); a broken rule is [`Error::Validation`] naming
-    /// the field, and nothing is sent. The per-kind builders (`client.text_to_video(..)`) end
-    /// in the same create path.
+    /// The body is checked first ([`validation::check`](crate::validation::check): the
+    /// spec's schema, its prose rules, the media strings); a broken rule is
+    /// [`Error::Validation`] naming the field, and nothing is sent. The per-kind builders
+    /// (`client.text_to_video(..)`) end in the same create path.
     ///
     /// Returns the [`TaskHandle`] of the created (paid) task. On failure the error says
     /// whether the task was certainly not created or may exist
@@ -75,33 +83,44 @@ impl Client {
     /// # }
     /// ```
     pub async fn create<B: CreateBody>(&self, body: B) -> Result<TaskHandle, Error> {
-        body.validate()?;
-        self.create_validated(body).await
+        let mut value = serde_json::to_value(&body).map_err(unserialisable)?;
+        drop(body);
+        let media_len = validation::check_body(B::KIND, &mut value, &[])?;
+        self.create_checked(B::KIND, value, media_len).await
     }
 
-    /// [`create`](Self::create) for a body its builder has just validated: the rules are not
-    /// checked twice (on a 10 MB image that is a second pass over 14 MB of base64).
-    pub(crate) async fn create_validated<B: CreateBody>(
+    /// Creates a task of `kind` from a JSON body, checked first as [`create`](Self::create)
+    /// checks a typed one.
+    pub async fn create_json(&self, kind: Kind, mut body: Value) -> Result<TaskHandle, Error> {
+        let media_len = validation::check_body(kind, &mut body, &[])?;
+        self.create_checked(kind, body, media_len).await
+    }
+
+    /// Creates a task from a body that has passed [`validation::check`]: sets its
+    /// `external_task_id` (generated unless given), serialises it once, and sends it.
+    pub(crate) async fn create_checked(
         &self,
-        mut body: B,
+        kind: Kind,
+        mut body: Value,
+        media_len: usize,
     ) -> Result<TaskHandle, Error> {
-        let kind = B::KIND;
-        let external_task_id = match body.external_task_id() {
-            Some(id) => Some(id.to_owned()),
+        let given = body
+            .get(EXTERNAL_TASK_ID)
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let external_task_id = match given {
+            Some(id) => Some(id),
             None if self.inner().auto_external_task_id => {
                 let id = entropy::external_task_id(self.inner().entropy.as_ref());
-                let typed = id.parse().map_err(|e| {
-                    ValidationError::new("external_task_id", format!("generated id rejected: {e}"))
-                })?;
-                body.set_external_task_id(typed);
+                if let Some(map) = body.as_object_mut() {
+                    map.insert(EXTERNAL_TASK_ID.to_owned(), Value::String(id.clone()));
+                }
                 Some(id)
             }
             None => None,
         };
-        // The summary comes from the typed fields: reading it back out of the bytes would
-        // parse the whole body again (14 MB for a 10 MB image).
-        let mut summary = crate::kind::summary_of(&body);
-        let bytes = serialize_once(&body, crate::kind::media_len_of(&body))?;
+        let mut summary = RequestSummary::of(&body);
+        let bytes = serialize_once(&body, media_len)?;
         drop(body);
         summary.body_bytes = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
         let span = tracing::info_span!(
@@ -360,8 +379,6 @@ fn serialize_into_buffer<T: Serialize>(body: &T, media_len: usize) -> Result<Vec
             Ok(())
         }
     }
-    let unserialisable =
-        |e: serde_json::Error| ValidationError::new("body", format!("cannot be serialised: {e}"));
     if media_len < LARGE_MEDIA {
         let mut buffer = Vec::with_capacity(media_len + SMALL_BODY);
         serde_json::to_writer(&mut buffer, body).map_err(unserialisable)?;

@@ -17,9 +17,9 @@ use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use tracing::Instrument;
 
+use crate::Kind;
 use crate::client::Client;
 use crate::error::{Error, TransportError};
-use crate::kind::Kind;
 use crate::task::{Output, OutputKind, RequestSummary, Task, TaskHandle};
 use nicerouter_kling_raw::ClientInfo;
 

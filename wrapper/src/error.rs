@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
+use crate::Kind;
 use crate::code::KlingCode;
 use crate::download::DownloadError;
-use crate::kind::Kind;
 use crate::validation::ValidationError;
 use crate::wait::WaitError;
 

@@ -101,8 +101,8 @@ pub mod decode;
 mod download;
 pub mod entropy;
 mod error;
-pub mod kind;
 pub mod media;
+mod request;
 mod retry;
 mod task;
 mod transport;
@@ -121,9 +121,11 @@ pub use error::{
     ApiError, ConfigError, CreateError, CreateOutcome, DecodeError, Error, TransportError,
     TransportErrorKind,
 };
-pub use kind::{Category, CreateBody, Kind};
 pub use media::{AudioInput, ImageInput};
 pub use nicerouter_kling_raw as raw;
+pub use nicerouter_kling_raw::catalog;
+pub use nicerouter_kling_raw::catalog::{CreateBody, Kind};
+pub use request::{CreateRequest, MediaValue};
 pub use retry::RetryPolicy;
 pub use task::{Output, OutputKind, RESULT_RETENTION, RequestSummary, Status, Task, TaskHandle};
 pub use tokio_util::sync::CancellationToken;

@@ -6,8 +6,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use nicerouter_kling_raw::{TaskStatus, types};
 use serde::{Deserialize, Serialize};
 
+use crate::Kind;
 use crate::auth::Backend;
-use crate::kind::{Category, Kind};
+use nicerouter_kling_raw::catalog::Results;
 
 /// How long Kling keeps result media: URLs stop working about 30 days after the task.
 pub const RESULT_RETENTION: Duration = Duration::from_secs(30 * 24 * 60 * 60);
@@ -90,13 +91,16 @@ pub enum OutputKind {
     Video,
     /// An image (PNG or JPEG).
     Image,
+    /// Audio (MP3 or WAV).
+    Audio,
 }
 
-impl From<Category> for OutputKind {
-    fn from(category: Category) -> Self {
-        match category {
-            Category::Videos => OutputKind::Video,
-            Category::Images => OutputKind::Image,
+impl From<Results> for OutputKind {
+    fn from(results: Results) -> Self {
+        match results {
+            Results::Images => OutputKind::Image,
+            Results::Audios => OutputKind::Audio,
+            _ => OutputKind::Video,
         }
     }
 }
@@ -291,50 +295,25 @@ impl RequestSummary {
         }
     }
 
-    /// Reads the summary out of a serialised create body; the rest of the body (base64 media)
-    /// is skipped without being copied. The create path makes the summary from the typed
-    /// body instead (`CreateBody`'s summary); this is the reference it is tested against.
-    #[cfg(test)]
-    pub(crate) fn from_body(body: &[u8]) -> Self {
-        #[derive(Deserialize)]
-        struct Fields {
-            #[serde(default, deserialize_with = "lenient")]
-            model_name: Option<String>,
-            #[serde(default, deserialize_with = "lenient")]
-            mode: Option<String>,
-            #[serde(default, deserialize_with = "lenient")]
-            duration: Option<String>,
-            #[serde(default, deserialize_with = "lenient")]
-            aspect_ratio: Option<String>,
-            #[serde(default, deserialize_with = "lenient")]
-            prompt: Option<String>,
-        }
-        /// A string, or a number as text; anything else is ignored rather than failing.
-        fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-            Ok(match serde_json::Value::deserialize(d)? {
-                serde_json::Value::String(s) => Some(s),
-                serde_json::Value::Number(n) => Some(n.to_string()),
-                _ => None,
-            })
-        }
-        let fields = serde_json::from_slice::<Fields>(body).ok();
-        let body_bytes = u64::try_from(body.len()).unwrap_or(u64::MAX);
-        match fields {
-            Some(f) => RequestSummary {
-                model_name: f.model_name,
-                mode: f.mode,
-                duration: f.duration,
-                aspect_ratio: f.aspect_ratio,
-                prompt: f
-                    .prompt
-                    .map(|p| p.chars().take(PROMPT_SUMMARY_CHARS).collect()),
-                body_bytes,
-            },
-            None => RequestSummary {
-                body_bytes,
-                ..RequestSummary::default()
-            },
-        }
+    /// The summary of a create body (`body_bytes` 0 until it is serialised): its
+    /// `model_name`, `mode`, `duration`, `aspect_ratio` and `prompt` when they are strings or
+    /// numbers, the prompt cut to 200 characters.
+    pub(crate) fn of(body: &serde_json::Value) -> Self {
+        let text = |key: &str| match body.get(key) {
+            Some(serde_json::Value::String(s)) => Some(s.clone()),
+            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        };
+        let mut summary = RequestSummary {
+            model_name: text("model_name"),
+            mode: text("mode"),
+            duration: text("duration"),
+            aspect_ratio: text("aspect_ratio"),
+            prompt: text("prompt"),
+            body_bytes: 0,
+        };
+        summary.truncate_prompt();
+        summary
     }
 }
 
@@ -500,18 +479,21 @@ mod tests {
 
     #[test]
     fn request_summary_reads_known_fields_only() {
-        let body = serde_json::to_vec(&json!({
-            "model_name": "kling-v2-5-turbo", "prompt": "p".repeat(300), "duration": "10",
+        let body = json!({
+            "model_name": "kling-v2-5-turbo", "prompt": "猫".repeat(300), "duration": "10",
             "image": "A".repeat(1000), "mode": "pro"
-        }))
-        .unwrap();
-        let s = RequestSummary::from_body(&body);
+        });
+        let s = RequestSummary::of(&body);
         assert_eq!(s.model_name.as_deref(), Some("kling-v2-5-turbo"));
         assert_eq!(s.duration.as_deref(), Some("10"));
         assert_eq!(s.mode.as_deref(), Some("pro"));
-        assert_eq!(s.prompt.as_ref().map(|p| p.len()), Some(200));
-        assert_eq!(s.body_bytes, body.len() as u64);
-        let odd = RequestSummary::from_body(br#"{"duration": 5, "mode": {"x": 1}, "prompt": "p"}"#);
+        assert_eq!(
+            s.prompt,
+            Some("猫".repeat(200)),
+            "cut at 200 characters, not bytes"
+        );
+        assert_eq!(s.body_bytes, 0);
+        let odd = RequestSummary::of(&json!({"duration": 5, "mode": {"x": 1}, "prompt": "p"}));
         assert_eq!(odd.duration.as_deref(), Some("5"));
         assert_eq!(odd.mode, None);
         assert_eq!(odd.prompt.as_deref(), Some("p"));

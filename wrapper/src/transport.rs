@@ -11,10 +11,10 @@ use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
+use crate::Kind;
 use crate::client::Client;
 use crate::code::KlingCode;
 use crate::error::{ApiError, DecodeError, Error, TransportError, snippet};
-use crate::kind::Kind;
 use crate::retry;
 use crate::task::Task;
 
@@ -188,15 +188,10 @@ impl Client {
     /// The base URL and a kind's path, with room for `extra` more bytes: one allocation, no
     /// formatting.
     fn kind_url(&self, kind: Kind, extra: usize) -> String {
-        let (base, prefix, segment) = (
-            self.base_url(),
-            kind.category().path_prefix(),
-            kind.segment(),
-        );
-        let mut url = String::with_capacity(base.len() + prefix.len() + segment.len() + extra);
+        let (base, path) = (self.base_url(), kind.path());
+        let mut url = String::with_capacity(base.len() + path.len() + extra);
         url.push_str(base);
-        url.push_str(prefix);
-        url.push_str(segment);
+        url.push_str(path);
         url
     }
 }

@@ -1,41 +1,39 @@
 //! Validation: every rule of the Kling API that can be checked before a request is sent.
 //!
 //! A broken rule is a [`ValidationError`] naming the field (as it is spelled in the API body,
-//! for example `camera_control.config` or `input.text`) and the rule, in words. Nothing is sent.
+//! for example `camera_control.config` or `input.text`) and the rule, in words. Nothing is
+//! sent. A body is checked in three steps:
 //!
-//! Two layers share the same rules and the same words:
+//! 1. the spec's own JSON Schema for the create operation (types, required fields, lengths,
+//!    ranges, item counts, closed value sets), through the spec crate's validator;
+//! 2. the rules the spec states only in prose (exclusive fields, per-model capabilities), in
+//!    [`prose`](self) below, each citing the description it enforces;
+//! 3. the media strings: a URL, or raw base64 within the size limit.
 //!
-//! - [`Validate`] checks a complete generated request body (`nicerouter_kling_raw::types::*Request`):
-//!   lengths, ranges, item counts, mutual exclusions and conditional fields. The builders call it
-//!   on every body they produce, and so can anyone who builds a raw body by hand (for example
-//!   from a JSON file).
-//! - The media inputs ([`ImageInput`](crate::media::ImageInput),
-//!   [`AudioInput`](crate::media::AudioInput)) check the file itself (format, size, pixels,
-//!   aspect ratio) while they encode it, because only they see the bytes.
-//!
-//! The primitive rules live in [`rules`], so a front end (the CLI) that checks a flag early says
-//! exactly what the library would say.
+//! A value outside an open vocabulary (`model_name`, `duration`, `mode`, `effect_scene`, …,
+//! which Kling extends every month) passes with a `tracing` warning.
 //!
 //! ```
-//! use nicerouter_kling::raw::types;
-//! use nicerouter_kling::validation::Validate;
+//! use nicerouter_kling::Kind;
+//! use nicerouter_kling::validation::check;
 //!
-//! let body: types::Text2VideoRequest = serde_json::from_value(serde_json::json!({
-//!     "prompt": "a cat",
-//!     "model_name": "kling-v2-5-turbo",
-//!     "cfg_scale": 0.5
-//! }))?;
-//! let err = body.validate().unwrap_err();
-//! assert_eq!(err.field, "cfg_scale");
-//! # Ok::<(), serde_json::Error>(())
+//! let mut body = serde_json::json!({"prompt": "a cat", "cfg_scale": 1.5});
+//! let err = check(Kind::TextToVideo, &mut body).unwrap_err();
+//! assert_eq!((err.field.as_str(), err.rule.as_str()), ("cfg_scale", "must be at most 1"));
 //! ```
 
-mod camera;
-mod effects;
-mod image;
-mod lip_sync;
-pub mod rules;
-mod video;
+mod media;
+mod prose;
+
+use nicerouter_kling_raw::catalog::{Field, Shape};
+use nicerouter_kling_spec::validate::Validator;
+use serde_json::Value;
+
+use crate::Kind;
+
+pub(crate) use media::{
+    AUDIO_MAX_BYTES, IMAGE_MAX_BYTES, IMAGE_MIN_SIDE_PX, decoded_len, http_url, too_large,
+};
 
 /// A request that breaks a rule of the Kling API. Nothing was sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -45,7 +43,7 @@ pub struct ValidationError {
     /// The field, as named in the API body, for example `camera_control.config` or
     /// `input.text`.
     pub field: String,
-    /// The rule it breaks, for example `must be at most 2500 characters (got 2501)`.
+    /// The rule it breaks, for example `at most 2500 characters`.
     pub rule: String,
 }
 
@@ -59,28 +57,211 @@ impl ValidationError {
     }
 }
 
-/// A request body that can be checked against the rules of the Kling API.
-///
-/// Implemented for the eight generated create bodies. It checks everything that does not need
-/// the media files themselves: JSON Schema's limits that the generated types do not enforce,
-/// and the cross-field rules JSON Schema cannot express. Media strings are checked for shape
-/// only (an `http(s)` URL, or raw base64 without a `data:` prefix and within the size limit);
-/// [`ImageInput`](crate::media::ImageInput) checks the pixels.
-pub trait Validate {
-    /// The first broken rule, if any.
-    fn validate(&self) -> Result<(), ValidationError>;
+/// Checks a create body of `kind`, filling in what the spec's prose implies (the lip-sync
+/// `input.mode` from the fields given). The first broken rule is the error.
+pub fn check(kind: Kind, body: &mut Value) -> Result<(), ValidationError> {
+    check_body(kind, body, &[]).map(|_| ())
 }
 
-/// The fields every create body has: `callback_url` and `external_task_id`.
-fn common(
-    callback_url: Option<&str>,
-    external_task_id: Option<&str>,
-) -> Result<(), ValidationError> {
-    if let Some(url) = callback_url {
-        rules::callback_url(url)?;
+/// [`check`], skipping the media strings at `resolved` (already checked from their files),
+/// and returning the length of the body's media strings.
+pub(crate) fn check_body(
+    kind: Kind,
+    body: &mut Value,
+    resolved: &[String],
+) -> Result<usize, ValidationError> {
+    prose::infer(kind, body);
+    if let Err(violations) =
+        Validator::embedded().validate_request(kind.operations().create, &[], &[], Some(body))
+    {
+        let first = violations.into_iter().next();
+        return Err(first.map_or_else(
+            || ValidationError::new("body", "does not match the spec"),
+            |v| ValidationError::new(v.field, v.rule),
+        ));
     }
-    if let Some(id) = external_task_id {
-        rules::external_task_id(id)?;
+    prose::check(kind, body)?;
+    warn_unknown_values(kind, body);
+    media_strings(kind, body, resolved)
+}
+
+/// The dotted name of the field at a JSON pointer: `/input/images/1` → `input.images[1]`.
+pub fn field_name(pointer: &str) -> String {
+    let mut name = String::with_capacity(pointer.len());
+    for segment in pointer.split('/').skip(1) {
+        if segment.bytes().all(|b| b.is_ascii_digit()) && !segment.is_empty() {
+            name.push('[');
+            name.push_str(segment);
+            name.push(']');
+        } else {
+            if !name.is_empty() {
+                name.push('.');
+            }
+            name.push_str(segment);
+        }
     }
-    Ok(())
+    name
+}
+
+/// Every value at a field's pointer: one, or each item of a list.
+fn values<'b>(field: &Field, body: &'b Value) -> Vec<(String, &'b Value)> {
+    let Some(value) = body.pointer(field.pointer) else {
+        return Vec::new();
+    };
+    match (field.shape, value) {
+        (Shape::List(_), Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (format!("{}/{i}", field.pointer), v))
+            .collect(),
+        (Shape::Wrapped(key, _), Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| Some((format!("{}/{i}/{key}", field.pointer), v.get(key)?)))
+            .collect(),
+        _ => vec![(field.pointer.to_owned(), value)],
+    }
+}
+
+fn warn_unknown_values(kind: Kind, body: &Value) {
+    for field in kind
+        .fields()
+        .iter()
+        .filter(|f| f.open && !f.known.is_empty())
+    {
+        for (pointer, value) in values(field, body) {
+            if let Some(text) = value.as_str()
+                && !field.known.contains(&text)
+            {
+                tracing::warn!(
+                    field = %field_name(&pointer),
+                    value = text,
+                    known = ?field.known,
+                    "a value the spec does not know; sent as it is, in case Kling added it"
+                );
+            }
+        }
+    }
+}
+
+/// Checks the media strings that were not resolved from files, and adds up their lengths.
+fn media_strings(kind: Kind, body: &Value, resolved: &[String]) -> Result<usize, ValidationError> {
+    use nicerouter_kling_raw::catalog::Media;
+    let mut total = 0;
+    for field in kind.fields() {
+        let media = match field.shape {
+            Shape::Media(m)
+            | Shape::List(&Shape::Media(m))
+            | Shape::Wrapped(_, &Shape::Media(m)) => m,
+            _ => continue,
+        };
+        for (pointer, value) in values(field, body) {
+            let Some(text) = value.as_str() else { continue };
+            total += text.len();
+            if resolved.contains(&pointer) {
+                continue;
+            }
+            let name = field_name(&pointer);
+            match media {
+                Media::Video => http_url(&name, text)?,
+                Media::Audio => {
+                    if text.contains("://") {
+                        return Err(ValidationError::new(
+                            name,
+                            "must be raw base64 audio, not a URL",
+                        ));
+                    }
+                    media::media_ref(&name, text, AUDIO_MAX_BYTES)?;
+                }
+                _ => media::media_ref(&name, text, IMAGE_MAX_BYTES)?,
+            }
+        }
+    }
+    if let Some(url) = body.get("callback_url").and_then(Value::as_str) {
+        http_url("callback_url", url)?;
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use serde_json::json;
+
+    fn error(kind: Kind, mut body: Value) -> (String, String) {
+        let e = check(kind, &mut body).unwrap_err();
+        (e.field, e.rule)
+    }
+
+    #[test]
+    fn field_names_read_like_the_body() {
+        assert_eq!(field_name("/input/images/1"), "input.images[1]");
+        assert_eq!(field_name("/image_list/0/image"), "image_list[0].image");
+        assert_eq!(field_name("/prompt"), "prompt");
+    }
+
+    #[test]
+    fn text_limits_count_characters_not_bytes() {
+        let chinese = "猫".repeat(2500);
+        check(Kind::TextToVideo, &mut json!({"prompt": chinese})).unwrap();
+        let (field, rule) = error(Kind::TextToVideo, json!({"prompt": format!("{chinese}猫")}));
+        assert_eq!(
+            (field.as_str(), rule.as_str()),
+            ("prompt", "at most 2500 characters")
+        );
+    }
+
+    #[test]
+    fn blank_text_and_out_of_range_numbers_are_refused() {
+        assert_eq!(error(Kind::TextToVideo, json!({"prompt": ""})).0, "prompt");
+        assert_eq!(
+            error(Kind::TextToVideo, json!({"prompt": "a", "cfg_scale": 1.01})),
+            ("cfg_scale".into(), "must be at most 1".into())
+        );
+        check(
+            Kind::TextToVideo,
+            &mut json!({"prompt": "a", "cfg_scale": 1.0}),
+        )
+        .unwrap();
+        assert_eq!(
+            error(
+                Kind::MultiImageToVideo,
+                json!({"prompt": "a", "image_list": []})
+            )
+            .0,
+            "image_list"
+        );
+    }
+
+    #[test]
+    fn external_task_ids_follow_the_spec() {
+        for good in ["order-42_a.b:c", &"a".repeat(64)] {
+            let mut body = json!({"prompt": "a", "external_task_id": good});
+            check(Kind::TextToVideo, &mut body).unwrap();
+        }
+        for bad in ["", &"a".repeat(65), "a b", "a/b"] {
+            let body = json!({"prompt": "a", "external_task_id": bad});
+            assert_eq!(
+                error(Kind::TextToVideo, body).0,
+                "external_task_id",
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn media_strings_are_urls_or_raw_base64() {
+        let body =
+            json!({"human_image": "data:image/png;base64,QUJD", "cloth_image": "https://x/c.png"});
+        assert_eq!(error(Kind::VirtualTryOn, body).0, "human_image");
+        let mut body = json!({"human_image": "QUJD", "cloth_image": "https://x/c.png"});
+        check(Kind::VirtualTryOn, &mut body).unwrap();
+    }
+
+    #[test]
+    fn callback_urls_are_absolute_http() {
+        let body = json!({"prompt": "a", "callback_url": "ftp://x/y"});
+        assert_eq!(error(Kind::TextToVideo, body).0, "callback_url");
+    }
 }

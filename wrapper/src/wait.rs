@@ -13,11 +13,12 @@ use futures::Stream;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
+use crate::Kind;
 use crate::client::Client;
 use crate::entropy::Entropy;
 use crate::error::Error;
-use crate::kind::{Category, Kind};
 use crate::task::{Status, Task, TaskHandle};
+use nicerouter_kling_raw::catalog::Results;
 
 /// When to poll a task while waiting. Separate from the [`RetryPolicy`](crate::RetryPolicy),
 /// which governs retries of each poll.
@@ -205,7 +206,7 @@ impl PollPolicy {
         let interval = self.interval(poll);
         match age {
             Some(age)
-                if kind.category() == Category::Videos
+                if kind.results() == Results::Videos
                     && *status == Status::Submitted
                     && age < self.min_video_age =>
             {
@@ -884,9 +885,9 @@ mod tests {
             secs(26)
         );
         for &kind in Kind::ALL {
-            let expected = match kind.category() {
-                Category::Videos => secs(26),
-                Category::Images => secs(2),
+            let expected = match kind.results() {
+                Results::Videos => secs(26),
+                _ => secs(2),
             };
             assert_eq!(p.delay_after(kind, 1, &queued, young), expected, "{kind}");
         }

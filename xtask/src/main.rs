@@ -13,10 +13,13 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use nicerouter_kling_codegen::{generate, lint, operations_summary};
+use nicerouter_kling_codegen::{builders, catalog, generate, lint, operations_summary};
 
 /// Where the snapshot lives, relative to the workspace root.
 const SNAPSHOT: &str = "generated/snapshot/codegen.rs";
+/// Where the catalogue and builder snapshots live, relative to the workspace root.
+const CATALOG: &str = "generated/snapshot/catalog.rs";
+const BUILDERS: &str = "generated/snapshot/builders.rs";
 /// Where the operations summary lives, relative to the workspace root.
 const SUMMARY: &str = "generated/OPERATIONS.md";
 
@@ -60,7 +63,7 @@ fn usage(problem: &str) -> ExitCode {
     eprintln!(
         "usage: cargo xtask [--root DIR] <command>\n\n\
          commands:\n  \
-         generate   write {SNAPSHOT} and {SUMMARY} from openapi/kling.yaml\n  \
+         generate   write {SNAPSHOT}, {CATALOG}, {BUILDERS} and {SUMMARY} from openapi/kling.yaml\n  \
          check      lint the spec, validate its examples, and fail if the snapshot or summary is stale\n  \
          bench      run the benchmarks and write BENCHMARKS.md (--smoke: a quick run into target/bench/)"
     );
@@ -77,10 +80,8 @@ fn workspace_root() -> PathBuf {
     manifest.parent().map(Path::to_path_buf).unwrap_or(manifest)
 }
 
-struct Outputs {
-    snapshot: String,
-    summary: String,
-}
+/// Every generated file, by its path under the workspace root.
+struct Outputs(Vec<(&'static str, String)>);
 
 fn read_spec(root: &Path) -> Result<(String, nicerouter_kling_spec::openapiv3::OpenAPI), String> {
     let path = root.join(nicerouter_kling_spec::SPEC_PATH);
@@ -93,17 +94,18 @@ fn read_spec(root: &Path) -> Result<(String, nicerouter_kling_spec::openapiv3::O
 
 fn outputs(root: &Path) -> Result<Outputs, String> {
     let (yaml, spec) = read_spec(root)?;
-    let snapshot =
-        generate(&yaml).map_err(|e| format!("{}: {e}", nicerouter_kling_spec::SPEC_PATH))?;
-    Ok(Outputs {
-        snapshot,
-        summary: operations_summary(&spec),
-    })
+    let spec_error = |e| format!("{}: {e}", nicerouter_kling_spec::SPEC_PATH);
+    Ok(Outputs(vec![
+        (SNAPSHOT, generate(&yaml).map_err(spec_error)?),
+        (CATALOG, catalog(&yaml).map_err(spec_error)?),
+        (BUILDERS, builders(&yaml).map_err(spec_error)?),
+        (SUMMARY, operations_summary(&spec)),
+    ]))
 }
 
 fn run_generate(root: &Path) -> Result<(), String> {
     let out = outputs(root)?;
-    for (rel, text) in [(SNAPSHOT, &out.snapshot), (SUMMARY, &out.summary)] {
+    for (rel, text) in &out.0 {
         let path = root.join(rel);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)
@@ -126,7 +128,7 @@ fn run_check(root: &Path) -> Result<(), String> {
     }
     if failures.is_empty() {
         let out = outputs(root)?;
-        for (rel, fresh) in [(SNAPSHOT, &out.snapshot), (SUMMARY, &out.summary)] {
+        for (rel, fresh) in &out.0 {
             let current = std::fs::read_to_string(root.join(rel)).unwrap_or_default();
             if let Some(line) = first_difference(&current, fresh) {
                 failures.push(format!(

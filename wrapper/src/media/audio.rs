@@ -2,25 +2,19 @@
 
 use super::input::media_input;
 use super::source::{Limits, Loaded, Source, load};
+use crate::validation::AUDIO_MAX_BYTES;
 use crate::validation::ValidationError;
-use crate::validation::rules::AUDIO_MAX_BYTES;
 
 const LIMITS: Limits = Limits {
     family: "audio",
     max_bytes: AUDIO_MAX_BYTES,
 };
 
-/// The lip-sync field a URL goes to.
-const URL_FIELD: &str = "input.audio_url";
-/// The lip-sync field local audio goes to, as raw base64.
-const FILE_FIELD: &str = "input.audio_file";
-
 /// Audio for lip sync: a public URL, a local file, the file's bytes, or its base64.
 ///
-/// A URL is sent as `input.audio_url` (with `audio_type: url`). Everything else is read once
-/// when the request is built, checked from its bytes, and sent as raw base64 in
-/// `input.audio_file` (with `audio_type: file`). The checks, each failing with a
-/// [`ValidationError`] that names the field:
+/// It is read once when the request is built, checked from its bytes, and sent as raw base64
+/// (a URL goes in the URL field instead, for example the lip-sync `audio_url`). The checks,
+/// each failing with a [`ValidationError`] that names the field:
 ///
 /// - the data is MP3 (an ID3 tag or an MPEG audio frame), WAV (RIFF/WAVE), M4A (`ftyp M4A`)
 ///   or AAC (ADTS or ADIF), sniffed from the bytes;
@@ -42,24 +36,17 @@ pub struct AudioInput {
     source: Source,
 }
 
-/// Audio ready for the body.
-#[derive(Debug)]
-pub(crate) enum ResolvedAudio {
-    /// `audio_type: url`, `audio_url`.
-    Url(String),
-    /// `audio_type: file`, `audio_file` (raw base64).
-    File(String),
-}
-
 media_input!(AudioInput, "MP3, WAV, M4A or AAC");
 
 impl AudioInput {
-    /// Checks the audio and turns it into a URL or raw base64.
-    pub(crate) fn resolve(self) -> Result<ResolvedAudio, ValidationError> {
-        let field = if self.is_url() { URL_FIELD } else { FILE_FIELD };
+    /// Checks the audio and turns it into raw base64 for `field`; a URL is refused.
+    pub(crate) fn resolve(self, field: &str) -> Result<String, ValidationError> {
         match load(self.source, field, LIMITS, |bytes| inspect(field, bytes))? {
-            Loaded::Url(url) => Ok(ResolvedAudio::Url(url)),
-            Loaded::Inline { base64, .. } => Ok(ResolvedAudio::File(base64)),
+            Loaded::Url(_) => Err(ValidationError::new(
+                field,
+                "takes audio data (a file, bytes or base64), not a URL",
+            )),
+            Loaded::Inline { base64, .. } => Ok(base64),
         }
     }
 }

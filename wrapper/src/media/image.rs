@@ -5,7 +5,7 @@ use imagesize::ImageType;
 use super::input::media_input;
 use super::source::{Limits, Loaded, Source, load};
 use crate::validation::ValidationError;
-use crate::validation::rules::{IMAGE_MAX_BYTES, IMAGE_MIN_SIDE_PX};
+use crate::validation::{IMAGE_MAX_BYTES, IMAGE_MIN_SIDE_PX};
 
 const LIMITS: Limits = Limits {
     family: "image",
@@ -69,33 +69,16 @@ pub(crate) struct Dimensions {
     pub height: u64,
 }
 
-/// An image ready for the body: a URL or raw base64, and the dimensions when it was local.
-#[derive(Debug)]
-pub(crate) struct ResolvedImage {
-    pub value: String,
-    pub dimensions: Option<Dimensions>,
-}
-
 media_input!(ImageInput, "PNG or JPEG");
 
 impl ImageInput {
     /// Checks the image under `rules` and turns it into a URL or raw base64 for `field`.
-    pub(crate) fn resolve(
-        self,
-        field: &str,
-        rules: ImageRules,
-    ) -> Result<ResolvedImage, ValidationError> {
+    pub(crate) fn resolve(self, field: &str, rules: ImageRules) -> Result<String, ValidationError> {
         match load(self.source, field, LIMITS, |bytes| {
             inspect(field, bytes, rules)
         })? {
-            Loaded::Url(value) => Ok(ResolvedImage {
-                value,
-                dimensions: None,
-            }),
-            Loaded::Inline { base64, info } => Ok(ResolvedImage {
-                value: base64,
-                dimensions: Some(info),
-            }),
+            Loaded::Url(value) => Ok(value),
+            Loaded::Inline { base64, .. } => Ok(base64),
         }
     }
 }

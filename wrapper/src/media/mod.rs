@@ -19,5 +19,4 @@ mod source;
 pub use audio::AudioInput;
 pub use image::ImageInput;
 
-pub(crate) use audio::ResolvedAudio;
-pub(crate) use image::{Dimensions, ImageRules, ResolvedImage};
+pub(crate) use image::ImageRules;

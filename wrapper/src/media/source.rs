@@ -12,7 +12,7 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use bytes::Bytes;
 
 use crate::validation::ValidationError;
-use crate::validation::rules::{self, too_large};
+use crate::validation::{decoded_len, http_url, too_large};
 
 /// Decodes standard base64 with or without `=` padding (the SDK adds the padding before
 /// sending).
@@ -119,7 +119,7 @@ pub(crate) fn load<T>(
 ) -> Result<Loaded<T>, ValidationError> {
     match source {
         Source::Url(url) => {
-            rules::http_url(field, &url)?;
+            http_url(field, &url)?;
             Ok(Loaded::Url(url))
         }
         Source::Base64(data) => from_base64(data, field, limits, inspect),
@@ -184,7 +184,7 @@ fn from_base64<T>(
         ));
     }
     // Refuse an oversized payload before decoding it.
-    let decoded = rules::decoded_len(&data);
+    let decoded = decoded_len(&data);
     if decoded > limits.max_bytes {
         return Err(too_large(field, decoded, limits.max_bytes));
     }

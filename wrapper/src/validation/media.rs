@@ -1,113 +1,25 @@
-//! The primitive rules, one function each, and the limits they enforce.
+//! Media strings and URLs: the checks that JSON Schema cannot make on them.
 //!
-//! Every function returns `Ok(())` or a [`ValidationError`] naming `field`. The words are the
-//! SDK's single wording of each rule: the builders, [`Validate`](super::Validate) and the CLI all
-//! go through these functions.
+//! The spec states these limits in prose: `MediaRef` ("an image: a public URL, or the raw
+//! base64 of the file with no `data:image/...;base64,` prefix. jpg/jpeg/png, at most 10 MB,
+//! each side at least 300 px"), the lip-sync `audio_file` ("raw base64 audio ... ≤ 5 MB") and
+//! every `callback_url` (an address Kling POSTs to).
 
 use super::ValidationError;
 
-/// Most characters in a prompt or negative prompt.
-pub const PROMPT_MAX_CHARS: usize = 2500;
-/// Most characters in lip-sync `input.text`.
-pub const LIP_SYNC_TEXT_MAX_CHARS: usize = 120;
-/// Most characters in one `multi_prompt[].prompt` shot.
-pub const SHOT_PROMPT_MAX_CHARS: usize = 512;
-/// Most characters in an `external_task_id` (the SDK's own limit: Kling documents none, and the
-/// id is also used in the lookup path).
-pub const EXTERNAL_TASK_ID_MAX_CHARS: usize = 64;
 /// Largest image file: 10 MB (10 × 1024 × 1024 bytes).
 pub const IMAGE_MAX_BYTES: u64 = 10 * 1024 * 1024;
+
 /// Largest lip-sync audio file: 5 MB (5 × 1024 × 1024 bytes).
 pub const AUDIO_MAX_BYTES: u64 = 5 * 1024 * 1024;
+
 /// Smallest width and height of an image, in pixels.
 pub const IMAGE_MIN_SIDE_PX: u64 = 300;
-/// Most motion-brush `dynamic_masks`.
-pub const DYNAMIC_MASKS_MAX: usize = 6;
-/// Fewest and most points in one motion-brush trajectory.
-pub const TRAJECTORY_POINTS: (usize, usize) = (2, 77);
-/// Most `voice_list` entries.
-pub const VOICE_LIST_MAX: usize = 2;
-/// Fewest and most images in a multi-image `image_list`.
-pub const IMAGE_LIST_ITEMS: (usize, usize) = (1, 4);
-/// Fewest and most `multi_prompt` shots.
-pub const MULTI_PROMPT_ITEMS: (usize, usize) = (1, 6);
-/// Fewest and most images per image-generation task (`n`).
-pub const IMAGE_COUNT: (u32, u32) = (1, 9);
-/// Range of each camera axis.
-pub const CAMERA_AXIS_RANGE: (f64, f64) = (-10.0, 10.0);
-/// The two-person video-effect scenes, which take `input.images` (exactly two). Every other
-/// scene takes one `input.image` (Kling adds single-image scenes every month, so they are not
-/// listed).
-pub const DUAL_CHARACTER_SCENES: [&str; 4] = ["hug", "kiss", "heart_gesture", "fight"];
-/// Range of lip-sync `input.voice_speed`.
-pub const VOICE_SPEED_RANGE: (f64, f64) = (0.8, 2.0);
 
 /// `value` is not empty and not only whitespace.
 pub fn non_empty(field: &str, value: &str) -> Result<(), ValidationError> {
     if value.trim().is_empty() {
         return Err(ValidationError::new(field, "must not be empty"));
-    }
-    Ok(())
-}
-
-/// A required text: not empty (nor only whitespace) and at most `max_chars` characters.
-pub fn required_text(field: &str, value: &str, max_chars: usize) -> Result<(), ValidationError> {
-    non_empty(field, value)?;
-    optional_text(field, value, max_chars)
-}
-
-/// An optional text: at most `max_chars` characters (Unicode scalar values, not bytes). Empty
-/// is allowed.
-pub fn optional_text(field: &str, value: &str, max_chars: usize) -> Result<(), ValidationError> {
-    // Cheap upper bound first: a string never has more characters than bytes.
-    if value.len() <= max_chars {
-        return Ok(());
-    }
-    let chars = value.chars().count();
-    if chars > max_chars {
-        return Err(ValidationError::new(
-            field,
-            format!("must be at most {max_chars} characters (got {chars})"),
-        ));
-    }
-    Ok(())
-}
-
-/// A finite number within `[min, max]`.
-pub fn number_in_range(field: &str, value: f64, min: f64, max: f64) -> Result<(), ValidationError> {
-    if !value.is_finite() {
-        return Err(ValidationError::new(
-            field,
-            format!("must be a finite number (got {value})"),
-        ));
-    }
-    if value < min || value > max {
-        return Err(ValidationError::new(
-            field,
-            format!("must be between {min} and {max} (got {value})"),
-        ));
-    }
-    Ok(())
-}
-
-/// A list with between `min` and `max` items.
-pub fn item_count(
-    field: &str,
-    count: usize,
-    min: usize,
-    max: usize,
-) -> Result<(), ValidationError> {
-    if count < min || count > max {
-        let expected = match (min, max) {
-            (min, max) if min == max => format!("exactly {min}"),
-            (0, max) => format!("at most {max}"),
-            (min, max) => format!("between {min} and {max}"),
-        };
-        let noun = if max == 1 { "item" } else { "items" };
-        return Err(ValidationError::new(
-            field,
-            format!("must have {expected} {noun} (got {count})"),
-        ));
     }
     Ok(())
 }
@@ -131,85 +43,6 @@ pub fn http_url(field: &str, value: &str) -> Result<(), ValidationError> {
         ));
     }
     Ok(())
-}
-
-/// `callback_url`: an absolute `http(s)` URL.
-pub fn callback_url(value: &str) -> Result<(), ValidationError> {
-    http_url("callback_url", value)
-}
-
-/// `external_task_id`: 1 to [`EXTERNAL_TASK_ID_MAX_CHARS`] characters, each an ASCII letter or
-/// digit or one of `-`, `_`, `.`, `:`, so that the id can be used as it is in the lookup path.
-pub fn external_task_id(value: &str) -> Result<(), ValidationError> {
-    const FIELD: &str = "external_task_id";
-    if value.is_empty() {
-        return Err(ValidationError::new(FIELD, "must not be empty"));
-    }
-    optional_text(FIELD, value, EXTERNAL_TASK_ID_MAX_CHARS)?;
-    if let Some(bad) = value
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || "-_.:".contains(*c)))
-    {
-        return Err(ValidationError::new(
-            FIELD,
-            format!(
-                "may only contain ASCII letters, digits, `-`, `_`, `.` and `:` (found {bad:?})"
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// `model_name`, when given: not empty. Model names are open (Kling adds models every month),
-/// so any other string is accepted.
-pub fn model_name(field: &str, value: Option<&str>) -> Result<(), ValidationError> {
-    value.map_or(Ok(()), |v| non_empty(field, v))
-}
-
-/// Whether `scene` is a two-person effect scene ([`DUAL_CHARACTER_SCENES`]).
-pub fn is_dual_character_scene(scene: &str) -> bool {
-    DUAL_CHARACTER_SCENES.contains(&scene)
-}
-
-/// Whether `model` is a kling-v2.x model (`kling-v2-master`, `kling-v2-5-turbo`, …).
-pub fn is_kling_v2(model: &str) -> bool {
-    model
-        .strip_prefix("kling-v2")
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('-'))
-}
-
-/// `cfg_scale`: within `[0, 1]`, and not for kling-v2.x models (Kling answers an error).
-pub fn cfg_scale(value: f64, model_name: Option<&str>) -> Result<(), ValidationError> {
-    number_in_range("cfg_scale", value, 0.0, 1.0)?;
-    if let Some(model) = model_name.filter(|m| is_kling_v2(m)) {
-        return Err(ValidationError::new(
-            "cfg_scale",
-            format!(
-                "is not supported by kling-v2.x models (`model_name` is `{model}`); leave it unset"
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// `field` is set although `other` (a field or a condition) is required for it.
-pub fn requires(field: &str, other: &str) -> ValidationError {
-    ValidationError::new(field, format!("requires {other}"))
-}
-
-/// `field` is set together with `other`, which excludes it.
-pub fn conflicts(field: &str, other: &str) -> ValidationError {
-    ValidationError::new(field, format!("cannot be combined with {other}"))
-}
-
-/// `field` is set although it is only allowed `condition`.
-pub fn only_allowed(field: &str, condition: &str) -> ValidationError {
-    ValidationError::new(field, format!("is only allowed {condition}"))
-}
-
-/// `field` is missing although `condition` requires it.
-pub fn missing(field: &str, condition: &str) -> ValidationError {
-    ValidationError::new(field, format!("is required {condition}"))
 }
 
 /// A size in bytes for a rule's words, for example `10 MB` or `10.5 MB (11010048 bytes)`.
@@ -343,56 +176,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn text_counts_characters_not_bytes() {
-        let chinese = "猫".repeat(2500);
-        assert!(chinese.len() > 2500);
-        required_text("prompt", &chinese, PROMPT_MAX_CHARS).unwrap();
-        let err = required_text("prompt", &format!("{chinese}猫"), PROMPT_MAX_CHARS).unwrap_err();
-        assert_eq!(err.rule, "must be at most 2500 characters (got 2501)");
-    }
-
-    #[test]
-    fn required_text_rejects_blank() {
-        assert_eq!(
-            required_text("prompt", " \n", 10).unwrap_err().rule,
-            "must not be empty"
-        );
-        optional_text("negative_prompt", "", 10).unwrap();
-    }
-
-    #[test]
-    fn ranges_reject_nan_and_bounds() {
-        number_in_range("x", 0.0, 0.0, 1.0).unwrap();
-        number_in_range("x", 1.0, 0.0, 1.0).unwrap();
-        assert_eq!(
-            number_in_range("x", 1.01, 0.0, 1.0).unwrap_err().rule,
-            "must be between 0 and 1 (got 1.01)"
-        );
-        assert!(
-            number_in_range("x", f64::NAN, 0.0, 1.0)
-                .unwrap_err()
-                .rule
-                .contains("finite")
-        );
-    }
-
-    #[test]
-    fn item_count_words() {
-        assert_eq!(
-            item_count("a", 5, 1, 4).unwrap_err().rule,
-            "must have between 1 and 4 items (got 5)"
-        );
-        assert_eq!(
-            item_count("a", 1, 2, 2).unwrap_err().rule,
-            "must have exactly 2 items (got 1)"
-        );
-        assert_eq!(
-            item_count("a", 7, 0, 6).unwrap_err().rule,
-            "must have at most 6 items (got 7)"
-        );
-    }
-
-    #[test]
     fn urls() {
         http_url("callback_url", "https://example.com/hook?x=1").unwrap();
         http_url("callback_url", "http://127.0.0.1:8080/").unwrap();
@@ -410,44 +193,6 @@ mod tests {
                 "{bad}"
             );
         }
-    }
-
-    #[test]
-    fn external_task_ids() {
-        external_task_id("order-42_a.b:c").unwrap();
-        external_task_id(&"a".repeat(64)).unwrap();
-        assert!(external_task_id("").is_err());
-        assert!(
-            external_task_id(&"a".repeat(65))
-                .unwrap_err()
-                .rule
-                .contains("at most 64")
-        );
-        assert!(external_task_id("a b").unwrap_err().rule.contains("' '"));
-        assert!(external_task_id("a/b").is_err());
-    }
-
-    #[test]
-    fn kling_v2_detection() {
-        for m in [
-            "kling-v2",
-            "kling-v2-master",
-            "kling-v2-1",
-            "kling-v2-5-turbo",
-            "kling-v2-6",
-            "kling-v2-new",
-        ] {
-            assert!(is_kling_v2(m), "{m}");
-        }
-        for m in ["kling-v1", "kling-v1-6", "kling-v3", "kling-v20"] {
-            assert!(!is_kling_v2(m), "{m}");
-        }
-        cfg_scale(0.5, Some("kling-v1-6")).unwrap();
-        cfg_scale(0.5, None).unwrap();
-        assert_eq!(
-            cfg_scale(0.5, Some("kling-v2-master")).unwrap_err().field,
-            "cfg_scale"
-        );
     }
 
     #[test]
