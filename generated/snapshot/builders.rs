@@ -99,7 +99,7 @@ One of: `customize`, `intelligence`.*/
     /**Caller-chosen task id, unique per account; echoed in `task_info.external_task_id`, and
 usable in place of `task_id` to look the task up. The SDK generates one for every create,
 so that a create whose answer was lost can be found instead of paid for twice.*/
-    pub fn external_task_id(self, value: impl Into<String>) -> Self {
+    pub fn external_id(self, value: impl Into<String>) -> Self {
         Self(self.0.set("/external_task_id", value.into()))
     }
     /// The validated body, without sending it.
@@ -241,7 +241,7 @@ One of: `on`, `off`.*/
     /**Caller-chosen task id, unique per account; echoed in `task_info.external_task_id`, and
 usable in place of `task_id` to look the task up. The SDK generates one for every create,
 so that a create whose answer was lost can be found instead of paid for twice.*/
-    pub fn external_task_id(self, value: impl Into<String>) -> Self {
+    pub fn external_id(self, value: impl Into<String>) -> Self {
         Self(self.0.set("/external_task_id", value.into()))
     }
     /// The validated body, without sending it.
@@ -333,7 +333,7 @@ One of: `16:9`, `9:16`, `1:1`.*/
     /**Caller-chosen task id, unique per account; echoed in `task_info.external_task_id`, and
 usable in place of `task_id` to look the task up. The SDK generates one for every create,
 so that a create whose answer was lost can be found instead of paid for twice.*/
-    pub fn external_task_id(self, value: impl Into<String>) -> Self {
+    pub fn external_id(self, value: impl Into<String>) -> Self {
         Self(self.0.set("/external_task_id", value.into()))
     }
     /// The validated body, without sending it.
@@ -395,7 +395,7 @@ impl VideoExtendBuilder {
     /**Caller-chosen task id, unique per account; echoed in `task_info.external_task_id`, and
 usable in place of `task_id` to look the task up. The SDK generates one for every create,
 so that a create whose answer was lost can be found instead of paid for twice.*/
-    pub fn external_task_id(self, value: impl Into<String>) -> Self {
+    pub fn external_id(self, value: impl Into<String>) -> Self {
         Self(self.0.set("/external_task_id", value.into()))
     }
     /// The validated body, without sending it.
@@ -488,7 +488,7 @@ One of: `file`, `url`.*/
     /**Caller-chosen task id, unique per account; echoed in `task_info.external_task_id`, and
 usable in place of `task_id` to look the task up. The SDK generates one for every create,
 so that a create whose answer was lost can be found instead of paid for twice.*/
-    pub fn external_task_id(self, value: impl Into<String>) -> Self {
+    pub fn external_id(self, value: impl Into<String>) -> Self {
         Self(self.0.set("/external_task_id", value.into()))
     }
     /// The validated body, without sending it.
@@ -578,7 +578,7 @@ One of: `5`, `10`.*/
     /**Caller-chosen task id, unique per account; echoed in `task_info.external_task_id`, and
 usable in place of `task_id` to look the task up. The SDK generates one for every create,
 so that a create whose answer was lost can be found instead of paid for twice.*/
-    pub fn external_task_id(self, value: impl Into<String>) -> Self {
+    pub fn external_id(self, value: impl Into<String>) -> Self {
         Self(self.0.set("/external_task_id", value.into()))
     }
     /// The validated body, without sending it.
@@ -672,7 +672,7 @@ One of: `16:9`, `9:16`, `1:1`, `4:3`, `3:4`, `3:2`, `2:3`, `21:9`.*/
     /**Caller-chosen task id, unique per account; echoed in `task_info.external_task_id`, and
 usable in place of `task_id` to look the task up. The SDK generates one for every create,
 so that a create whose answer was lost can be found instead of paid for twice.*/
-    pub fn external_task_id(self, value: impl Into<String>) -> Self {
+    pub fn external_id(self, value: impl Into<String>) -> Self {
         Self(self.0.set("/external_task_id", value.into()))
     }
     ///Number of images, 1 to 9 (Kling's default 1). Uses `n` concurrency slots.
@@ -739,7 +739,7 @@ impl VirtualTryOnBuilder {
     /**Caller-chosen task id, unique per account; echoed in `task_info.external_task_id`, and
 usable in place of `task_id` to look the task up. The SDK generates one for every create,
 so that a create whose answer was lost can be found instead of paid for twice.*/
-    pub fn external_task_id(self, value: impl Into<String>) -> Self {
+    pub fn external_id(self, value: impl Into<String>) -> Self {
         Self(self.0.set("/external_task_id", value.into()))
     }
     /// The validated body, without sending it.

@@ -338,7 +338,7 @@ impl Kind {
                     },
                     Field {
                         pointer: "/external_task_id",
-                        name: "external_task_id",
+                        name: "external_id",
                         doc: "Caller-chosen task id, unique per account; echoed in `task_info.external_task_id`, and\nusable in place of `task_id` to look the task up. The SDK generates one for every create,\nso that a create whose answer was lost can be found instead of paid for twice.",
                         shape: Shape::Text,
                         required: false,
@@ -504,7 +504,7 @@ impl Kind {
                     },
                     Field {
                         pointer: "/external_task_id",
-                        name: "external_task_id",
+                        name: "external_id",
                         doc: "Caller-chosen task id, unique per account; echoed in `task_info.external_task_id`, and\nusable in place of `task_id` to look the task up. The SDK generates one for every create,\nso that a create whose answer was lost can be found instead of paid for twice.",
                         shape: Shape::Text,
                         required: false,
@@ -589,7 +589,7 @@ impl Kind {
                     },
                     Field {
                         pointer: "/external_task_id",
-                        name: "external_task_id",
+                        name: "external_id",
                         doc: "Caller-chosen task id, unique per account; echoed in `task_info.external_task_id`, and\nusable in place of `task_id` to look the task up. The SDK generates one for every create,\nso that a create whose answer was lost can be found instead of paid for twice.",
                         shape: Shape::Text,
                         required: false,
@@ -647,7 +647,7 @@ impl Kind {
                     },
                     Field {
                         pointer: "/external_task_id",
-                        name: "external_task_id",
+                        name: "external_id",
                         doc: "Caller-chosen task id, unique per account; echoed in `task_info.external_task_id`, and\nusable in place of `task_id` to look the task up. The SDK generates one for every create,\nso that a create whose answer was lost can be found instead of paid for twice.",
                         shape: Shape::Text,
                         required: false,
@@ -759,7 +759,7 @@ impl Kind {
                     },
                     Field {
                         pointer: "/external_task_id",
-                        name: "external_task_id",
+                        name: "external_id",
                         doc: "Caller-chosen task id, unique per account; echoed in `task_info.external_task_id`, and\nusable in place of `task_id` to look the task up. The SDK generates one for every create,\nso that a create whose answer was lost can be found instead of paid for twice.",
                         shape: Shape::Text,
                         required: false,
@@ -835,7 +835,7 @@ impl Kind {
                     },
                     Field {
                         pointer: "/external_task_id",
-                        name: "external_task_id",
+                        name: "external_id",
                         doc: "Caller-chosen task id, unique per account; echoed in `task_info.external_task_id`, and\nusable in place of `task_id` to look the task up. The SDK generates one for every create,\nso that a create whose answer was lost can be found instead of paid for twice.",
                         shape: Shape::Text,
                         required: false,
@@ -956,7 +956,7 @@ impl Kind {
                     },
                     Field {
                         pointer: "/external_task_id",
-                        name: "external_task_id",
+                        name: "external_id",
                         doc: "Caller-chosen task id, unique per account; echoed in `task_info.external_task_id`, and\nusable in place of `task_id` to look the task up. The SDK generates one for every create,\nso that a create whose answer was lost can be found instead of paid for twice.",
                         shape: Shape::Text,
                         required: false,
@@ -1014,7 +1014,7 @@ impl Kind {
                     },
                     Field {
                         pointer: "/external_task_id",
-                        name: "external_task_id",
+                        name: "external_id",
                         doc: "Caller-chosen task id, unique per account; echoed in `task_info.external_task_id`, and\nusable in place of `task_id` to look the task up. The SDK generates one for every create,\nso that a create whose answer was lost can be found instead of paid for twice.",
                         shape: Shape::Text,
                         required: false,

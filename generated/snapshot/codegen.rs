@@ -377,16 +377,8 @@ so that a create whose answer was lost can be found instead of paid for twice.
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 64usize {
-                return Err("longer than 64 characters".into());
-            }
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
-            }
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[A-Za-z0-9._:-]+$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err("doesn't match pattern \"^[A-Za-z0-9._:-]+$\"".into());
             }
             Ok(Self(value.to_string()))
         }
@@ -462,7 +454,7 @@ so that a create whose answer was lost can be found instead of paid for twice.
 kling-v2-1-master, kling-v2-5-turbo, kling-v2-6, kling-v3.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub model_name: ::std::option::Option<Image2VideoRequestModelName>,
+        pub model_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub negative_prompt: ::std::option::Option<OptionalPrompt>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -481,72 +473,6 @@ kling-v2-1-master, kling-v2-5-turbo, kling-v2-6, kling-v3.
     impl Image2VideoRequest {
         pub fn builder() -> builder::Image2VideoRequest {
             Default::default()
-        }
-    }
-    /**Model. Known values: kling-v1, kling-v1-5, kling-v1-6, kling-v2-master, kling-v2-1,
-kling-v2-1-master, kling-v2-5-turbo, kling-v2-6, kling-v3.
-*/
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
-    #[serde(transparent)]
-    pub struct Image2VideoRequestModelName(::std::string::String);
-    impl ::std::ops::Deref for Image2VideoRequestModelName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<Image2VideoRequestModelName> for ::std::string::String {
-        fn from(value: Image2VideoRequestModelName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for Image2VideoRequestModelName {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() < 1usize {
-                return Err("shorter than 1 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for Image2VideoRequestModelName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for Image2VideoRequestModelName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for Image2VideoRequestModelName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///Image aspect ratio (`21:9` not on kling-v1). Kling's default is `16:9`.
@@ -662,7 +588,7 @@ with `image`; `human_fidelity` only with `image_reference: subject`.
         pub image_reference: ::std::option::Option<ImageReference>,
         ///Model. Known values: kling-v1, kling-v1-5, kling-v2, kling-v2-new, kling-v2-1.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub model_name: ::std::option::Option<ImageGenerationRequestModelName>,
+        pub model_name: ::std::option::Option<::std::string::String>,
         ///Number of images, 1 to 9 (Kling's default 1). Uses `n` concurrency slots.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub n: ::std::option::Option<::std::num::NonZeroU32>,
@@ -677,72 +603,6 @@ with `image`; `human_fidelity` only with `image_reference: subject`.
     impl ImageGenerationRequest {
         pub fn builder() -> builder::ImageGenerationRequest {
             Default::default()
-        }
-    }
-    ///Model. Known values: kling-v1, kling-v1-5, kling-v2, kling-v2-new, kling-v2-1.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
-    #[serde(transparent)]
-    pub struct ImageGenerationRequestModelName(::std::string::String);
-    impl ::std::ops::Deref for ImageGenerationRequestModelName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ImageGenerationRequestModelName>
-    for ::std::string::String {
-        fn from(value: ImageGenerationRequestModelName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ImageGenerationRequestModelName {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() < 1usize {
-                return Err("shorter than 1 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ImageGenerationRequestModelName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ImageGenerationRequestModelName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ImageGenerationRequestModelName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///A reference image (URL or raw base64).
@@ -1277,7 +1137,7 @@ prefix. jpg/jpeg/png, at most 10 MB, each side at least 300 px, aspect ratio bet
         pub mode: ::std::option::Option<Mode>,
         ///Model. Known value: kling-v1-6 (the default).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub model_name: ::std::option::Option<MultiImage2VideoRequestModelName>,
+        pub model_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub negative_prompt: ::std::option::Option<OptionalPrompt>,
         pub prompt: Prompt,
@@ -1285,72 +1145,6 @@ prefix. jpg/jpeg/png, at most 10 MB, each side at least 300 px, aspect ratio bet
     impl MultiImage2VideoRequest {
         pub fn builder() -> builder::MultiImage2VideoRequest {
             Default::default()
-        }
-    }
-    ///Model. Known value: kling-v1-6 (the default).
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
-    #[serde(transparent)]
-    pub struct MultiImage2VideoRequestModelName(::std::string::String);
-    impl ::std::ops::Deref for MultiImage2VideoRequestModelName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<MultiImage2VideoRequestModelName>
-    for ::std::string::String {
-        fn from(value: MultiImage2VideoRequestModelName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for MultiImage2VideoRequestModelName {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() < 1usize {
-                return Err("shorter than 1 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for MultiImage2VideoRequestModelName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for MultiImage2VideoRequestModelName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for MultiImage2VideoRequestModelName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///One shot of a multi-shot video (kling-v3).
@@ -1956,7 +1750,7 @@ exactly one non-zero axis; `cfg_scale` not with kling-v2.x models; `multi_shot`,
 kling-v2-5-turbo, kling-v2-6, kling-v3. Kling adds models every month.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub model_name: ::std::option::Option<Text2VideoRequestModelName>,
+        pub model_name: ::std::option::Option<::std::string::String>,
         ///kling-v3 shots (1 to 6).
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub multi_prompt: ::std::vec::Vec<MultiPromptItem>,
@@ -1976,72 +1770,6 @@ kling-v2-5-turbo, kling-v2-6, kling-v3. Kling adds models every month.
     impl Text2VideoRequest {
         pub fn builder() -> builder::Text2VideoRequest {
             Default::default()
-        }
-    }
-    /**Model. Known values: kling-v1, kling-v1-6, kling-v2-master, kling-v2-1-master,
-kling-v2-5-turbo, kling-v2-6, kling-v3. Kling adds models every month.
-*/
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
-    #[serde(transparent)]
-    pub struct Text2VideoRequestModelName(::std::string::String);
-    impl ::std::ops::Deref for Text2VideoRequestModelName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<Text2VideoRequestModelName> for ::std::string::String {
-        fn from(value: Text2VideoRequestModelName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for Text2VideoRequestModelName {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() < 1usize {
-                return Err("shorter than 1 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for Text2VideoRequestModelName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for Text2VideoRequestModelName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for Text2VideoRequestModelName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///A point in pixels; the origin (0, 0) is the bottom-left corner of the input image.
@@ -2143,75 +1871,11 @@ optionally `model_name` and `mode`. Never both `image` and `images`.
         pub mode: ::std::option::Option<Mode>,
         ///Model for dual-character scenes (kling-v1, kling-v1-5, kling-v1-6); older docs also send kling-v1-6 for single-image scenes.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub model_name: ::std::option::Option<VideoEffectsInputModelName>,
+        pub model_name: ::std::option::Option<::std::string::String>,
     }
     impl VideoEffectsInput {
         pub fn builder() -> builder::VideoEffectsInput {
             Default::default()
-        }
-    }
-    ///Model for dual-character scenes (kling-v1, kling-v1-5, kling-v1-6); older docs also send kling-v1-6 for single-image scenes.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
-    #[serde(transparent)]
-    pub struct VideoEffectsInputModelName(::std::string::String);
-    impl ::std::ops::Deref for VideoEffectsInputModelName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<VideoEffectsInputModelName> for ::std::string::String {
-        fn from(value: VideoEffectsInputModelName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for VideoEffectsInputModelName {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() < 1usize {
-                return Err("shorter than 1 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for VideoEffectsInputModelName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for VideoEffectsInputModelName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for VideoEffectsInputModelName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///Body of a video-effects create.
@@ -2454,7 +2118,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         pub human_image: VirtualTryOnRequestHumanImage,
         ///Model. Known values: kolors-virtual-try-on-v1 (default), kolors-virtual-try-on-v1-5.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub model_name: ::std::option::Option<VirtualTryOnRequestModelName>,
+        pub model_name: ::std::option::Option<::std::string::String>,
     }
     impl VirtualTryOnRequest {
         pub fn builder() -> builder::VirtualTryOnRequest {
@@ -2580,71 +2244,6 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         }
     }
     impl<'de> ::serde::Deserialize<'de> for VirtualTryOnRequestHumanImage {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Model. Known values: kolors-virtual-try-on-v1 (default), kolors-virtual-try-on-v1-5.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
-    #[serde(transparent)]
-    pub struct VirtualTryOnRequestModelName(::std::string::String);
-    impl ::std::ops::Deref for VirtualTryOnRequestModelName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<VirtualTryOnRequestModelName> for ::std::string::String {
-        fn from(value: VirtualTryOnRequestModelName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for VirtualTryOnRequestModelName {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() < 1usize {
-                return Err("shorter than 1 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for VirtualTryOnRequestModelName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for VirtualTryOnRequestModelName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for VirtualTryOnRequestModelName {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -3165,7 +2764,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 ::std::string::String,
             >,
             model_name: ::std::result::Result<
-                ::std::option::Option<super::Image2VideoRequestModelName>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             negative_prompt: ::std::result::Result<
@@ -3356,9 +2955,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             }
             pub fn model_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::Image2VideoRequestModelName>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.model_name = value
@@ -3527,7 +3124,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 ::std::string::String,
             >,
             model_name: ::std::result::Result<
-                ::std::option::Option<super::ImageGenerationRequestModelName>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             n: ::std::result::Result<
@@ -3664,9 +3261,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             }
             pub fn model_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ImageGenerationRequestModelName>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.model_name = value
@@ -4332,7 +3927,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 ::std::string::String,
             >,
             model_name: ::std::result::Result<
-                ::std::option::Option<super::MultiImage2VideoRequestModelName>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             negative_prompt: ::std::result::Result<
@@ -4433,9 +4028,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             }
             pub fn model_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MultiImage2VideoRequestModelName>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.model_name = value
@@ -5209,7 +4802,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 ::std::string::String,
             >,
             model_name: ::std::result::Result<
-                ::std::option::Option<super::Text2VideoRequestModelName>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             multi_prompt: ::std::result::Result<
@@ -5350,9 +4943,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             }
             pub fn model_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::Text2VideoRequestModelName>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.model_name = value
@@ -5563,7 +5154,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 ::std::string::String,
             >,
             model_name: ::std::result::Result<
-                ::std::option::Option<super::VideoEffectsInputModelName>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
@@ -5631,9 +5222,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             }
             pub fn model_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::VideoEffectsInputModelName>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.model_name = value
@@ -6053,7 +5642,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 ::std::string::String,
             >,
             model_name: ::std::result::Result<
-                ::std::option::Option<super::VirtualTryOnRequestModelName>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
@@ -6121,9 +5710,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             }
             pub fn model_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::VirtualTryOnRequestModelName>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.model_name = value

@@ -81,8 +81,43 @@ pub(crate) fn check_body(
         ));
     }
     prose::check(kind, body)?;
+    if let Some(id) = body
+        .get(crate::create::EXTERNAL_TASK_ID)
+        .and_then(Value::as_str)
+    {
+        external_task_id(id)?;
+    }
     warn_unknown_values(kind, body);
     media_strings(kind, body, resolved)
+}
+
+/// The longest `external_task_id` the client sends.
+const EXTERNAL_TASK_ID_MAX_CHARS: usize = 64;
+
+/// The client's own rule for `external_task_id`, which Kling leaves open: at most 64 ASCII
+/// letters, digits, `-`, `_`, `.` and `:`, so that the id by which a lost create is looked up
+/// passes through relays' paths and logs unchanged.
+fn external_task_id(id: &str) -> Result<(), ValidationError> {
+    const FIELD: &str = "external_task_id";
+    let chars = id.chars().count();
+    if chars > EXTERNAL_TASK_ID_MAX_CHARS {
+        return Err(ValidationError::new(
+            FIELD,
+            format!("must be at most {EXTERNAL_TASK_ID_MAX_CHARS} characters (got {chars})"),
+        ));
+    }
+    if let Some(bad) = id
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "-_.:".contains(*c)))
+    {
+        return Err(ValidationError::new(
+            FIELD,
+            format!(
+                "may only contain ASCII letters, digits, `-`, `_`, `.` and `:` (found {bad:?})"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The dotted name of the field at a JSON pointer: `/input/images/1` → `input.images[1]`.

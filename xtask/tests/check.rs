@@ -6,9 +6,11 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-const FILES: [&str; 3] = [
+const FILES: [&str; 5] = [
     "openapi/kling.yaml",
     "generated/snapshot/codegen.rs",
+    "generated/snapshot/catalog.rs",
+    "generated/snapshot/builders.rs",
     "generated/OPERATIONS.md",
 ];
 
