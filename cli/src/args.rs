@@ -122,8 +122,11 @@ where
     let mut global = Global::from_arg_matches(&matches)?;
     let command = match crate::flags::create_from(&matches)? {
         Some(create) => Command::Create(Box::new(create)),
-        None => match Fixed::from_arg_matches(&matches)? {
-            Fixed::Task(task) => Command::Task(task),
+        None => match crate::flags::call_from(&matches) {
+            Some(call) => Command::Call(Box::new(call)),
+            None => match Fixed::from_arg_matches(&matches)? {
+                Fixed::Task(task) => Command::Task(task),
+            },
         },
     };
     let mut cli = Cli {
@@ -144,6 +147,8 @@ where
 pub enum Command {
     /// A create command, made from the spec's create operation of `kind`.
     Create(Box<crate::flags::Create>),
+    /// A call that is not a task, made from the spec's operation.
+    Call(Box<crate::flags::CallCommand>),
     /// Look at tasks that already exist (free).
     Task(TaskCommand),
 }

@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::args::CreateOptions;
 use crate::backend::Backend;
 use crate::failure::Failure;
-use crate::flags::{self, Create};
+use crate::flags::{self, CallCommand, Create};
 use crate::interrupt::Interrupt;
 use crate::output::Output;
 use crate::task::finish;
@@ -25,6 +25,20 @@ pub async fn run(backend: &Backend, create: Create, out: &Output) -> Result<(), 
     // Local media are read and encoded here.
     let body = tokio::task::block_in_place(|| request.body()).map_err(Error::from)?;
     send(backend, create.kind, body, external_id, create.options, out).await
+}
+
+/// Runs a call that is not a task, and prints its answer's `data`: the JSON document with
+/// `--json`, else the same JSON, indented.
+pub async fn call(backend: &Backend, command: &CallCommand, out: &Output) -> Result<(), Failure> {
+    let params = flags::params(command)?;
+    let data = backend.client.execute(command.call, params).await?;
+    let lines = serde_json::to_string_pretty(&data)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .collect::<Vec<_>>();
+    out.result(&data, &lines);
+    Ok(())
 }
 
 /// A fresh `external_task_id`, made by the library's generator here rather than inside the

@@ -62,6 +62,7 @@ async fn run(cli: Cli, out: &Output) -> Result<(), Failure> {
     let backend = backend::connect(&cli.global).await?;
     match cli.command {
         Command::Create(create) => create::run(&backend, *create, out).await,
+        Command::Call(call) => create::call(&backend, &call, out).await,
         Command::Task(cmd) => task::run(&backend, cmd, out).await,
     }
 }

@@ -84,7 +84,10 @@ pub fn generate(spec_yaml: &str) -> Result<String, CodegenError> {
 /// The catalogue of kinds and create-body fields compiled into the raw crate, formatted and
 /// prefixed by [`HEADER`].
 pub fn catalog(spec_yaml: &str) -> Result<String, CodegenError> {
-    format_file(sdk::catalog::tokens(&sdk::kinds(spec_yaml)?))
+    format_file(sdk::catalog::tokens(
+        &sdk::kinds(spec_yaml)?,
+        &sdk::calls(spec_yaml)?,
+    ))
 }
 
 /// The wrapper's per-kind builders, formatted and prefixed by [`HEADER`].

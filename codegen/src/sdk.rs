@@ -53,6 +53,24 @@ pub struct KindSpec {
     pub fields: Vec<FieldSpec>,
 }
 
+/// A call that is not a task: answered at once (a synchronous operation, a preset list, a
+/// deletion, the account's costs).
+#[derive(Debug, Clone)]
+pub struct CallSpec {
+    /// The operation id.
+    pub id: String,
+    /// `GET` or `POST`.
+    pub method: String,
+    /// The path, for example `/account/costs`.
+    pub path: String,
+    /// The command-line words, for example `["account", "costs"]`.
+    pub cli: Vec<String>,
+    /// The operation's summary.
+    pub summary: String,
+    /// The request body's fields (a `POST`) or the query parameters (a `GET`).
+    pub fields: Vec<FieldSpec>,
+}
+
 /// One settable field of a request body.
 #[derive(Debug, Clone)]
 pub struct FieldSpec {
@@ -174,6 +192,95 @@ pub fn kinds(yaml: &str) -> Result<Vec<KindSpec>, SdkError> {
     }
     kinds.sort_by_key(|k| order.path_position(&k.path));
     Ok(kinds)
+}
+
+/// The calls of the spec in `yaml` that are not tasks: operations with `x-sdk` but no kind.
+pub fn calls(yaml: &str) -> Result<Vec<CallSpec>, SdkError> {
+    let spec = &nicerouter_kling_spec::parse(yaml).map_err(|e| err("spec", e.to_string()))?;
+    let order = PropertyOrder::of(yaml);
+    let mut calls = Vec::new();
+    for op in operations(spec) {
+        let Some(item) = spec.paths.paths.get(&op.path).and_then(|i| i.as_item()) else {
+            continue;
+        };
+        let operation = match op.method {
+            nicerouter_kling_spec::Method::Get => &item.get,
+            nicerouter_kling_spec::Method::Post => &item.post,
+        };
+        let Some(operation) = operation else { continue };
+        let Some(sdk) = operation.extensions.get("x-sdk") else {
+            continue;
+        };
+        if sdk.get("kind").is_some() {
+            continue;
+        }
+        let place = format!("paths.{}.{}", op.path, op.method.as_str().to_lowercase());
+        let cli = sdk
+            .get("cli")
+            .and_then(Value::as_str)
+            .ok_or_else(|| err(&place, "x-sdk.cli is missing"))?;
+        let fields = match &op.request_schema {
+            Some(body) => fields_of(spec, &order, body)?,
+            None => query_fields(spec, operation),
+        };
+        calls.push(CallSpec {
+            id: op.operation_id.clone(),
+            method: op.method.as_str().to_owned(),
+            path: op.path.clone(),
+            cli: cli.split_whitespace().map(str::to_owned).collect(),
+            summary: operation.summary.clone().unwrap_or_default(),
+            fields,
+        });
+    }
+    calls.sort_by_key(|c| order.path_position(&c.path));
+    Ok(calls)
+}
+
+/// The query parameters of an operation, as fields named by their pointer `/name`.
+fn query_fields(spec: &OpenAPI, operation: &openapiv3::Operation) -> Vec<FieldSpec> {
+    let mut fields = Vec::new();
+    for parameter in &operation.parameters {
+        let parameter = match parameter {
+            ReferenceOr::Item(p) => Some(p),
+            ReferenceOr::Reference { reference } => reference
+                .strip_prefix("#/components/parameters/")
+                .and_then(|name| spec.components.as_ref()?.parameters.get(name))
+                .and_then(|p| p.as_item()),
+        };
+        let Some(openapiv3::Parameter::Query { parameter_data, .. }) = parameter else {
+            continue;
+        };
+        let openapiv3::ParameterSchemaOrContent::Schema(schema) = &parameter_data.format else {
+            continue;
+        };
+        let Some(resolved) = resolve(spec, schema) else {
+            continue;
+        };
+        let boxed = match schema {
+            ReferenceOr::Item(s) => ReferenceOr::Item(Box::new(s.clone())),
+            ReferenceOr::Reference { reference } => ReferenceOr::Reference {
+                reference: reference.clone(),
+            },
+        };
+        let (known, open) = known_values(resolved.schema);
+        fields.push(FieldSpec {
+            pointer: format!("/{}", parameter_data.name),
+            name: snake_case(&parameter_data.name),
+            doc: parameter_data
+                .description
+                .clone()
+                .or_else(|| resolved.schema.schema_data.description.clone())
+                .unwrap_or_default()
+                .trim()
+                .to_owned(),
+            shape: shape_of(spec, &boxed, &resolved),
+            required: parameter_data.required,
+            known,
+            open,
+            rust_type: None,
+        });
+    }
+    fields
 }
 
 /// `TextToVideo` → `text_to_video`.

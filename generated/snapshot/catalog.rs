@@ -1050,3 +1050,5 @@ impl CreateBody for crate::types::ImageGenerationRequest {
 impl CreateBody for crate::types::VirtualTryOnRequest {
     const KIND: Kind = Kind::VirtualTryOn;
 }
+/// The calls that are not tasks, answered at once.
+pub const CALLS: &[Call] = &[];

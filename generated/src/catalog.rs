@@ -87,6 +87,10 @@ pub enum Results {
     Images,
     /// `task_result.audios`.
     Audios,
+    /// `task_result.voices`: custom voices.
+    Voices,
+    /// `task_result.elements`: custom elements.
+    Elements,
 }
 
 /// The operation ids of a kind.
@@ -98,6 +102,24 @@ pub struct Operations {
     pub get: &'static str,
     /// Lists tasks.
     pub list: &'static str,
+}
+
+/// A call that is not a task: a synchronous operation, a preset list, a deletion, the
+/// account's costs. Its answer is Kling's envelope around `data`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Call {
+    /// The operation id.
+    pub operation: &'static str,
+    /// `GET` or `POST`.
+    pub method: &'static str,
+    /// The path.
+    pub path: &'static str,
+    /// The command-line words, for example `["account", "costs"]`.
+    pub cli: &'static [&'static str],
+    /// The operation's summary.
+    pub summary: &'static str,
+    /// The body's fields (a `POST`) or the query parameters (a `GET`, pointer `/name`).
+    pub fields: &'static [Field],
 }
 
 /// A generated request body that creates a task of one kind.

@@ -134,7 +134,7 @@ impl Client {
         let url = self.task_url(kind, task_id);
         let call = Call {
             operation: "get",
-            kind,
+            kind: kind.segment(),
             verb: Verb::Get,
             url: &url,
         };
@@ -169,7 +169,7 @@ impl Client {
         url.push_str(&format!("?pageNum={page_num}&pageSize={page_size}"));
         let call = Call {
             operation: "list",
-            kind,
+            kind: kind.segment(),
             verb: Verb::Get,
             url: &url,
         };
@@ -193,7 +193,7 @@ impl Client {
         let url = self.task_url(kind, external_task_id);
         let call = Call {
             operation: "lookup",
-            kind,
+            kind: kind.segment(),
             verb: Verb::Get,
             url: &url,
         };

@@ -160,7 +160,7 @@ impl Client {
         let url = self.collection_url(kind);
         let call = Call {
             operation: "create",
-            kind,
+            kind: kind.segment(),
             verb: Verb::Post,
             url: &url,
         };

@@ -91,6 +91,7 @@
 
 mod auth;
 pub mod builders;
+mod call;
 mod callback;
 mod client;
 pub mod clock;

@@ -65,7 +65,8 @@ pub(crate) struct Decoded<T> {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Call<'a> {
     pub(crate) operation: &'static str,
-    pub(crate) kind: Kind,
+    /// What the request is about, for the trace: a kind's path segment, or an operation id.
+    pub(crate) kind: &'static str,
     pub(crate) verb: Verb,
     pub(crate) url: &'a str,
 }
@@ -91,7 +92,7 @@ impl Client {
         let span = tracing::info_span!(
             "kling",
             operation = call.operation,
-            kind = call.kind.segment(),
+            kind = call.kind,
             status = tracing::field::Empty,
             code = tracing::field::Empty,
             request_id = tracing::field::Empty,
@@ -326,6 +327,39 @@ pub(crate) fn decode_task(operation: &'static str, answer: Answer) -> Result<Dec
         value: Task::from_raw(d.value),
         poll_after: d.poll_after,
     })
+}
+
+/// Kling's envelope around any `data`.
+#[derive(serde::Deserialize)]
+pub(crate) struct DataEnvelope {
+    code: i64,
+    message: Option<String>,
+    request_id: Option<String>,
+    data: Option<serde_json::Value>,
+}
+
+impl Envelope for DataEnvelope {
+    type Data = serde_json::Value;
+    fn code(&self) -> i64 {
+        self.code
+    }
+    fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+    fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+    fn into_data(self) -> Option<serde_json::Value> {
+        self.data
+    }
+}
+
+/// Decodes an answer carrying any `data`.
+pub(crate) fn decode_data(
+    operation: &'static str,
+    answer: Answer,
+) -> Result<Decoded<serde_json::Value>, Error> {
+    decode_envelope::<DataEnvelope>(operation, answer)
 }
 
 /// Decodes an answer carrying a page of tasks.

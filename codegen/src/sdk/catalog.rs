@@ -4,14 +4,35 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use super::{FieldSpec, KindSpec, Shape};
+use super::{CallSpec, FieldSpec, KindSpec, Shape};
 
 fn ident(name: &str) -> Ident {
     Ident::new(name, Span::call_site())
 }
 
 /// The catalogue's tokens.
-pub fn tokens(kinds: &[KindSpec]) -> TokenStream {
+pub fn tokens(kinds: &[KindSpec], calls: &[CallSpec]) -> TokenStream {
+    let calls = calls.iter().map(|c| {
+        let CallSpec {
+            id,
+            method,
+            path,
+            cli,
+            summary,
+            ..
+        } = c;
+        let fields = c.fields.iter().map(field);
+        quote! {
+            Call {
+                operation: #id,
+                method: #method,
+                path: #path,
+                cli: &[#(#cli),*],
+                summary: #summary,
+                fields: &[#(#fields),*],
+            }
+        }
+    });
     let variants = kinds.iter().map(|k| {
         let (variant, segment) = (ident(&k.variant), &k.segment);
         let doc = format!("`POST {}`: {}", k.path, k.summary);
@@ -114,6 +135,9 @@ pub fn tokens(kinds: &[KindSpec]) -> TokenStream {
         }
 
         #(#bodies)*
+
+        /// The calls that are not tasks, answered at once.
+        pub const CALLS: &[Call] = &[#(#calls),*];
     }
 }
 
