@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use nicerouter_kling_raw::catalog::Media;
 
 use crate::create::EXTERNAL_TASK_ID;
-use crate::media::{AudioInput, ImageInput, ImageRules};
+use crate::media::{AudioInput, Dimensions, ImageInput, ImageRules};
 use crate::validation::{self, ValidationError, field_name};
 use crate::{Client, Error, Kind, TaskHandle};
 
@@ -195,19 +195,115 @@ impl CreateRequest {
         }
         let mut body = self.body;
         let mut resolved = Vec::with_capacity(self.media.len());
+        let mut sizes = Vec::new();
         for (pointer, media, value) in self.media {
             let field = field_name(&pointer);
             let text = match (value, media) {
                 (MediaValue::Audio(audio), _) => audio.resolve(&field)?,
-                (MediaValue::Image(image), media) => image.resolve(&field, image_rules(media))?,
+                (MediaValue::Image(image), media) => {
+                    let (text, size) = image.resolve(&field, image_rules(media))?;
+                    if let Some(size) = size {
+                        sizes.push((pointer.clone(), size));
+                    }
+                    text
+                }
             };
             insert(&mut body, &pointer, Value::String(text));
             resolved.push(pointer);
+        }
+        if self.kind == Kind::ImageToVideo {
+            motion_brush(&body, &sizes)?;
         }
         let mut body = Value::Object(body);
         let media_len = validation::check_body(self.kind, &mut body, &resolved)?;
         Ok((body, media_len))
     }
+}
+
+/// `Image2VideoRequest`: "Masks must have the same aspect ratio as `image`, or the task ends
+/// `failed` (not a 400)"; `TrajectoryPoint`: "the origin (0, 0) is the bottom-left corner of
+/// the input image". For the images read here (a URL's size is unknown): every mask has the
+/// aspect ratio of `image`, all masks have one resolution, and every trajectory point lies
+/// within `image`.
+fn motion_brush(
+    body: &Map<String, Value>,
+    sizes: &[(String, Dimensions)],
+) -> Result<(), ValidationError> {
+    let size_of = |pointer: &str| sizes.iter().find(|(p, _)| p == pointer).map(|(_, d)| *d);
+    let image = size_of("/image");
+    let dynamic = body
+        .get("dynamic_masks")
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice);
+    let masks = std::iter::once("/static_mask".to_owned())
+        .chain((0..dynamic.len()).map(|i| format!("/dynamic_masks/{i}/mask")));
+    let mut first: Option<(String, Dimensions)> = None;
+    for pointer in masks {
+        let Some(size) = size_of(&pointer) else {
+            continue;
+        };
+        let field = field_name(&pointer);
+        if let Some(image) = image
+            && !same_aspect_ratio(size, image)
+        {
+            return Err(ValidationError::new(
+                field,
+                format!(
+                    "must have the aspect ratio of `image` (mask {}×{}, image {}×{})",
+                    size.width, size.height, image.width, image.height
+                ),
+            ));
+        }
+        match &first {
+            Some((first_field, first)) if *first != size => {
+                return Err(ValidationError::new(
+                    field,
+                    format!(
+                        "must have the resolution of `{first_field}` (got {}×{}, expected {}×{})",
+                        size.width, size.height, first.width, first.height
+                    ),
+                ));
+            }
+            Some(_) => {}
+            None => first = Some((field, size)),
+        }
+    }
+    let Some(image) = image else {
+        return Ok(());
+    };
+    for (i, mask) in dynamic.iter().enumerate() {
+        let points = mask
+            .get("trajectories")
+            .and_then(Value::as_array)
+            .map_or(&[][..], Vec::as_slice);
+        for (j, point) in points.iter().enumerate() {
+            let (x, y) = (point.get("x"), point.get("y"));
+            let beyond =
+                |v: Option<&Value>, side: u64| v.and_then(Value::as_u64).is_some_and(|v| v > side);
+            if beyond(x, image.width) || beyond(y, image.height) {
+                let shown =
+                    |v: Option<&Value>| v.map_or_else(|| "?".to_owned(), ToString::to_string);
+                return Err(ValidationError::new(
+                    format!("dynamic_masks[{i}].trajectories[{j}]"),
+                    format!(
+                        "must lie within the image (got ({}, {}); the image is {}×{})",
+                        shown(x),
+                        shown(y),
+                        image.width,
+                        image.height
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Equal aspect ratios, allowing 1% for rounding when a mask was scaled.
+fn same_aspect_ratio(a: Dimensions, b: Dimensions) -> bool {
+    let left = u128::from(a.width) * u128::from(b.height);
+    let right = u128::from(a.height) * u128::from(b.width);
+    left.abs_diff(right) * 100 <= left.max(right)
 }
 
 fn image_rules(media: Media) -> ImageRules {
@@ -309,6 +405,75 @@ mod tests {
         assert_eq!(
             Value::Object(body),
             json!({"prompt": "a cat", "input": {}, "image_list": [{"image": "X"}]})
+        );
+    }
+
+    #[test]
+    fn masks_keep_the_image_aspect_ratio_and_points_stay_inside_it() {
+        let client = Client::builder()
+            .api_key("sk-example")
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .unwrap();
+        let png = |w, h| ImageInput::bytes(nicerouter_kling_mock::media::input_png(w, h));
+        let request = || {
+            client
+                .request(Kind::ImageToVideo)
+                .media("/image", Media::Image, png(1000, 800))
+        };
+        let error = |r: CreateRequest| {
+            let e = r.body().unwrap_err();
+            (e.field, e.rule)
+        };
+        let points = json!([{"x": 0, "y": 0}, {"x": 1000, "y": 800}]);
+        let with_mask = |r: CreateRequest, i: usize, w, h| {
+            r.set(&format!("/dynamic_masks/{i}/trajectories"), points.clone())
+                .media(
+                    &format!("/dynamic_masks/{i}/mask"),
+                    Media::ImageMask,
+                    png(w, h),
+                )
+        };
+        let body = with_mask(request(), 0, 500, 400)
+            .media("/static_mask", Media::ImageMask, png(500, 400))
+            .body()
+            .unwrap();
+        assert_eq!(body["dynamic_masks"][0]["trajectories"], points);
+        // A URL's size is unknown, so it is not compared.
+        request()
+            .media(
+                "/static_mask",
+                Media::ImageMask,
+                ImageInput::url("https://x.test/m.png"),
+            )
+            .body()
+            .unwrap();
+        assert_eq!(
+            error(request().media("/static_mask", Media::ImageMask, png(800, 800))),
+            (
+                "static_mask".into(),
+                "must have the aspect ratio of `image` (mask 800×800, image 1000×800)".into()
+            )
+        );
+        assert_eq!(
+            error(with_mask(request(), 0, 500, 400).media(
+                "/static_mask",
+                Media::ImageMask,
+                png(100, 80)
+            )),
+            (
+                "dynamic_masks[0].mask".into(),
+                "must have the resolution of `static_mask` (got 500×400, expected 100×80)".into()
+            )
+        );
+        let outside = with_mask(request(), 0, 500, 400)
+            .set("/dynamic_masks/0/trajectories/1", json!({"x": 5, "y": 801}));
+        assert_eq!(
+            error(outside),
+            (
+                "dynamic_masks[0].trajectories[1]".into(),
+                "must lie within the image (got (5, 801); the image is 1000×800)".into()
+            )
         );
     }
 

@@ -72,13 +72,18 @@ pub(crate) struct Dimensions {
 media_input!(ImageInput, "PNG or JPEG");
 
 impl ImageInput {
-    /// Checks the image under `rules` and turns it into a URL or raw base64 for `field`.
-    pub(crate) fn resolve(self, field: &str, rules: ImageRules) -> Result<String, ValidationError> {
+    /// Checks the image under `rules` and turns it into a URL or raw base64 for `field`, with
+    /// its dimensions when it was read here (a URL's are unknown).
+    pub(crate) fn resolve(
+        self,
+        field: &str,
+        rules: ImageRules,
+    ) -> Result<(String, Option<Dimensions>), ValidationError> {
         match load(self.source, field, LIMITS, |bytes| {
             inspect(field, bytes, rules)
         })? {
-            Loaded::Url(value) => Ok(value),
-            Loaded::Inline { base64, .. } => Ok(base64),
+            Loaded::Url(value) => Ok((value, None)),
+            Loaded::Inline { base64, info } => Ok((base64, Some(info))),
         }
     }
 }

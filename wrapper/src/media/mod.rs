@@ -19,4 +19,4 @@ mod source;
 pub use audio::AudioInput;
 pub use image::ImageInput;
 
-pub(crate) use image::ImageRules;
+pub(crate) use image::{Dimensions, ImageRules};
