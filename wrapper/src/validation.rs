@@ -212,8 +212,16 @@ fn media_strings(kind: Kind, body: &Value, resolved: &[String]) -> Result<usize,
             }
         }
     }
-    if let Some(url) = body.get("callback_url").and_then(Value::as_str) {
-        http_url("callback_url", url)?;
+    // The URLs that are not media strings (`callback_url`, the lip-sync `audio_url`): Kling
+    // fetches or calls them, so each is an absolute http(s) URL.
+    for field in kind
+        .fields()
+        .iter()
+        .filter(|f| f.shape == Shape::Text && f.wire_name().ends_with("_url"))
+    {
+        if let Some(url) = body.pointer(field.pointer).and_then(Value::as_str) {
+            http_url(&field_name(field.pointer), url)?;
+        }
     }
     Ok(total)
 }
@@ -298,5 +306,18 @@ mod tests {
     fn callback_urls_are_absolute_http() {
         let body = json!({"prompt": "a", "callback_url": "ftp://x/y"});
         assert_eq!(error(Kind::TextToVideo, body).0, "callback_url");
+    }
+
+    #[test]
+    fn lip_sync_audio_urls_are_absolute_http() {
+        let body = |url: &str| json!({"input": {"video_id": "v", "audio_url": url}});
+        check(Kind::LipSync, &mut body("https://x.test/a.mp3")).unwrap();
+        for bad in ["ftp://x.test/a.mp3", "a.mp3", "file:///tmp/a.mp3"] {
+            assert_eq!(
+                error(Kind::LipSync, body(bad)).0,
+                "input.audio_url",
+                "{bad:?}"
+            );
+        }
     }
 }
