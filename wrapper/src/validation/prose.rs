@@ -56,7 +56,10 @@ pub(super) fn infer(kind: Kind, body: &mut Value) {
             input.insert("mode".into(), mode.into());
         }
     }
-    if let Some(audio_type) = audio_type {
+    // The audio type belongs to `audio2video` only: inferred for a text2video body, it would
+    // be the field an error names, though the caller never set it.
+    let audio_mode = input.get("mode").and_then(Value::as_str) == Some("audio2video");
+    if let Some(audio_type) = audio_type.filter(|_| audio_mode) {
         input
             .entry("audio_type")
             .or_insert_with(|| audio_type.into());
@@ -369,5 +372,24 @@ mod tests {
         infer(Kind::LipSync, &mut body);
         assert_eq!(body["input"]["mode"], "text2video", "a given mode is kept");
         assert_eq!(check(Kind::LipSync, &body).unwrap_err().field, "input.text");
+    }
+
+    #[test]
+    fn audio_given_with_text_is_named_as_given() {
+        let mut body = json!({"input": {
+            "video_id": "v", "text": "hi", "voice_id": "x", "voice_language": "en",
+            "audio_file": "QUJD"
+        }});
+        infer(Kind::LipSync, &mut body);
+        assert_eq!(body["input"]["mode"], "text2video");
+        assert!(body["input"].get("audio_type").is_none(), "{body}");
+        let err = check(Kind::LipSync, &body).unwrap_err();
+        assert_eq!(
+            (err.field.as_str(), err.rule.as_str()),
+            (
+                "input.audio_file",
+                "is not allowed when `input.mode` is `text2video`"
+            )
+        );
     }
 }
