@@ -46,7 +46,8 @@ async fn the_new_property_is_a_flag_a_rule_and_a_setter() {
 
     let refused = kling(&server, &["video", "text2video", "--prompt", "a cat", "--seed", "1000"]);
     assert_eq!(refused.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&refused.stderr).contains("seed"));
+    let error: serde_json::Value = serde_json::from_slice(&refused.stdout).unwrap();
+    assert!(error["error"]["message"].as_str().unwrap().contains("`seed`"), "{error}");
     assert_eq!(server.tasks_created(), 1, "nothing was sent for the bad value");
 
     let help = Command::new(env!("CARGO_BIN_EXE_kling"))
