@@ -196,6 +196,12 @@ fn media_strings(kind: Kind, body: &Value, resolved: &[String]) -> Result<usize,
             if resolved.contains(&pointer) {
                 continue;
             }
+            // An optional media field sent empty means none (the spec's `image_tail`: "Empty
+            // means none"; relays' examples send `""` for unused optional strings). The
+            // schema decides whether `""` is allowed; an empty list item is still refused.
+            if text.is_empty() && !field.required && pointer == field.pointer {
+                continue;
+            }
             let name = field_name(&pointer);
             match media {
                 Media::Video => http_url(&name, text)?,
@@ -300,6 +306,21 @@ mod tests {
         assert_eq!(error(Kind::VirtualTryOn, body).0, "human_image");
         let mut body = json!({"human_image": "QUJD", "cloth_image": "https://x/c.png"});
         check(Kind::VirtualTryOn, &mut body).unwrap();
+    }
+
+    #[test]
+    fn an_empty_optional_media_string_means_none() {
+        let mut body = json!({"image": "QUJD", "image_tail": "", "static_mask": ""});
+        check(Kind::ImageToVideo, &mut body).unwrap();
+        assert_eq!(
+            error(Kind::ImageToVideo, json!({"image": ""})),
+            ("image".into(), "must not be empty".into())
+        );
+        let body = json!({"prompt": "p", "image_list": [{"image": "QUJD"}, {"image": ""}]});
+        assert_eq!(
+            error(Kind::MultiImageToVideo, body).0,
+            "image_list[1].image"
+        );
     }
 
     #[test]
