@@ -6,27 +6,42 @@
 mod builders_support;
 
 use builders_support::{Server, b64, client, jpeg, mp3, png};
-use nicerouter_kling::builders::{
-    AspectRatio, Axis, CameraControl, CameraControlType, Duration, ImageAspectRatio,
-    ImageReference, ImageResolution, Mode, ShotType, Sound, VideoDuration, VoiceLanguage,
-};
 use nicerouter_kling::media::{AudioInput, ImageInput};
-use nicerouter_kling::validation::Validate;
+use nicerouter_kling::raw::types::{
+    CameraConfig, CameraControl, CameraControlType, DynamicMask, MultiPromptItem, TrajectoryPoint,
+    WatermarkInfo,
+};
+use nicerouter_kling::{CreateBody, validation};
 use nicerouter_kling_spec::validate::Validator;
-use serde::Serialize;
 use serde_json::{Value, json};
 
-/// The body as JSON, after checking the spec's request schema accepts it.
-fn checked<B: Serialize + Validate>(operation: &str, body: &B) -> Value {
-    body.validate()
-        .expect("a built body passes its own validation");
-    let value = serde_json::to_value(body).unwrap();
+/// The body as JSON, after checking it passes the SDK's validation again and the spec's
+/// request schema accepts it.
+fn checked<B: CreateBody>(operation: &str, body: &B) -> Value {
+    let mut value = serde_json::to_value(body).unwrap();
+    assert_eq!(B::KIND.operations().create, operation);
+    validation::check(B::KIND, &mut value).expect("a built body passes its own validation");
     if let Err(problems) = Validator::embedded().validate_request(operation, &[], &[], Some(&value))
     {
         let problems: Vec<String> = problems.iter().map(ToString::to_string).collect();
         panic!("{operation}: the spec rejects the built body: {problems:?}");
     }
     value
+}
+
+fn simple(config: CameraConfig) -> CameraControl {
+    CameraControl {
+        type_: CameraControlType::Simple,
+        config: Some(config),
+    }
+}
+
+fn shot(index: i32, prompt: &str, seconds: &str) -> MultiPromptItem {
+    MultiPromptItem {
+        index,
+        prompt: prompt.try_into().unwrap(),
+        duration: seconds.try_into().unwrap(),
+    }
 }
 
 async fn offline_client() -> (Server, nicerouter_kling::Client) {
@@ -53,14 +68,17 @@ async fn text_to_video_sends_every_field_with_api_types() {
         .model("kling-v1")
         .negative_prompt("blurry")
         .cfg_scale(0.7)
-        .mode(Mode::Pro)
-        .camera_control(CameraControl::simple(Axis::Zoom, -5.0))
-        .aspect_ratio(AspectRatio::X916)
-        .duration(Duration::Ten)
-        .sound(Sound::On)
-        .watermark(true)
+        .mode("pro")
+        .camera_control(simple(CameraConfig {
+            zoom: Some(-5.0),
+            ..Default::default()
+        }))
+        .aspect_ratio("9:16")
+        .duration("10")
+        .sound("on")
+        .watermark_info(WatermarkInfo { enabled: true })
         .callback_url("https://example.com/hook")
-        .external_task_id("order-42")
+        .external_id("order-42")
         .build()
         .unwrap();
     assert_eq!(
@@ -89,11 +107,16 @@ async fn text_to_video_multi_shot_and_presets() {
         .text_to_video("ignored with multi_shot")
         .model("kling-v3")
         .multi_shot(true)
-        .shot_type(ShotType::Customize)
-        .multi_prompt(1, "a cat wakes up", 4)
-        .multi_prompt(2, "the cat stretches", 6)
-        .duration(VideoDuration::X10)
-        .camera_control(CameraControl::preset(CameraControlType::LeftTurnForward))
+        .shot_type("customize")
+        .multi_prompt(vec![
+            shot(1, "a cat wakes up", "4"),
+            shot(2, "the cat stretches", "6"),
+        ])
+        .duration("10")
+        .camera_control(CameraControl {
+            type_: CameraControlType::LeftTurnForward,
+            config: None,
+        })
         .build()
         .unwrap();
     let value = checked("create_text2video", &body);
@@ -122,8 +145,8 @@ async fn image_to_video_sends_raw_base64_of_the_file() {
         .image_to_video(ImageInput::bytes(image.clone()))
         .image_tail(format!("data:image/jpeg;base64,{}", b64(&tail)))
         .prompt("the cat looks up")
-        .mode(Mode::Std)
-        .duration(Duration::Five)
+        .mode("std")
+        .duration("5")
         .build()
         .unwrap();
     let value = checked("create_image2video", &body);
@@ -166,14 +189,16 @@ async fn image_to_video_motion_brush_voices_and_elements() {
         .image_to_video(ImageInput::bytes(image))
         .model("kling-v1")
         .static_mask(ImageInput::bytes(mask.clone()))
-        .dynamic_mask(
-            ImageInput::bytes(mask.clone()),
-            [(0, 0), (100, 50), (1000, 800)],
-        )
-        .sound(Sound::On)
-        .voice("voice-a")
-        .voice("voice-b")
-        .element(42)
+        .dynamic_masks(vec![DynamicMask {
+            mask: b64(&mask),
+            trajectories: [(0, 0), (100, 50), (1000, 800)]
+                .into_iter()
+                .map(|(x, y)| TrajectoryPoint { x, y })
+                .collect(),
+        }])
+        .sound("on")
+        .voice_list(["voice-a", "voice-b"])
+        .element_list([42])
         .build()
         .unwrap();
     let value = checked("create_image2video", &body);
@@ -197,7 +222,10 @@ async fn image_to_video_camera_control_alone() {
     let body = client
         .image_to_video("https://example.com/cat.png")
         .model("kling-v1-5")
-        .camera_control(CameraControl::simple(Axis::Horizontal, 3.5))
+        .camera_control(simple(CameraConfig {
+            horizontal: Some(3.5),
+            ..Default::default()
+        }))
         .build()
         .unwrap();
     assert_eq!(
@@ -216,11 +244,13 @@ async fn multi_image_to_video_lists_images_in_order() {
     let (a, b) = (png(600, 600), jpeg(800, 1200));
     let body = client
         .multi_image_to_video("two friends wave")
-        .image(ImageInput::bytes(a.clone()))
-        .image(ImageInput::base64(b64(&b)))
-        .image("https://example.com/c.png")
+        .image_list([
+            ImageInput::bytes(a.clone()),
+            ImageInput::base64(b64(&b)),
+            ImageInput::from("https://example.com/c.png"),
+        ])
         .model("kling-v1-6")
-        .aspect_ratio(AspectRatio::X11)
+        .aspect_ratio("1:1")
         .build()
         .unwrap();
     assert_eq!(
@@ -239,10 +269,10 @@ async fn multi_image_to_video_lists_images_in_order() {
 }
 
 #[tokio::test]
-async fn extend_video_body() {
+async fn video_extend_body() {
     let (_server, client) = offline_client().await;
     let body = client
-        .extend_video("814570891207524415-0")
+        .video_extend("814570891207524415-0")
         .prompt("the camera pulls back")
         .negative_prompt("text")
         .cfg_scale(0.4)
@@ -265,8 +295,9 @@ async fn lip_sync_text_mode_body() {
     let body = client
         .lip_sync()
         .video_id("814570891207524415-0")
-        .text("Hello!", "uk_boy1")
-        .voice_language(VoiceLanguage::En)
+        .text("Hello!")
+        .voice_id("uk_boy1")
+        .voice_language("en")
         .voice_speed(1.2)
         .build()
         .unwrap();
@@ -290,7 +321,7 @@ async fn lip_sync_audio_file_and_url_bodies() {
     let body = client
         .lip_sync()
         .video_url("https://example.com/face.mp4")
-        .audio(AudioInput::bytes(audio.clone()))
+        .audio_file(AudioInput::bytes(audio.clone()))
         .build()
         .unwrap();
     assert_eq!(
@@ -306,7 +337,7 @@ async fn lip_sync_audio_file_and_url_bodies() {
     let body = client
         .lip_sync()
         .video_id("v-1")
-        .audio("https://example.com/a.wav")
+        .audio_url("https://example.com/a.wav")
         .build()
         .unwrap();
     assert_eq!(
@@ -327,6 +358,7 @@ async fn video_effects_single_and_dual_bodies() {
     let body = client
         .video_effects("squish")
         .image(ImageInput::bytes(image.clone()))
+        .duration("5")
         .build()
         .unwrap();
     assert_eq!(
@@ -337,11 +369,13 @@ async fn video_effects_single_and_dual_bodies() {
     let (left, right) = (png(600, 800), jpeg(600, 800));
     let body = client
         .video_effects("hug")
-        .image(ImageInput::bytes(left.clone()))
-        .image(ImageInput::bytes(right.clone()))
+        .images([
+            ImageInput::bytes(left.clone()),
+            ImageInput::bytes(right.clone()),
+        ])
         .model("kling-v1-6")
-        .mode(Mode::Pro)
-        .duration(Duration::Ten)
+        .mode("pro")
+        .duration("10")
         .build()
         .unwrap();
     assert_eq!(
@@ -362,10 +396,10 @@ async fn image_generation_text_and_reference_bodies() {
         .image_generation("a retro poster")
         .model("kling-v2-1")
         .negative_prompt("text")
-        .resolution(ImageResolution::X2k)
+        .resolution("2k")
         .n(4)
-        .aspect_ratio(ImageAspectRatio::X219)
-        .watermark(false)
+        .aspect_ratio("21:9")
+        .watermark_info(WatermarkInfo { enabled: false })
         .build()
         .unwrap();
     assert_eq!(
@@ -386,7 +420,7 @@ async fn image_generation_text_and_reference_bodies() {
         .image_generation("the same person as an astronaut")
         .model("kling-v1-5")
         .image(ImageInput::bytes(face.clone()))
-        .image_reference(ImageReference::Subject)
+        .image_reference("subject")
         .image_fidelity(0.6)
         .human_fidelity(0.9)
         .build()
@@ -434,7 +468,7 @@ async fn send_puts_the_built_body_on_the_wire() {
     let builder = client
         .image_to_video(ImageInput::bytes(image.clone()))
         .prompt("go")
-        .external_task_id("my-id-1");
+        .external_id("my-id-1");
     let expected = serde_json::to_value(builder.clone().build().unwrap()).unwrap();
     let handle = builder.send().await.unwrap();
     assert_eq!(handle.task_id, "814570891207524415");

@@ -6,6 +6,7 @@ mod builders_support;
 
 use builders_support::{Server, aac, b64, client, m4a, mp3, png, wav};
 use nicerouter_kling::Client;
+use nicerouter_kling::builders::LipSyncBuilder;
 use nicerouter_kling::media::AudioInput;
 use serde_json::{Value, json};
 
@@ -19,12 +20,11 @@ async fn setup() -> (Server, Client) {
 
 /// The `input` a lip-sync body would send for `audio`, or the error's field and rule.
 fn sent_input(client: &Client, audio: impl Into<AudioInput>) -> Result<Value, (String, String)> {
-    let body = client
-        .lip_sync()
-        .video_id("v-1")
-        .audio(audio)
-        .build()
-        .map_err(|e| (e.field, e.rule))?;
+    input_of(client.lip_sync().video_id("v-1").audio_file(audio))
+}
+
+fn input_of(builder: LipSyncBuilder) -> Result<Value, (String, String)> {
+    let body = builder.build().map_err(|e| (e.field, e.rule))?;
     Ok(serde_json::to_value(body).unwrap()["input"].clone())
 }
 
@@ -71,10 +71,24 @@ async fn the_four_formats_are_accepted_from_bytes_files_and_base64() {
 #[tokio::test]
 async fn urls_go_to_audio_url() {
     let (_server, client) = setup().await;
+    let url = "https://example.com/voice.m4a";
     assert_eq!(
-        sent_input(&client, "https://example.com/voice.m4a").unwrap(),
-        json!({ "video_id": "v-1", "mode": "audio2video", "audio_type": "url", "audio_url": "https://example.com/voice.m4a" })
+        input_of(client.lip_sync().video_id("v-1").audio_url(url)).unwrap(),
+        json!({ "video_id": "v-1", "mode": "audio2video", "audio_type": "url", "audio_url": url })
     );
+    // `audio_file` takes audio data: a URL given to it is refused (it belongs in `audio_url`).
+    let (field, rule) = sent_input(&client, url).unwrap_err();
+    assert_eq!(
+        (field.as_str(), rule.as_str()),
+        (
+            "input.audio_file",
+            "takes audio data (a file, bytes or base64), not a URL"
+        )
+    );
+    let (field, rule) =
+        input_of(client.lip_sync().video_id("v-1").audio_url("voice.m4a")).unwrap_err();
+    assert_eq!(field, "input.audio_url");
+    assert!(rule.contains("absolute http:// or https:// URL"), "{rule}");
 }
 
 #[tokio::test]

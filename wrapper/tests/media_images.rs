@@ -5,9 +5,10 @@
 mod builders_support;
 
 use builders_support::{Server, b64, client, jpeg, png, png_of_size};
-use nicerouter_kling::Client;
+use nicerouter_kling::catalog::Media;
 use nicerouter_kling::media::ImageInput;
-use serde_json::Value;
+use nicerouter_kling::{Client, CreateRequest};
+use serde_json::{Value, json};
 
 const MIB: usize = 1024 * 1024;
 
@@ -167,18 +168,34 @@ async fn end_frames_try_on_images_and_masks_follow_their_own_rules() {
         .build()
         .unwrap_err();
     assert_eq!(err.field, "cloth_image");
-    // Masks: no 300 px rule, but the image's aspect ratio.
-    client
-        .image_to_video(ImageInput::bytes(png(1000, 800)))
-        .static_mask(ImageInput::bytes(png(100, 80)))
-        .dynamic_mask(ImageInput::bytes(png(100, 80)), [(0, 0), (5, 5)])
-        .build()
-        .unwrap();
-    let err = client
-        .image_to_video(ImageInput::bytes(png(1000, 800)))
-        .dynamic_mask(ImageInput::bytes(jpeg(100, 100)), [(0, 0), (5, 5)])
-        .build()
-        .unwrap_err();
+    // Masks: no 300 px rule, but the image's aspect ratio. A local dynamic mask is set by its
+    // pointer (the typed setter takes the generated `DynamicMask`, whose mask is a string).
+    let dynamic_mask = |request: CreateRequest, mask: ImageInput| {
+        request
+            .set(
+                "/dynamic_masks/0/trajectories",
+                json!([{"x": 0, "y": 0}, {"x": 5, "y": 5}]),
+            )
+            .media("/dynamic_masks/0/mask", Media::ImageMask, mask)
+    };
+    let body = dynamic_mask(
+        client
+            .image_to_video(ImageInput::bytes(png(1000, 800)))
+            .static_mask(ImageInput::bytes(png(100, 80)))
+            .into_request(),
+        ImageInput::bytes(png(100, 80)),
+    )
+    .body()
+    .unwrap();
+    assert_eq!(body["dynamic_masks"][0]["mask"], b64(&png(100, 80)));
+    let err = dynamic_mask(
+        client
+            .image_to_video(ImageInput::bytes(png(1000, 800)))
+            .into_request(),
+        ImageInput::bytes(jpeg(100, 100)),
+    )
+    .body()
+    .unwrap_err();
     assert_eq!(err.field, "dynamic_masks[0].mask");
     assert!(err.rule.contains("aspect ratio of `image`"), "{}", err.rule);
 }
