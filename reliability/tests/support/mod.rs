@@ -6,7 +6,6 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use nicerouter_kling::builders::VoiceLanguage;
 use nicerouter_kling::clock::{Clock, ManualClock, SystemClock};
 use nicerouter_kling::entropy::SeededEntropy;
 use nicerouter_kling::media::ImageInput;
@@ -131,22 +130,32 @@ impl Request {
             Request::ImageToVideo => c.image_to_video(image()).prompt("it waves").send().await,
             Request::MultiImageToVideo => {
                 c.multi_image_to_video("two friends")
-                    .image(image())
-                    .image(image())
+                    .image_list([image(), image()])
                     .send()
                     .await
             }
-            Request::ExtendVideo => c.extend_video("814570891207524415-0").send().await,
+            Request::ExtendVideo => c.video_extend("814570891207524415-0").send().await,
             Request::LipSync => {
                 c.lip_sync()
                     .video_id("814570891207524415-0")
-                    .text("hello there", "uk_boy1")
-                    .voice_language(VoiceLanguage::En)
+                    .text("hello there")
+                    .voice_id("uk_boy1")
+                    .voice_language("en")
                     .send()
                     .await
             }
-            Request::VideoEffects => c.video_effects("squish").image(image()).send().await,
-            Request::ImageGeneration(n) => c.image_generation("a poster").n(n).send().await,
+            Request::VideoEffects => {
+                // `input.duration` is required by the spec, and the builder no longer fills
+                // in Kling's default of "5".
+                c.video_effects("squish")
+                    .image(image())
+                    .duration("5")
+                    .send()
+                    .await
+            }
+            Request::ImageGeneration(n) => {
+                c.image_generation("a poster").n(i64::from(n)).send().await
+            }
             Request::VirtualTryOn => c.virtual_try_on(image(), image()).send().await,
         }
     }
@@ -510,8 +519,9 @@ pub fn print_table(title: &str, rows: &[FaultRow]) {
 
 /// The kind of media a request's results are.
 pub fn media_of(request: Request) -> MediaKind {
-    match request.kind().category() {
-        nicerouter_kling::Category::Videos => MediaKind::Video,
-        nicerouter_kling::Category::Images => MediaKind::Image,
+    match request.kind().results() {
+        nicerouter_kling::catalog::Results::Videos => MediaKind::Video,
+        nicerouter_kling::catalog::Results::Images => MediaKind::Image,
+        other => panic!("no request of the suite has {other:?} results"),
     }
 }
