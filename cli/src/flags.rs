@@ -426,11 +426,11 @@ mod tests {
                 .unwrap_or_else(|| panic!("{kind:?} has no {name}"))
         };
         let image_list = field(Kind::MultiImageToVideo, "image_list");
-        assert_eq!(flag(Kind::MultiImageToVideo, image_list), "image");
+        assert_eq!(flag(Kind::MultiImageToVideo.fields(), image_list), "image");
         // Other fields keep their names.
         let voice_list = field(Kind::ImageToVideo, "voice_list");
-        assert_eq!(flag(Kind::ImageToVideo, voice_list), "voice-list");
+        assert_eq!(flag(Kind::ImageToVideo.fields(), voice_list), "voice-list");
         let model = field(Kind::TextToVideo, "model");
-        assert_eq!(flag(Kind::TextToVideo, model), "model");
+        assert_eq!(flag(Kind::TextToVideo.fields(), model), "model");
     }
 }

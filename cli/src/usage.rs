@@ -74,11 +74,11 @@ mod tests {
         let f = usage_error(&["kling", "--api-key", "k", "video", "text2video"]);
         assert_eq!(
             f.message,
-            "the following required arguments were not provided: --prompt <TEXT>"
+            "the following required arguments were not provided: --prompt <VALUE>"
         );
         assert_eq!(
             f.hint.as_deref(),
-            Some("usage: kling video text2video --prompt <TEXT> (more with --help)")
+            Some("usage: kling video text2video --prompt <VALUE> (more with --help)")
         );
         let f = usage_error(&[
             "kling",
@@ -91,7 +91,7 @@ mod tests {
         ]);
         assert!(
             f.message.starts_with(
-                "invalid value 'turbo' for '--mode <MODE>' [possible values: std, pro]"
+                "invalid value 'turbo' for '--mode <VALUE>' [possible values: std, pro]"
             ),
             "{}",
             f.message
