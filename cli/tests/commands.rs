@@ -4,6 +4,8 @@
 
 mod support;
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use nicerouter_kling_mock::{Fault, Match, Timing};
 use serde_json::{Value, json};
 use support::{Run, Server, file, png, wav};
@@ -47,10 +49,10 @@ fn text2video_sends_every_video_option() {
         "9:16",
         "--cfg-scale",
         "0.7",
-        "--camera",
-        "simple",
-        "--camera-config",
-        "zoom=5",
+        "--camera-control",
+        r#"{"type": "simple", "config": {"zoom": 5}}"#,
+        "--sound",
+        "off",
         "--external-id",
         "my-job-1",
     ]))
@@ -68,6 +70,7 @@ fn text2video_sends_every_video_option() {
     assert_eq!(body["cfg_scale"], 0.7);
     assert_eq!(body["camera_control"]["type"], "simple");
     assert_eq!(body["camera_control"]["config"]["zoom"], 5.0);
+    assert_eq!(body["sound"], "off");
     assert_eq!(
         server.api_requests().len(),
         1,
@@ -83,8 +86,8 @@ fn text2video_human_output_names_the_task_and_its_status() {
         "text2video",
         "--prompt",
         "a cat",
-        "--camera",
-        "forward-up",
+        "--camera-control",
+        r#"{"type": "forward_up"}"#,
     ]))
     .expect_code(0);
     let id = created_id(&server, "create_text2video");
@@ -155,7 +158,12 @@ fn image2video_sends_motion_brush_masks() {
     let server = Server::start();
     let dir = tempfile::tempdir().unwrap();
     let start = file(dir.path(), "start.png", &png(640, 480));
-    let mask = file(dir.path(), "mask.png", &png(640, 480));
+    // `--dynamic-masks` is the spec's JSON: a mask inside it is a URL or raw base64.
+    let mask = STANDARD.encode(png(640, 480));
+    let masks = json!([{
+        "mask": mask,
+        "trajectories": [{"x": 0, "y": 0}, {"x": 10, "y": 20}],
+    }]);
     Run::of(server.kling().args([
         "video",
         "image2video",
@@ -163,8 +171,8 @@ fn image2video_sends_motion_brush_masks() {
         &start,
         "--static-mask",
         "https://cdn.example.com/static.png",
-        "--dynamic-mask",
-        &format!("{mask}@0,0;10,20"),
+        "--dynamic-masks",
+        &masks.to_string(),
         "--model",
         "kling-v1",
     ]))
@@ -172,6 +180,7 @@ fn image2video_sends_motion_brush_masks() {
     let body = server.only_body("create_image2video");
     assert_eq!(body["static_mask"], "https://cdn.example.com/static.png");
     let dynamic = &body["dynamic_masks"][0];
+    assert_eq!(dynamic["mask"], mask.as_str());
     assert!(dynamic["mask"].as_str().unwrap().starts_with("iVBORw0KGgo"));
     assert_eq!(
         dynamic["trajectories"],
@@ -287,7 +296,7 @@ fn lip_sync_with_a_local_audio_file() {
         "lip-sync",
         "--video-url",
         "https://cdn.example.com/talk.mp4",
-        "--audio",
+        "--audio-file",
         &audio,
     ]))
     .expect_code(0);
@@ -309,6 +318,8 @@ fn effects_with_one_and_with_two_images() {
         "effects",
         "--effect-scene",
         "squish",
+        "--duration",
+        "5",
         "--image",
         &one,
     ]))
@@ -717,7 +728,7 @@ fn task_get_shows_one_task() {
     assert_eq!(doc["outputs"].as_array().unwrap().len(), 1);
     assert_eq!(doc["task"]["task_id"], id, "Kling's own object is kept");
 
-    // By external id, through an alias of the kind, in human form.
+    // By external id, in human form.
     let ext = created["external_task_id"].as_str().unwrap();
     let human = Run::of(server.kling().args(["task", "get", "text2video", ext])).expect_code(0);
     assert!(
@@ -743,7 +754,7 @@ fn task_list_pages_through_tasks() {
         "--json",
         "task",
         "list",
-        "image",
+        "generate",
         "--page",
         "1",
         "--page-size",
@@ -776,7 +787,7 @@ fn task_wait_prints_outputs_and_downloads() {
         "lip-sync",
         "--video-id",
         "v-1",
-        "--audio",
+        "--audio-url",
         "https://cdn.example.com/a.mp3",
     ]))
     .expect_code(0)

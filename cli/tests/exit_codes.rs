@@ -89,28 +89,38 @@ fn usage_and_validation_errors_exit_2_without_a_request() {
             "validation",
             "missing.png",
         ),
+        // A scene's images are Kling's to judge (the two-person scene list is gone); the
+        // shape of `input` stays: one image, or a list of two.
         (
             vec![
                 "video",
                 "effects",
                 "--effect-scene",
                 "hug",
+                "--duration",
+                "5",
                 "--image",
                 "https://x.example/a.png",
+                "--image",
+                "https://x.example/b.png",
+                "--image",
+                "https://x.example/c.png",
             ],
             "validation",
-            "2 images",
+            "at most 2 items",
         ),
+        // One video source is a rule of the library now, no longer a parser conflict.
         (
             vec!["video", "lip-sync", "--text", "hi", "--voice-id", "uk_boy1"],
-            "usage",
-            "--video-id",
+            "validation",
+            "input.video_id",
         ),
         (
             vec!["image", "generate", "--prompt", "x", "--n", "10"],
             "validation",
             "n",
         ),
+        // A closed set of values is the parser's to check.
         (
             vec![
                 "image",
@@ -120,8 +130,8 @@ fn usage_and_validation_errors_exit_2_without_a_request() {
                 "--aspect-ratio",
                 "5:4",
             ],
-            "validation",
-            "aspect_ratio",
+            "usage",
+            "--aspect-ratio",
         ),
         (
             vec!["task", "list", "text2video", "--page", "0"],
@@ -134,34 +144,35 @@ fn usage_and_validation_errors_exit_2_without_a_request() {
             "validation",
             "pageNum",
         ),
-        // the CLI's own rules
+        // the CLI's own rules: a JSON flag must be JSON
         (
             vec![
                 "video",
                 "text2video",
                 "--prompt",
                 "x",
-                "--camera-config",
+                "--camera-control",
                 "zoom=5",
             ],
             "usage",
-            "--camera",
+            "--camera-control",
         ),
+        // and the spec's shape of what it holds
         (
             vec![
                 "video",
                 "text2video",
                 "--prompt",
                 "x",
-                "--camera",
-                "simple",
-                "--camera-config",
-                "warp=5",
+                "--camera-control",
+                r#"{"type": "simple", "config": {"warp": 5}}"#,
             ],
-            "usage",
+            "validation",
             "warp",
         ),
         (vec!["task", "get", "movies", "123"], "usage", "movies"),
+        // the old kind aliases are gone: a kind is a path segment or a create command
+        (vec!["task", "get", "tryon", "123"], "usage", "tryon"),
         (
             vec!["task", "wait", "text2video", " "],
             "validation",
@@ -333,9 +344,10 @@ fn an_unknown_task_exits_3() {
         "{line}"
     );
     // A short task id is named even when the request id happens to contain its digits.
-    let (line, _) = fails(&server, &["task", "wait", "image", "4"], 3);
+    // The kind by its path segment, or by its create command's name.
+    let (line, _) = fails(&server, &["task", "wait", "generations", "4"], 3);
     assert!(line.contains("[task 4]"), "{line}");
-    let (line, _) = fails(&server, &["task", "wait", "image", "999"], 3);
+    let (line, _) = fails(&server, &["task", "wait", "generate", "999"], 3);
     assert!(
         line.contains("check the kind (generations) and the task id"),
         "{line}"

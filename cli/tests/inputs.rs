@@ -50,7 +50,15 @@ fn every_image_flag_sends_local_files_the_same_way() {
             "/image_list/0/image",
         ),
         (
-            &["video", "effects", "--effect-scene", "squish", "--image"],
+            &[
+                "video",
+                "effects",
+                "--effect-scene",
+                "squish",
+                "--duration",
+                "5",
+                "--image",
+            ],
             "create_video_effects",
             "/input/image",
         ),
@@ -87,11 +95,14 @@ fn a_local_audio_file_arrives_as_raw_base64() {
     let server = Server::start();
     let dir = tempfile::tempdir().unwrap();
     let audio = file(dir.path(), "voice.wav", &wav());
-    Run::of(
-        server
-            .kling()
-            .args(["video", "lip-sync", "--video-id", "v-1", "--audio", &audio]),
-    )
+    Run::of(server.kling().args([
+        "video",
+        "lip-sync",
+        "--video-id",
+        "v-1",
+        "--audio-file",
+        &audio,
+    ]))
     .expect_code(0);
     let input = server.only_body("create_lip_sync")["input"].clone();
     assert_eq!(input["audio_file"], base64_of(&audio).as_str());
@@ -115,7 +126,7 @@ fn urls_pass_through_unchanged() {
         "lip-sync",
         "--video-url",
         "https://cdn.example.com/talk.mp4",
-        "--audio",
+        "--audio-url",
         audio,
     ]))
     .expect_code(0);
@@ -163,11 +174,14 @@ fn a_data_url_is_inline_data_not_a_file_path() {
             "{field}: sent without the prefix"
         );
     }
-    Run::of(
-        server
-            .kling()
-            .args(["video", "lip-sync", "--video-id", "v-1", "--audio", &audio]),
-    )
+    Run::of(server.kling().args([
+        "video",
+        "lip-sync",
+        "--video-id",
+        "v-1",
+        "--audio-file",
+        &audio,
+    ]))
     .expect_code(0);
     let input = server.only_body("create_lip_sync")["input"].clone();
     assert_eq!(input["audio_file"], wav.as_str());
@@ -204,10 +218,10 @@ fn a_data_url_that_is_not_media_is_refused_naming_the_field() {
                 "lip-sync",
                 "--video-id",
                 "v-1",
-                "--audio",
+                "--audio-file",
                 "data:text/plain;base64,aGVsbG8=",
             ],
-            "audio",
+            "audio_file",
         ),
     ];
     for (args, field) in cases {

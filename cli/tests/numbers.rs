@@ -28,12 +28,10 @@ const CASES: &[(&[&str], &str)] = &[
             "text2video",
             "--prompt",
             "x",
-            "--camera",
-            "simple",
-            "--camera-config",
-            "zoom=-11",
+            "--camera-control",
+            r#"{"type": "simple", "config": {"zoom": -11}}"#,
         ],
-        "camera_control",
+        "`camera_control.config.zoom`",
     ),
     (
         &["video", "extend", "--video-id", "v", "--cfg-scale", "-0.1"],
@@ -129,10 +127,8 @@ fn negative_values_in_range_are_sent() {
         "text2video",
         "--prompt",
         "x",
-        "--camera",
-        "simple",
-        "--camera-config",
-        "zoom=-5",
+        "--camera-control",
+        r#"{"type": "simple", "config": {"zoom": -5}}"#,
     ]))
     .expect_code(0);
     let body = server.only_body("create_text2video");

@@ -64,7 +64,7 @@ fn typed_official_keys_win_over_a_relay_key_in_the_environment() {
             .env("NICEROUTER_API_KEY", API_KEY)
             .env("NICEROUTER_BASE_URL", "http://127.0.0.1:9")
             // Typed after the subcommand, where global options are accepted too.
-            .args(["task", "list", "image"])
+            .args(["task", "list", "generate"])
             .args(["--base-url", &server.mock.base_url()])
             .args(["--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY]),
     )
@@ -264,15 +264,8 @@ fn usage_errors_with_json_are_one_document_with_the_usage() {
             "--json", "image", "generate", "--prompt", "x", "--n", "many",
         ],
         vec!["--json", "task", "get", "text2video"],
-        vec![
-            "--json",
-            "video",
-            "lip-sync",
-            "--video-id",
-            "v",
-            "--video-url",
-            "https://x",
-        ],
+        // `--sound` takes a value now (`on` or `off`); bare, it is missing one.
+        vec!["--json", "video", "text2video", "--prompt", "x", "--sound"],
     ] {
         let run = Run::of(kling().args(&args)).expect_code(2);
         assert!(run.stderr.is_empty(), "{args:?}: {}", run.stderr);
@@ -294,7 +287,7 @@ fn human_usage_errors_are_one_line() {
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
     assert_eq!(
         run.stderr,
-        "error: the following required arguments were not provided: --prompt <TEXT>; usage: \
-         kling video text2video --prompt <TEXT> (more with --help)\n"
+        "error: the following required arguments were not provided: --prompt <VALUE>; usage: \
+         kling video text2video --prompt <VALUE> (more with --help)\n"
     );
 }
