@@ -1,4 +1,5 @@
-//! Authentication: NiceRouter's static bearer key and the official API's HS256 JWT.
+//! Authentication: NiceRouter's static bearer key, and on the official API an HS256 JWT or,
+//! when one is configured, an official API key sent as a bearer token.
 
 use std::fmt;
 
@@ -43,6 +44,8 @@ impl AuthFailure {
 #[derive(Clone)]
 pub(crate) struct Credentials {
     pub(crate) api_key: String,
+    /// The official API key accepted as a bearer token on the official paths, if any.
+    pub(crate) official_api_key: Option<String>,
     pub(crate) access_key: String,
     pub(crate) secret_key: String,
 }
@@ -51,6 +54,10 @@ impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Credentials")
             .field("api_key", &"<redacted>")
+            .field(
+                "official_api_key",
+                &self.official_api_key.as_ref().map(|_| "<redacted>"),
+            )
             .field("access_key", &"<redacted>")
             .field("secret_key", &"<redacted>")
             .finish()
@@ -74,10 +81,16 @@ impl Credentials {
         }
     }
 
-    /// Checks `Authorization: Bearer <jwt>` (official API): HS256, signed with the secret key,
-    /// `iss` = access key, `exp` and `nbf` present and valid (no leeway).
+    /// Checks the official API's `Authorization: Bearer <token>`: the configured official API
+    /// key, if there is one, or else a JWT: HS256, signed with the secret key, `iss` = access
+    /// key, `exp` and `nbf` present and valid (no leeway). A wrong key is an invalid JWT.
     pub(crate) fn check_jwt(&self, header: Option<&str>) -> Result<(), AuthFailure> {
         let token = bearer_token(header)?;
+        if let Some(key) = &self.official_api_key
+            && constant_time_eq(token.as_bytes(), key.as_bytes())
+        {
+            return Ok(());
+        }
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_required_spec_claims(&["exp", "nbf", "iss"]);
         validation.set_issuer(&[&self.access_key]);
@@ -123,6 +136,7 @@ mod tests {
     fn creds() -> Credentials {
         Credentials {
             api_key: "k".into(),
+            official_api_key: None,
             access_key: "ak".into(),
             secret_key: "sk".into(),
         }
@@ -171,5 +185,27 @@ mod tests {
             !debug.contains("\"sk\"") && !debug.contains("\"ak\"") && !debug.contains("\"k\""),
             "{debug}"
         );
+    }
+
+    #[test]
+    fn official_api_keys() {
+        let c = creds();
+        // Without a configured API key, only JWTs pass.
+        assert_eq!(c.check_jwt(Some("Bearer kk")), Err(AuthFailure::Invalid));
+        let c = Credentials {
+            official_api_key: Some("kk".into()),
+            ..creds()
+        };
+        assert_eq!(c.check_jwt(Some("Bearer kk")), Ok(()));
+        assert_eq!(c.check_jwt(Some("kk")), Err(AuthFailure::Invalid));
+        assert_eq!(c.check_jwt(Some("Bearer kx")), Err(AuthFailure::Invalid));
+        assert_eq!(c.check_jwt(None), Err(AuthFailure::Empty));
+        // The relay's key is not an official one, nor the official key a relay one.
+        assert_eq!(c.check_jwt(Some("Bearer k")), Err(AuthFailure::Invalid));
+        assert_eq!(c.check_bearer(Some("Bearer kk")), Err(AuthFailure::Invalid));
+        // JWTs still pass next to it.
+        let ok = format!("Bearer {}", jwt("ak", "sk", 1800, -5));
+        assert_eq!(c.check_jwt(Some(&ok)), Ok(()));
+        assert!(!format!("{c:?}").contains("\"kk\""), "{c:?}");
     }
 }

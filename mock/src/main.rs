@@ -22,6 +22,10 @@ struct Args {
     /// Bearer key accepted on /kling/... (default: mock-key).
     #[arg(long, env = "NICEROUTER_MOCK_API_KEY")]
     api_key: Option<String>,
+    /// Official Kling API key, accepted as a bearer token on the official paths (/v1/...)
+    /// besides JWTs (default: none).
+    #[arg(long, env = "NICEROUTER_MOCK_KLING_API_KEY", hide_env_values = true)]
+    kling_api_key: Option<String>,
     /// Official API access key (JWT `iss`).
     #[arg(long, requires = "secret_key")]
     access_key: Option<String>,
@@ -63,6 +67,14 @@ async fn main() -> ExitCode {
     if let Some(key) = args.api_key {
         builder = builder.api_key(key);
     }
+    let official_auth = if args.kling_api_key.is_some() {
+        "an official API key or an HS256 JWT"
+    } else {
+        "HS256 JWT"
+    };
+    if let Some(key) = args.kling_api_key {
+        builder = builder.official_api_key(key);
+    }
     if let (Some(access), Some(secret)) = (args.access_key, args.secret_key) {
         builder = builder.official_keys(access, secret);
     }
@@ -78,7 +90,7 @@ async fn main() -> ExitCode {
     };
     println!("{}", server.base_url());
     eprintln!(
-        "NiceRouter API: {} (Authorization: Bearer <api key>)\nofficial API:   {} (HS256 JWT, iss = {})\nCtrl-C to stop",
+        "NiceRouter API: {} (Authorization: Bearer <api key>)\nofficial API:   {} ({official_auth}, iss = {})\nCtrl-C to stop",
         server.nicerouter_base_url(),
         server.official_base_url(),
         server.access_key(),

@@ -108,6 +108,7 @@ impl Default for MockServerBuilder {
             config: Config {
                 credentials: Credentials {
                     api_key: DEFAULT_API_KEY.to_owned(),
+                    official_api_key: None,
                     access_key: DEFAULT_ACCESS_KEY.to_owned(),
                     secret_key: DEFAULT_SECRET_KEY.to_owned(),
                 },
@@ -137,6 +138,14 @@ impl MockServerBuilder {
     /// The NiceRouter bearer key accepted on `/kling/...` (default [`DEFAULT_API_KEY`]).
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.config.credentials.api_key = key.into();
+        self
+    }
+
+    /// An official Kling API key: the official paths (`/v1/...`, no `/kling`) then accept
+    /// `Authorization: Bearer <key>` as well as JWTs (none by default). A wrong key is
+    /// answered like a bad JWT, 401 with code 1002.
+    pub fn official_api_key(mut self, key: impl Into<String>) -> Self {
+        self.config.credentials.official_api_key = Some(key.into());
         self
     }
 
