@@ -109,6 +109,7 @@ mod task;
 mod transport;
 pub mod validation;
 mod wait;
+pub mod webhook;
 
 pub use auth::{Auth, Backend};
 pub use client::Client;
