@@ -14,12 +14,16 @@ use nicerouter_kling::{Backend, CreateOutcome, Error, Kind, KlingCode, Transport
 use nicerouter_kling_mock::{Fault, Match, MockServer};
 use serde_json::{Value, json};
 
-fn t2v(extra: Value) -> Text2VideoRequest {
+fn t2v_json(extra: Value) -> Value {
     let mut body = json!({"prompt": "a cat playing the piano", "model_name": "kling-v2-5-turbo", "duration": "10"});
     if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
         b.extend(e.clone());
     }
-    serde_json::from_value(body).unwrap()
+    body
+}
+
+fn t2v(extra: Value) -> Text2VideoRequest {
+    serde_json::from_value(t2v_json(extra)).unwrap()
 }
 
 fn create_bodies(server: &MockServer) -> Vec<Value> {
@@ -47,8 +51,8 @@ async fn a_raw_body_that_breaks_a_rule_is_refused_before_anything_is_sent() {
     let server = mock().await;
     let clock = ManualClock::new();
     let client = client(&server, &clock);
-    // Each deserialises into the generated type (its schema limits are not in the Rust
-    // types), and each breaks a rule that only the wrapper knows.
+    // Each breaks a rule checked before sending, given as JSON (`create_json`) and, where the
+    // generated type can hold it, as the typed body (`create`).
     let cases = [
         (json!({"cfg_scale": 1.5}), "cfg_scale"),
         (json!({"prompt": "   "}), "prompt"),
@@ -61,18 +65,34 @@ async fn a_raw_body_that_breaks_a_rule_is_refused_before_anything_is_sent() {
             "camera_control.config",
         ),
     ];
+    let mut refused = 0;
     for (extra, field) in cases {
-        let error = client.create(t2v(extra.clone())).await.unwrap_err();
-        match &error {
-            Error::Validation(v) => assert_eq!(v.field, field, "{extra}: {error}"),
-            other => panic!("{extra}: expected a validation error, got {other:?}"),
+        let body = t2v_json(extra.clone());
+        let mut errors = vec![
+            client
+                .create_json(Kind::TextToVideo, body.clone())
+                .await
+                .unwrap_err(),
+        ];
+        match serde_json::from_value::<Text2VideoRequest>(body) {
+            Ok(typed) => errors.push(client.create(typed).await.unwrap_err()),
+            // The generated `Prompt` carries the spec's `\S` pattern.
+            Err(_) => assert_eq!(field, "prompt", "{extra}: not a Text2VideoRequest"),
         }
-        assert_eq!(
-            error.create_outcome(),
-            None,
-            "nothing was sent, so no create outcome"
-        );
+        for error in errors {
+            match &error {
+                Error::Validation(v) => assert_eq!(v.field, field, "{extra}: {error}"),
+                other => panic!("{extra}: expected a validation error, got {other:?}"),
+            }
+            assert_eq!(
+                error.create_outcome(),
+                None,
+                "nothing was sent, so no create outcome"
+            );
+            refused += 1;
+        }
     }
+    assert_eq!(refused, 7);
     assert!(server.journal().is_empty(), "{:?}", server.journal());
     assert_eq!(server.tasks_created(), 0);
 }
