@@ -1,6 +1,7 @@
-//! Credentials: a NiceRouter bearer key, or the official API's access key and secret key, from
-//! which a short-lived HS256 JWT is minted and refreshed before it expires. Secrets never show
-//! in `Debug`, logs or errors.
+//! Credentials: a NiceRouter bearer key; an official Kling API key, sent as a bearer token to
+//! the official host; or the official API's access key and secret key, from which a
+//! short-lived HS256 JWT is minted and refreshed before it expires. Secrets never show in
+//! `Debug`, logs or errors.
 
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -20,7 +21,8 @@ use crate::error::ConfigError;
 pub enum Backend {
     /// The NiceRouter relay: `<origin>/kling`, static bearer key.
     NiceRouter,
-    /// The official Kling API: JWT minted from an access key and a secret key.
+    /// The official Kling API at its own host, without the `/kling` prefix: an API key sent as
+    /// a bearer token, or a JWT minted from an access key and a secret key.
     Official,
 }
 
@@ -30,9 +32,11 @@ pub enum Backend {
 /// use nicerouter_kling::Auth;
 ///
 /// let relay = Auth::nicerouter("sk-example");
+/// let api_key = Auth::official_api_key("kling-key-example");
 /// let official = Auth::official("AKexample123", "SKexample456");
 /// // Secrets never appear in Debug output.
 /// assert!(!format!("{relay:?}").contains("sk-example"));
+/// assert!(!format!("{api_key:?}").contains("kling-key-example"));
 /// assert!(!format!("{official:?}").contains("SKexample456"));
 /// ```
 #[derive(Clone)]
@@ -41,6 +45,9 @@ pub struct Auth(AuthKind);
 #[derive(Clone)]
 enum AuthKind {
     NiceRouter {
+        key: BearerToken,
+    },
+    OfficialApiKey {
         key: BearerToken,
     },
     Official {
@@ -65,6 +72,27 @@ impl Auth {
         })
     }
 
+    /// An official Kling API key (the kind the Kling console issues for all models), sent as
+    /// `Authorization: Bearer <key>` to the official host, whose paths have no `/kling`
+    /// prefix. Not a NiceRouter key: that one goes to the relay with [`Auth::nicerouter`].
+    ///
+    /// ```
+    /// use nicerouter_kling::{Auth, Backend, Client, OFFICIAL_BASE_URL};
+    ///
+    /// let client = Client::builder()
+    ///     .auth(Auth::official_api_key("kling-key-example"))
+    ///     .build()?;
+    /// assert_eq!(client.backend(), Backend::Official);
+    /// assert_eq!(client.base_url(), OFFICIAL_BASE_URL); // no `/kling`
+    /// assert!(!format!("{client:?}").contains("kling-key-example"));
+    /// # Ok::<(), nicerouter_kling::Error>(())
+    /// ```
+    pub fn official_api_key(key: impl Into<String>) -> Self {
+        Auth(AuthKind::OfficialApiKey {
+            key: BearerToken::new(key),
+        })
+    }
+
     /// The official Kling API's access key and secret key. Each request carries an HS256 JWT
     /// (`iss` = access key, `exp` = now + 30 min, `nbf` = now − 5 s), minted on demand and
     /// re-minted when less than five minutes remain.
@@ -77,7 +105,8 @@ impl Auth {
     }
 
     /// For official credentials: re-mint the JWT when less than `margin` remains before it
-    /// expires (default five minutes, at most 25 minutes). No effect on a NiceRouter key.
+    /// expires (default five minutes, at most 25 minutes). No effect on a static key
+    /// (NiceRouter's or an official API key).
     pub fn refresh_margin(mut self, margin: Duration) -> Self {
         if let AuthKind::Official { refresh_margin, .. } = &mut self.0 {
             *refresh_margin = margin.min(JWT_TTL - Duration::from_secs(300));
@@ -89,7 +118,16 @@ impl Auth {
     pub fn backend(&self) -> Backend {
         match self.0 {
             AuthKind::NiceRouter { .. } => Backend::NiceRouter,
-            AuthKind::Official { .. } => Backend::Official,
+            AuthKind::OfficialApiKey { .. } | AuthKind::Official { .. } => Backend::Official,
+        }
+    }
+
+    /// What kind of credential this is, in words for logs (never the credential itself).
+    pub(crate) fn describe(&self) -> &'static str {
+        match self.0 {
+            AuthKind::NiceRouter { .. } => "NiceRouter key",
+            AuthKind::OfficialApiKey { .. } => "official API key",
+            AuthKind::Official { .. } => "official access key and secret key (JWT)",
         }
     }
 
@@ -102,6 +140,13 @@ impl Auth {
         match self.0 {
             AuthKind::NiceRouter { key } => {
                 check_header_safe("api_key", key.expose())?;
+                Ok((
+                    nicerouter_kling_raw::Auth::Bearer(Arc::new(StaticKey(key))),
+                    None,
+                ))
+            }
+            AuthKind::OfficialApiKey { key } => {
+                check_header_safe("official_api_key", key.expose())?;
                 Ok((
                     nicerouter_kling_raw::Auth::Bearer(Arc::new(StaticKey(key))),
                     None,
@@ -153,6 +198,10 @@ impl fmt::Debug for Auth {
                 .debug_struct("Auth::NiceRouter")
                 .field("key", &"<redacted>")
                 .finish(),
+            AuthKind::OfficialApiKey { .. } => f
+                .debug_struct("Auth::OfficialApiKey")
+                .field("key", &"<redacted>")
+                .finish(),
             AuthKind::Official {
                 access_key,
                 refresh_margin,
@@ -177,7 +226,8 @@ fn partial(id: &str) -> String {
     }
 }
 
-/// A NiceRouter key as a token source (`Debug` shows nothing of it).
+/// A static key (NiceRouter's or an official API key) as a token source (`Debug` shows
+/// nothing of it).
 #[derive(Debug)]
 struct StaticKey(BearerToken);
 
@@ -339,11 +389,16 @@ mod tests {
         let minter = minter(&clock);
         let token = minter.token().unwrap();
         let auth = Auth::official("AK-1234567890", "SK-top-secret");
-        let shown = format!("{auth:?} {minter:?} {:?}", Auth::nicerouter("sk-relay-key"));
+        let shown = format!(
+            "{auth:?} {minter:?} {:?} {:?}",
+            Auth::nicerouter("sk-relay-key"),
+            Auth::official_api_key("kling-api-key-123")
+        );
         for secret in [
             "SK-top-secret",
             "AK-1234567890",
             "sk-relay-key",
+            "kling-api-key-123",
             token.expose(),
         ] {
             assert!(!shown.contains(secret), "{shown}");
@@ -361,6 +416,15 @@ mod tests {
             .unwrap_err();
         assert_eq!(e.name, "api_key");
         assert!(!e.to_string().contains("sk-a b"));
+        let e = Auth::official_api_key(" ")
+            .into_raw(clock.clone())
+            .unwrap_err();
+        assert_eq!(e.name, "official_api_key");
+        let e = Auth::official_api_key("kling\nkey")
+            .into_raw(clock.clone())
+            .unwrap_err();
+        assert_eq!(e.name, "official_api_key");
+        assert!(!e.to_string().contains("kling"));
         let e = Auth::official("ak", "")
             .into_raw(clock.clone())
             .unwrap_err();

@@ -60,15 +60,34 @@ impl Client {
         ClientBuilder::new()
     }
 
-    /// A client configured from the environment:
+    /// A client configured from the environment. The first of these that is set chooses the
+    /// service, and only its variables are read:
     ///
-    /// * NiceRouter: `NICEROUTER_API_KEY` and `NICEROUTER_BASE_URL` (the relay's origin; `/kling`
-    ///   is appended);
-    /// * otherwise the official API: `KLING_ACCESS_KEY` and `KLING_SECRET_KEY`, and optionally
-    ///   `KLING_BASE_URL` (default `https://api-singapore.klingai.com`).
+    /// 1. `NICEROUTER_API_KEY`: the NiceRouter relay, with `NICEROUTER_BASE_URL` (required; the
+    ///    relay's origin, to which `/kling` is appended);
+    /// 2. else `KLING_API_KEY`: the official Kling API with an official API key, sent as
+    ///    `Authorization: Bearer <key>` (no `/kling` prefix), at `KLING_BASE_URL` (default
+    ///    [`OFFICIAL_BASE_URL`](crate::OFFICIAL_BASE_URL));
+    /// 3. else `KLING_ACCESS_KEY` and `KLING_SECRET_KEY`: the official Kling API with a JWT
+    ///    minted from the pair (for accounts that still use it), at `KLING_BASE_URL`. Setting
+    ///    only one of the two is an [`Error::Config`] naming the other.
     ///
-    /// A missing variable is an [`Error::Config`] naming it. Use
-    /// [`ClientBuilder::from_env`] to adjust further settings.
+    /// So with several set, the relay key wins over an official API key, which wins over an
+    /// access key pair; the variables of the services not chosen are ignored (a lone
+    /// `KLING_ACCESS_KEY` does not stop `KLING_API_KEY`). A variable set to blanks counts as
+    /// unset. With none set, the [`Error::Config`] names `NICEROUTER_API_KEY` and lists the
+    /// alternatives.
+    ///
+    /// The choice is logged in one `tracing` event at `INFO` level: the service, the kind of
+    /// credential, the base URL, and the names of the credential variables that were set but
+    /// ignored. Keys are never logged. Use [`ClientBuilder::from_env`] to adjust further
+    /// settings.
+    ///
+    /// ```no_run
+    /// // KLING_API_KEY=... (and nothing for NiceRouter): the official API, bearer API key.
+    /// let client = nicerouter_kling::Client::from_env()?;
+    /// # Ok::<(), nicerouter_kling::Error>(())
+    /// ```
     pub fn from_env() -> Result<Client, Error> {
         ClientBuilder::from_env()?.build()
     }

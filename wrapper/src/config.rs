@@ -21,12 +21,34 @@ pub const OFFICIAL_BASE_URL: &str = "https://api-singapore.klingai.com";
 pub const ENV_API_KEY: &str = "NICEROUTER_API_KEY";
 /// The NiceRouter origin variable read by [`Client::from_env`].
 pub const ENV_BASE_URL: &str = "NICEROUTER_BASE_URL";
+/// The official API key variable read by [`Client::from_env`]: an API key issued by Kling,
+/// sent as a bearer token to the official host (not a NiceRouter key).
+///
+/// ```
+/// assert_eq!(nicerouter_kling::ENV_OFFICIAL_API_KEY, "KLING_API_KEY");
+/// ```
+pub const ENV_OFFICIAL_API_KEY: &str = "KLING_API_KEY";
 /// The official access key variable read by [`Client::from_env`].
 pub const ENV_ACCESS_KEY: &str = "KLING_ACCESS_KEY";
 /// The official secret key variable read by [`Client::from_env`].
 pub const ENV_SECRET_KEY: &str = "KLING_SECRET_KEY";
 /// The official base URL variable read by [`Client::from_env`] (optional).
 pub const ENV_OFFICIAL_BASE_URL: &str = "KLING_BASE_URL";
+
+/// Every variable [`Client::from_env`] looks at, in the order it prefers them.
+const ENV_CREDENTIALS: [&str; 6] = [
+    ENV_API_KEY,
+    ENV_BASE_URL,
+    ENV_OFFICIAL_API_KEY,
+    ENV_ACCESS_KEY,
+    ENV_SECRET_KEY,
+    ENV_OFFICIAL_BASE_URL,
+];
+
+/// The error for one of the official access key and secret key without the other.
+fn half_pair(missing: &str, given: &str) -> Error {
+    ConfigError::new(missing, format!("is not set (it is required with {given})")).into()
+}
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -104,38 +126,69 @@ impl ClientBuilder {
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
         };
-        if let Some(key) = var(ENV_API_KEY) {
+        let (auth, url, used): (Auth, Option<String>, &[&str]) = if let Some(key) = var(ENV_API_KEY)
+        {
             let base_url = var(ENV_BASE_URL).ok_or_else(|| {
                 ConfigError::new(
                     ENV_BASE_URL,
                     "is not set; set it to the NiceRouter origin, for example https://relay.example.com",
                 )
             })?;
-            return Ok(Self::new().auth(Auth::nicerouter(key)).base_url(base_url));
-        }
-        if let Some(access_key) = var(ENV_ACCESS_KEY) {
-            let secret_key = var(ENV_SECRET_KEY).ok_or_else(|| {
-                ConfigError::new(
-                    ENV_SECRET_KEY,
-                    format!("is not set (it is required with {ENV_ACCESS_KEY})"),
-                )
-            })?;
-            let builder = Self::new().auth(Auth::official(access_key, secret_key));
-            return Ok(match var(ENV_OFFICIAL_BASE_URL) {
-                Some(url) => builder.base_url(url),
-                None => builder,
-            });
-        }
-        Err(ConfigError::new(
-            ENV_API_KEY,
-            format!(
-                "is not set; set it (and {ENV_BASE_URL}) for NiceRouter, or set {ENV_ACCESS_KEY} and {ENV_SECRET_KEY} for the official Kling API"
-            ),
-        )
-        .into())
+            (
+                Auth::nicerouter(key),
+                Some(base_url),
+                &[ENV_API_KEY, ENV_BASE_URL],
+            )
+        } else if let Some(key) = var(ENV_OFFICIAL_API_KEY) {
+            (
+                Auth::official_api_key(key),
+                var(ENV_OFFICIAL_BASE_URL),
+                &[ENV_OFFICIAL_API_KEY, ENV_OFFICIAL_BASE_URL],
+            )
+        } else {
+            let (access_key, secret_key) = match (var(ENV_ACCESS_KEY), var(ENV_SECRET_KEY)) {
+                (Some(access_key), Some(secret_key)) => (access_key, secret_key),
+                (Some(_), None) => return Err(half_pair(ENV_SECRET_KEY, ENV_ACCESS_KEY)),
+                (None, Some(_)) => return Err(half_pair(ENV_ACCESS_KEY, ENV_SECRET_KEY)),
+                (None, None) => {
+                    return Err(ConfigError::new(
+                        ENV_API_KEY,
+                        format!(
+                            "is not set; set it (and {ENV_BASE_URL}) for NiceRouter, or set {ENV_OFFICIAL_API_KEY} (an official Kling API key), or {ENV_ACCESS_KEY} and {ENV_SECRET_KEY}, for the official Kling API"
+                        ),
+                    )
+                    .into());
+                }
+            };
+            (
+                Auth::official(access_key, secret_key),
+                var(ENV_OFFICIAL_BASE_URL),
+                &[ENV_ACCESS_KEY, ENV_SECRET_KEY, ENV_OFFICIAL_BASE_URL],
+            )
+        };
+        let backend = auth.backend();
+        let base_url = match url {
+            Some(url) => normalise_base_url(&url, backend)?,
+            None => OFFICIAL_BASE_URL.to_owned(),
+        };
+        let ignored: Vec<&str> = ENV_CREDENTIALS
+            .iter()
+            .copied()
+            .filter(|name| !used.contains(name) && var(name).is_some())
+            .collect();
+        tracing::info!(
+            backend = ?backend,
+            credential = auth.describe(),
+            base_url = %base_url,
+            ignored = %if ignored.is_empty() { "none".to_owned() } else { ignored.join(", ") },
+            "from_env: {} to {base_url}",
+            auth.describe(),
+        );
+        Ok(Self::new().auth(auth).base_url(base_url))
     }
 
-    /// The credentials (required): [`Auth::nicerouter`] or [`Auth::official`].
+    /// The credentials (required): [`Auth::nicerouter`], [`Auth::official_api_key`] or
+    /// [`Auth::official`].
     pub fn auth(mut self, auth: Auth) -> Self {
         self.auth = Some(auth);
         self
@@ -238,7 +291,7 @@ impl ClientBuilder {
         let auth = self.auth.ok_or_else(|| {
             ConfigError::new(
                 "auth",
-                "no credentials; use .auth(Auth::nicerouter(key)) or .auth(Auth::official(access_key, secret_key)), or Client::from_env()",
+                "no credentials; use .auth(Auth::nicerouter(key)), .auth(Auth::official_api_key(key)) or .auth(Auth::official(access_key, secret_key)), or Client::from_env()",
             )
         })?;
         let backend = auth.backend();
@@ -510,6 +563,116 @@ mod tests {
             !shown.contains("sk-123456789") && !shown.contains("ak-123456789"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn from_env_prefers_the_relay_then_an_official_api_key_then_the_key_pair() {
+        let relay = [
+            (ENV_API_KEY, "sk-relay-123"),
+            (ENV_BASE_URL, "https://relay.example.com"),
+        ];
+        let api_key = [
+            (ENV_OFFICIAL_API_KEY, "kling-api-123"),
+            (ENV_OFFICIAL_BASE_URL, "https://api-beijing.klingai.com/"),
+        ];
+        let pair = [
+            (ENV_ACCESS_KEY, "ak-123456789"),
+            (ENV_SECRET_KEY, "sk-123456789"),
+        ];
+        let relay_url = "https://relay.example.com/kling";
+        let beijing = "https://api-beijing.klingai.com";
+        // (variables, backend, base URL, credential)
+        type Case = (
+            Vec<(&'static str, &'static str)>,
+            Backend,
+            &'static str,
+            &'static str,
+        );
+        let cases: Vec<Case> = vec![
+            (
+                [&relay[..], &api_key, &pair].concat(),
+                Backend::NiceRouter,
+                relay_url,
+                "NiceRouter key",
+            ),
+            (
+                [&relay[..], &api_key].concat(),
+                Backend::NiceRouter,
+                relay_url,
+                "NiceRouter key",
+            ),
+            (
+                [&relay[..], &pair].concat(),
+                Backend::NiceRouter,
+                relay_url,
+                "NiceRouter key",
+            ),
+            (
+                [&api_key[..], &pair].concat(),
+                Backend::Official,
+                beijing,
+                "official API key",
+            ),
+            (
+                api_key.to_vec(),
+                Backend::Official,
+                beijing,
+                "official API key",
+            ),
+            (
+                vec![api_key[0]],
+                Backend::Official,
+                OFFICIAL_BASE_URL,
+                "official API key",
+            ),
+            // A half pair is not looked at when an API key is chosen.
+            (
+                vec![api_key[0], pair[0]],
+                Backend::Official,
+                OFFICIAL_BASE_URL,
+                "official API key",
+            ),
+            (
+                pair.to_vec(),
+                Backend::Official,
+                OFFICIAL_BASE_URL,
+                "official access key and secret key (JWT)",
+            ),
+            // The relay's origin alone chooses nothing.
+            (
+                [&pair[..], &relay[1..]].concat(),
+                Backend::Official,
+                OFFICIAL_BASE_URL,
+                "official access key and secret key (JWT)",
+            ),
+        ];
+        for (vars, backend, base_url, credential) in cases {
+            let builder = ClientBuilder::from_lookup(env(&vars)).unwrap();
+            assert_eq!(
+                builder.auth.as_ref().unwrap().describe(),
+                credential,
+                "{vars:?}"
+            );
+            let client = builder.build().unwrap();
+            assert_eq!(client.backend(), backend, "{vars:?}");
+            assert_eq!(client.base_url(), base_url, "{vars:?}");
+            let shown = format!("{client:?}");
+            for (_, value) in &vars {
+                assert!(
+                    !shown.contains(value) || value.starts_with("https://"),
+                    "{shown}"
+                );
+            }
+        }
+        // Half a pair, with no key that wins over it, names the missing half.
+        for (given, missing) in [(pair[0], ENV_SECRET_KEY), (pair[1], ENV_ACCESS_KEY)] {
+            let e =
+                ClientBuilder::from_lookup(env(&[given, (ENV_OFFICIAL_API_KEY, " ")])).unwrap_err();
+            assert!(matches!(&e, Error::Config(c) if c.name == missing), "{e}");
+            assert!(!e.to_string().contains("123456789"), "{e}");
+        }
+        let e = ClientBuilder::from_lookup(env(&[])).unwrap_err();
+        assert!(e.to_string().contains(ENV_OFFICIAL_API_KEY), "{e}");
     }
 
     #[test]

@@ -77,8 +77,10 @@
 //!
 //! # Configuration
 //!
-//! [`Client::from_env`] reads `NICEROUTER_API_KEY` and `NICEROUTER_BASE_URL`, or
-//! `KLING_ACCESS_KEY` and `KLING_SECRET_KEY` for the official API. [`Client::builder`] sets
+//! [`Client::from_env`] reads `NICEROUTER_API_KEY` and `NICEROUTER_BASE_URL` for the relay;
+//! else `KLING_API_KEY`, an official Kling API key sent as a bearer token to the official
+//! host; else `KLING_ACCESS_KEY` and `KLING_SECRET_KEY`, from which the official API's JWT is
+//! minted (see there for what happens when several are set). [`Client::builder`] sets
 //! everything explicitly: [`Auth`], base URL, timeouts, user agent, a `reqwest::Client` of your
 //! own, [`RetryPolicy`], [`PollPolicy`], and the [`clock`] and [`entropy`] used for time and
 //! randomness (inject [`clock::ManualClock`] and [`entropy::SeededEntropy`] in tests).
@@ -115,8 +117,8 @@ pub use auth::{Auth, Backend};
 pub use client::Client;
 pub use code::{CodeFamily, KlingCode};
 pub use config::{
-    ClientBuilder, ENV_ACCESS_KEY, ENV_API_KEY, ENV_BASE_URL, ENV_OFFICIAL_BASE_URL,
-    ENV_SECRET_KEY, OFFICIAL_BASE_URL,
+    ClientBuilder, ENV_ACCESS_KEY, ENV_API_KEY, ENV_BASE_URL, ENV_OFFICIAL_API_KEY,
+    ENV_OFFICIAL_BASE_URL, ENV_SECRET_KEY, OFFICIAL_BASE_URL,
 };
 pub use download::{Download, DownloadError, DownloadedFile, Sidecar};
 pub use error::{
