@@ -52,10 +52,9 @@ impl Client {
         let body = (verb == Verb::Post).then_some(&params);
         if let Err(violations) =
             Validator::embedded().validate_request(call.operation, &[], &query, body)
+            && let Some(v) = violations.into_iter().next()
         {
-            if let Some(v) = violations.into_iter().next() {
-                return Err(ValidationError::new(v.field, v.rule).into());
-            }
+            return Err(ValidationError::new(v.field, v.rule).into());
         }
         let mut url = format!("{}{}", self.base_url(), call.path);
         if !query.is_empty() {
