@@ -28,15 +28,32 @@ Exit codes:
   4  the task failed
   5  the maximum wait was exceeded; the task may still be running";
 
+/// Which key goes where, as `kling --help` says it.
+const KEYS: &str = "\
+Keys (one service at a time; an option typed on the command line wins over the environment):
+  NiceRouter relay    --api-key KEY (NICEROUTER_API_KEY), a key from your relay account,
+                      sent to <base-url>/kling; --base-url (NICEROUTER_BASE_URL) is the
+                      relay's origin
+  official Kling API  --kling-api-key KEY (KLING_API_KEY), an API key from the Kling console,
+                      sent as a bearer token to the official host, without /kling;
+                      or, for accounts that still sign JWTs, --access-key AK --secret-key SK
+                      (KLING_ACCESS_KEY, KLING_SECRET_KEY). The host is
+                      https://api-singapore.klingai.com unless --base-url or KLING_BASE_URL
+                      says otherwise.
+  From the environment alone: NICEROUTER_API_KEY first, then KLING_API_KEY, then the pair.
+  --mock needs no key.";
+
 /// Global options, accepted before or after the subcommand.
 #[derive(Debug, Default, Args)]
 pub struct Global {
-    /// The relay's origin, e.g. https://relay.example.com (the `/kling` prefix is added).
-    /// With --access-key it defaults to the official global host (or KLING_BASE_URL);
+    /// Where requests go. With --api-key: the relay's origin, e.g. https://relay.example.com
+    /// (the `/kling` prefix is added). With --kling-api-key or --access-key: the official
+    /// host, by default https://api-singapore.klingai.com (or KLING_BASE_URL);
     /// NICEROUTER_BASE_URL is not used for the official API.
     #[arg(long, global = true, env = "NICEROUTER_BASE_URL", value_name = "URL")]
     pub base_url: Option<String>,
-    /// The NiceRouter bearer key.
+    /// A NiceRouter key, from your relay account: sent as a bearer token to the relay
+    /// (<base-url>/kling). Not an official Kling key; that is --kling-api-key.
     #[arg(
         long,
         global = true,
@@ -45,7 +62,19 @@ pub struct Global {
         value_name = "KEY"
     )]
     pub api_key: Option<String>,
-    /// The official Kling API access key (JWT auth, no `/kling` prefix); needs --secret-key.
+    /// An official Kling API key, from the Kling console: sent as a bearer token to the
+    /// official host, without /kling. Not a NiceRouter key; that is --api-key. Not with
+    /// --api-key or --access-key/--secret-key.
+    #[arg(
+        long,
+        global = true,
+        env = "KLING_API_KEY",
+        hide_env_values = true,
+        value_name = "KEY"
+    )]
+    pub kling_api_key: Option<String>,
+    /// The official Kling API access key, for accounts that still sign JWTs with an access
+    /// key and a secret key (no `/kling` prefix); needs --secret-key.
     #[arg(
         long,
         global = true,
@@ -101,6 +130,8 @@ pub struct Typed {
     pub base_url: bool,
     /// `--api-key`.
     pub api_key: bool,
+    /// `--kling-api-key`.
+    pub kling_api_key: bool,
     /// `--access-key` or `--secret-key`.
     pub official_keys: bool,
 }
@@ -126,6 +157,7 @@ where
             Some(call) => Command::Call(Box::new(call)),
             None => match Fixed::from_arg_matches(&matches)? {
                 Fixed::Task(task) => Command::Task(task),
+                Fixed::Callback(callback) => Command::Callback(callback),
             },
         },
     };
@@ -137,6 +169,7 @@ where
     cli.global.typed = Typed {
         base_url: typed("base_url"),
         api_key: typed("api_key"),
+        kling_api_key: typed("kling_api_key"),
         official_keys: typed("access_key") || typed("secret_key"),
     };
     Ok(cli)
@@ -151,14 +184,19 @@ pub enum Command {
     Call(Box<crate::flags::CallCommand>),
     /// Look at tasks that already exist (free).
     Task(TaskCommand),
+    /// Receive the callbacks Kling sends to a task's callback URL.
+    Callback(CallbackCommand),
 }
 
-/// The `task` commands, as the derive sees them.
+/// The `task` and `callback` commands, as the derive sees them.
 #[derive(Debug, Subcommand)]
 enum Fixed {
     /// Look at tasks that already exist (free).
     #[command(subcommand)]
     Task(TaskCommand),
+    /// Receive the callbacks Kling sends to a task's callback URL.
+    #[command(subcommand)]
+    Callback(CallbackCommand),
 }
 
 /// The whole command line: the global options, the `task` commands, and a group of create
@@ -174,7 +212,7 @@ pub fn command() -> clap::Command {
              be waited for later with `kling task wait`.",
         )
         .max_term_width(100)
-        .after_help(EXIT_CODES)
+        .after_help(format!("{KEYS}\n\n{EXIT_CODES}"))
         .subcommand_required(true)
 }
 
@@ -220,6 +258,63 @@ pub enum TaskCommand {
         #[command(flatten)]
         then: WaitOptions,
     },
+}
+
+/// Callbacks: what Kling POSTs to a task's `--callback-url` as the task changes.
+#[derive(Debug, Subcommand)]
+pub enum CallbackCommand {
+    /// Receive signed callbacks on 127.0.0.1, verify them and print each task.
+    #[command(
+        long_about = "Receive signed callbacks on 127.0.0.1, verify them and print each task.\n\n\
+        Each POST is checked with the webhook secret (Standard Webhooks: the webhook-id, \
+        webhook-timestamp and webhook-signature headers, at most 5 minutes old) and answered \
+        204 when it verifies, 401 when it does not, and 400 when its signed body is not a \
+        task. Each verified task is printed as `kling task get` prints tasks (with --json, one \
+        JSON line per task, with its webhook_id for dropping repeats); the address, and every \
+        refused callback with the reason, go to stderr. It runs until --max callbacks have \
+        been verified, or until Ctrl-C.\n\n\
+        To receive callbacks from the internet, put a tunnel or a reverse proxy in front of \
+        the port and give its URL as --callback-url."
+    )]
+    Listen(ListenOptions),
+}
+
+/// `kling callback listen`.
+#[derive(Debug, Args)]
+pub struct ListenOptions {
+    /// The port to listen on, on 127.0.0.1 only; 0 picks a free one (the address is printed
+    /// on stderr).
+    #[arg(long, value_name = "PORT")]
+    pub port: u16,
+    /// The webhook secret Kling signs callbacks with, `whsec_…`. Prefer the environment
+    /// variable: a command line can be seen by other users of the machine.
+    #[arg(
+        long,
+        env = "KLING_WEBHOOK_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET",
+        value_parser = webhook_secret
+    )]
+    pub secret: WebhookSecret,
+    /// Stop after this many verified callbacks, 1 or more (default: run until Ctrl-C).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max: Option<u64>,
+}
+
+/// A webhook secret as given; `Debug` does not show it.
+#[derive(Clone)]
+pub struct WebhookSecret(pub String);
+
+impl std::fmt::Debug for WebhookSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WebhookSecret(<redacted>)")
+    }
+}
+
+/// `--secret`: taken as it is here and checked when the command runs, so that a usage error
+/// never repeats it.
+fn webhook_secret(value: &str) -> Result<WebhookSecret, String> {
+    Ok(WebhookSecret(value.to_owned()))
 }
 
 /// How long to wait for a task, and where its results go (`task wait`, and every create).

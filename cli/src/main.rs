@@ -17,6 +17,7 @@
 
 mod args;
 mod backend;
+mod callback;
 mod create;
 mod failure;
 mod flags;
@@ -59,10 +60,12 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli, out: &Output) -> Result<(), Failure> {
-    let backend = backend::connect(&cli.global).await?;
+    let connect = || backend::connect(&cli.global);
     match cli.command {
-        Command::Create(create) => create::run(&backend, *create, out).await,
-        Command::Call(call) => create::call(&backend, &call, out).await,
-        Command::Task(cmd) => task::run(&backend, cmd, out).await,
+        Command::Create(create) => create::run(&connect().await?, *create, out).await,
+        Command::Call(call) => create::call(&connect().await?, &call, out).await,
+        Command::Task(cmd) => task::run(&connect().await?, cmd, out).await,
+        // A callback receiver talks to no API: it needs no key.
+        Command::Callback(cmd) => callback::run(cmd, out).await,
     }
 }
