@@ -4,47 +4,113 @@
 //!   (`generated/snapshot/codegen.rs`) and the operations summary (`generated/OPERATIONS.md`).
 //! - `cargo xtask check` fails, naming the place, when the spec breaks a rule or an example does
 //!   not validate, or when the snapshot or the summary is stale.
+//! - `cargo xtask diff [BASE]` rates what changed in the spec since BASE (and, with
+//!   cargo-semver-checks installed, in the Rust surface), prints a Markdown report, and fails on a
+//!   major change without a matching version bump, or on a spec change without a changelog entry.
+//! - `cargo xtask changelog [BASE]` drafts the next version's `CHANGELOG.md` entry from the same
+//!   diffs (`--write` inserts it under `## [Unreleased]`).
+//! - `cargo xtask docs-diff <FILE|URL>...` compares an upstream document (an OpenAPI document,
+//!   an Apifox page's Markdown or text, an `llms.txt` index) with our spec, both ways.
+//! - `cargo xtask docs-fetch URL...` saves upstream documents under `openapi/upstream/<date>/`
+//!   with a manifest.
 //! - `cargo xtask bench` runs the benchmarks (`bench/`, release build) and writes `BENCHMARKS.md`;
 //!   `cargo xtask bench --smoke` runs tiny versions of them (dev build, seconds, no build-cost
 //!   benchmark) and writes `target/bench/BENCHMARKS-smoke.md` instead, so CI keeps them working.
 //!
-//! Both take `--root DIR` to work on another checkout (the tests use a copy, never the tree).
+//! All take `--root DIR` to work on another checkout (the tests use a copy, never the tree).
+
+mod bench;
+mod changelog;
+mod clock;
+mod diff;
+mod docs;
+mod fetch;
+mod fields;
+mod generate;
+mod git;
+mod redocly;
+mod report;
+mod semver;
+mod spec_diff;
+mod upstream;
+mod versions;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use nicerouter_kling_codegen::{builders, catalog, generate, lint, operations_summary};
-
-/// Where the snapshot lives, relative to the workspace root.
-const SNAPSHOT: &str = "generated/snapshot/codegen.rs";
-/// Where the catalogue and builder snapshots live, relative to the workspace root.
-const CATALOG: &str = "generated/snapshot/catalog.rs";
-const BUILDERS: &str = "generated/snapshot/builders.rs";
-/// Where the operations summary lives, relative to the workspace root.
-const SUMMARY: &str = "generated/OPERATIONS.md";
+/// The options of `diff` and `changelog`.
+#[derive(Debug, Default, Clone)]
+pub struct DiffOptions {
+    /// The git revision to compare with; `None` picks the default (see [`git::default_base`]).
+    pub base: Option<String>,
+    /// Skip cargo-semver-checks.
+    pub no_rust: bool,
+    /// Skip Redocly's `diff`.
+    pub no_redocly: bool,
+    /// Write the report here as well as to stdout.
+    pub output: Option<PathBuf>,
+    /// `changelog`: insert the draft into `CHANGELOG.md` instead of printing it only.
+    pub write: bool,
+}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut root = workspace_root();
-    let mut command = None;
+    let mut command: Option<String> = None;
     let mut smoke = false;
+    let mut diff = DiffOptions::default();
+    let mut inputs: Vec<String> = Vec::new();
+    let mut follow: Vec<String> = Vec::new();
     let mut it = args.iter();
     while let Some(arg) = it.next() {
+        let cmd = command.as_deref();
         match arg.as_str() {
             "--root" => match it.next() {
                 Some(dir) => root = PathBuf::from(dir),
                 None => return usage("--root needs a directory"),
             },
-            "generate" | "check" | "bench" if command.is_none() => command = Some(arg.clone()),
-            "--smoke" if command.as_deref() == Some("bench") => smoke = true,
+            "generate" | "check" | "bench" | "diff" | "changelog" | "docs-diff" | "docs-fetch"
+                if cmd.is_none() =>
+            {
+                command = Some(arg.clone())
+            }
+            "--smoke" if cmd == Some("bench") => smoke = true,
+            "--no-rust" if matches!(cmd, Some("diff" | "changelog")) => diff.no_rust = true,
+            "--no-redocly" if matches!(cmd, Some("diff" | "changelog")) => diff.no_redocly = true,
+            "--write" if cmd == Some("changelog") => diff.write = true,
+            "--output" | "-o" if matches!(cmd, Some("diff" | "changelog" | "docs-diff")) => {
+                match it.next() {
+                    Some(file) => diff.output = Some(PathBuf::from(file)),
+                    None => return usage("--output needs a file"),
+                }
+            }
+            "--follow" if cmd == Some("docs-fetch") => match it.next() {
+                Some(text) => follow.push(text.clone()),
+                None => return usage("--follow needs a text to look for in llms.txt lines"),
+            },
             "-h" | "--help" => return usage(""),
+            other if matches!(cmd, Some("diff" | "changelog")) && !other.starts_with('-') => {
+                if diff.base.is_some() {
+                    return usage(&format!("one BASE only (got `{other}` too)"));
+                }
+                diff.base = Some(other.to_owned());
+            }
+            other if matches!(cmd, Some("docs-diff" | "docs-fetch")) && !other.starts_with('-') => {
+                inputs.push(other.to_owned())
+            }
             other => return usage(&format!("unknown argument `{other}`")),
         }
     }
     let result = match command.as_deref() {
-        Some("generate") => run_generate(&root),
-        Some("check") => run_check(&root),
-        Some("bench") => run_bench(&root, smoke),
+        Some("generate") => generate::run_generate(&root),
+        Some("check") => generate::run_check(&root),
+        Some("bench") => bench::run_bench(&root, smoke),
+        Some("diff") => diff::run(&root, &diff),
+        Some("changelog") => changelog::run(&root, &diff),
+        Some("docs-diff") if inputs.is_empty() => return usage("docs-diff needs a FILE or URL"),
+        Some("docs-diff") => docs::run(&root, &inputs, diff.output.as_deref()),
+        Some("docs-fetch") if inputs.is_empty() => return usage("docs-fetch needs a URL"),
+        Some("docs-fetch") => fetch::run(&root, &inputs, &follow),
         _ => return usage("missing command"),
     };
     match result {
@@ -63,9 +129,23 @@ fn usage(problem: &str) -> ExitCode {
     eprintln!(
         "usage: cargo xtask [--root DIR] <command>\n\n\
          commands:\n  \
-         generate   write {SNAPSHOT}, {CATALOG}, {BUILDERS} and {SUMMARY} from openapi/kling.yaml\n  \
-         check      lint the spec, validate its examples, and fail if the snapshot or summary is stale\n  \
-         bench      run the benchmarks and write BENCHMARKS.md (--smoke: a quick run into target/bench/)"
+         generate     write {}, {}, {} and {} from openapi/kling.yaml\n  \
+         check        lint the spec, validate its examples, and fail if the snapshot or summary is stale\n  \
+         diff [BASE]  rate the spec's and the Rust surface's changes since BASE (default: the last tag,\n               \
+         else the merge-base with main) in a Markdown report; fail on a major change without\n               \
+         a version bump, or a spec change without a CHANGELOG.md change\n               \
+         [--no-rust] [--no-redocly] [--output FILE]\n  \
+         changelog [BASE]  draft the next version's CHANGELOG.md entry from the same diffs\n               \
+         [--write] [--no-rust] [--no-redocly] [--output FILE]\n  \
+         docs-diff <FILE|URL>...  compare upstream docs (OpenAPI, Apifox page .md or text, llms.txt,\n               \
+         or a directory saved by docs-fetch) with our spec, both ways [--output FILE]\n  \
+         docs-fetch URL...  save upstream docs under openapi/upstream/<date>/ with a manifest\n               \
+         [--follow TEXT: also fetch the .md pages of llms.txt lines containing TEXT]\n  \
+         bench        run the benchmarks and write BENCHMARKS.md (--smoke: a quick run into target/bench/)",
+        generate::SNAPSHOT,
+        generate::CATALOG,
+        generate::BUILDERS,
+        generate::SUMMARY
     );
     if problem.is_empty() {
         ExitCode::SUCCESS
@@ -80,131 +160,8 @@ fn workspace_root() -> PathBuf {
     manifest.parent().map(Path::to_path_buf).unwrap_or(manifest)
 }
 
-/// Every generated file, by its path under the workspace root.
-struct Outputs(Vec<(&'static str, String)>);
-
-fn read_spec(root: &Path) -> Result<(String, nicerouter_kling_spec::openapiv3::OpenAPI), String> {
-    let path = root.join(nicerouter_kling_spec::SPEC_PATH);
-    let yaml = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let spec =
-        nicerouter_kling_spec::parse(&yaml).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok((yaml, spec))
-}
-
-fn outputs(root: &Path) -> Result<Outputs, String> {
-    let (yaml, spec) = read_spec(root)?;
-    let spec_error = |e| format!("{}: {e}", nicerouter_kling_spec::SPEC_PATH);
-    Ok(Outputs(vec![
-        (SNAPSHOT, generate(&yaml).map_err(spec_error)?),
-        (CATALOG, catalog(&yaml).map_err(spec_error)?),
-        (BUILDERS, builders(&yaml).map_err(spec_error)?),
-        (SUMMARY, operations_summary(&spec)),
-    ]))
-}
-
-fn run_generate(root: &Path) -> Result<(), String> {
-    let out = outputs(root)?;
-    for (rel, text) in &out.0 {
-        let path = root.join(rel);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        }
-        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        println!("wrote {rel} ({} lines)", text.lines().count());
-    }
-    Ok(())
-}
-
-fn run_check(root: &Path) -> Result<(), String> {
-    let (_, spec) = read_spec(root)?;
-    let mut failures = Vec::new();
-    for problem in lint(&spec) {
-        failures.push(format!("{}: {problem}", nicerouter_kling_spec::SPEC_PATH));
-    }
-    for problem in nicerouter_kling_spec::validate::check_examples(&spec) {
-        failures.push(format!("{}: {problem}", nicerouter_kling_spec::SPEC_PATH));
-    }
-    if failures.is_empty() {
-        let out = outputs(root)?;
-        for (rel, fresh) in &out.0 {
-            let current = std::fs::read_to_string(root.join(rel)).unwrap_or_default();
-            if let Some(line) = first_difference(&current, fresh) {
-                failures.push(format!(
-                    "{rel}:{line}: stale against {}; run `cargo xtask generate` and commit the result",
-                    nicerouter_kling_spec::SPEC_PATH
-                ));
-            }
-        }
-    }
-    if failures.is_empty() {
-        println!("xtask check: spec lint, examples, snapshot and summary are all up to date");
-        Ok(())
-    } else {
-        Err(format!(
-            "{} problem(s):\n  {}",
-            failures.len(),
-            failures.join("\n  ")
-        ))
-    }
-}
-
-/// Runs the bench binary through cargo: the full benchmarks in release mode into
-/// `BENCHMARKS.md`, or (`--smoke`) the quick ones in the dev profile into `target/bench/`.
-fn run_bench(root: &Path, smoke: bool) -> Result<(), String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let output = if smoke {
-        root.join("target/bench/BENCHMARKS-smoke.md")
-    } else {
-        root.join("BENCHMARKS.md")
-    };
-    let mut command = std::process::Command::new(&cargo);
-    command.arg("run").current_dir(root);
-    if !smoke {
-        command.arg("--release");
-    }
-    command
-        .args([
-            "--quiet",
-            "--package",
-            "nicerouter-kling-bench",
-            "--",
-            "all",
-        ])
-        .arg("--output")
-        .arg(&output)
-        .arg("--root")
-        .arg(root)
-        .arg("--cargo")
-        .arg(&cargo);
-    if smoke {
-        command.args(["--smoke", "--command", "cargo xtask bench --smoke"]);
-    }
-    let status = command
-        .status()
-        .map_err(|e| format!("cannot run {cargo}: {e}"))?;
-    if status.success() {
-        println!("xtask bench: wrote {}", output.display());
-        Ok(())
-    } else {
-        Err(format!("the benchmarks failed ({status})"))
-    }
-}
-
-/// The 1-based line of the first difference between two texts, if any.
-fn first_difference(a: &str, b: &str) -> Option<usize> {
-    if a == b {
-        return None;
-    }
-    let mut la = a.lines();
-    let mut lb = b.lines();
-    let mut n = 1;
-    loop {
-        match (la.next(), lb.next()) {
-            (Some(x), Some(y)) if x == y => n += 1,
-            (None, None) => return Some(n),
-            _ => return Some(n),
-        }
-    }
+/// The workspace this xtask binary was built from (where its pinned tools are installed), which
+/// may differ from `--root`.
+pub fn own_workspace() -> PathBuf {
+    workspace_root()
 }
