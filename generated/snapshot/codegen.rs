@@ -8,12 +8,13 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///Video frame aspect ratio. Kling's default is `16:9`.
+    /**Video frame aspect ratio (an open vocabulary). Known values: `16:9`, `9:16`, `1:1`.
+Kling's default is `16:9`.
+*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -22,50 +23,118 @@ pub mod types {
         PartialOrd,
         schemars::JsonSchema
     )]
-    pub enum AspectRatio {
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "1:1")]
-        X11,
+    #[serde(transparent)]
+    pub struct AspectRatio(pub ::std::string::String);
+    impl ::std::ops::Deref for AspectRatio {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AspectRatio> for ::std::string::String {
+        fn from(value: AspectRatio) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for AspectRatio {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
     }
     impl ::std::fmt::Display for AspectRatio {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X169 => f.write_str("16:9"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X11 => f.write_str("1:1"),
-            }
+            self.0.fmt(f)
         }
     }
     impl ::std::str::FromStr for AspectRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "16:9" => Ok(Self::X169),
-                "9:16" => Ok(Self::X916),
-                "1:1" => Ok(Self::X11),
-                _ => Err("invalid value".into()),
-            }
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.to_string()))
         }
     }
-    impl ::std::convert::TryFrom<&str> for AspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
+    /**An audio file: a public URL or the raw base64 of an .mp3/.wav/.m4a/.aac file, at most
+5 MB. Empty means none.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct AudioRef(pub ::std::string::String);
+    impl ::std::ops::Deref for AudioRef {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String> for AspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
+    impl ::std::convert::From<AudioRef> for ::std::string::String {
+        fn from(value: AudioRef) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for AudioRef {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
+    }
+    impl ::std::fmt::Display for AudioRef {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
+    impl ::std::str::FromStr for AudioRef {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.to_string()))
+        }
+    }
+    /**A generated audio track (R-4). Text-to-audio and video-to-audio set `url_mp3`, `url_wav`,
+`duration_mp3` and `duration_wav`; TTS sets `url` and `duration`. The id (usable as
+`audio_id` by avatar and advanced lip-sync) and the URLs expire after 30 days.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct AudioResult {
+        ///TTS length in seconds, as a string.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duration: ::std::option::Option<::std::string::String>,
+        ///MP3 length in seconds, as a string.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duration_mp3: ::std::option::Option<::std::string::String>,
+        ///WAV length in seconds, as a string.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duration_wav: ::std::option::Option<::std::string::String>,
+        ///Audio id.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///TTS download URL.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url: ::std::option::Option<::std::string::String>,
+        ///MP3 download URL.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url_mp3: ::std::option::Option<::std::string::String>,
+        ///WAV download URL.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url_wav: ::std::option::Option<::std::string::String>,
+    }
+    impl AudioResult {
+        pub fn builder() -> builder::AudioResult {
+            Default::default()
         }
     }
     ///`file` sends `audio_file` (raw base64); `url` sends `audio_url`.
@@ -122,6 +191,50 @@ pub mod types {
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    /**Kling POSTs the task object here whenever its status changes (see `components.callbacks`
+and the spec's introduction on signed callbacks). An empty string means none.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct CallbackUrl(pub ::std::string::String);
+    impl ::std::ops::Deref for CallbackUrl {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CallbackUrl> for ::std::string::String {
+        fn from(value: CallbackUrl) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for CallbackUrl {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
+    }
+    impl ::std::fmt::Display for CallbackUrl {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
+    impl ::std::str::FromStr for CallbackUrl {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.to_string()))
         }
     }
     ///Six camera axes, each a number from −10 to 10. Exactly one may be non-zero.
@@ -254,7 +367,7 @@ with `image_tail` and with the motion brush.
             value.parse()
         }
     }
-    ///Prompt adherence, 0 to 1 (Kling's default 0.5). Not supported by kling-v2.x models; omit it for them.
+    ///Prompt adherence, 0 to 1 (Kling's default 0.5). Only the kling-v1.x models support it; omit it for kling-v2.x and kling-v3 (T2V-4, I2V-8).
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -325,28 +438,53 @@ with `image_tail` and with the motion brush.
             Default::default()
         }
     }
-    ///A subject element (kling-v3).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
-    #[serde(deny_unknown_fields)]
-    pub struct ElementListItem {
-        ///The element's id (a non-negative 64-bit integer).
-        pub element_id: i64,
-    }
-    impl ElementListItem {
-        pub fn builder() -> builder::ElementListItem {
-            Default::default()
-        }
-    }
-    /**Caller-chosen task id, unique per account; echoed in `task_info.external_task_id`, and
-usable in place of `task_id` to look the task up. The SDK generates one for every create,
-so that a create whose answer was lost can be found instead of paid for twice.
+    /**Effect scene (an open vocabulary: about ten scenes are added every month and old ones are
+discontinued, EF-2, EF-4). The 2026-09 list has 219 scenes. Dual-image scenes (take
+`input.images`): pet_skateboard, daily_ootd, toss_run, switch_to_silk, studio_look,
+french_elegance, finger_swipe, smooth_transition, kiss_pro, snow_night_kiss, eternal_kiss,
+cheers_2026, fight_pro, hug_pro, heart_gesture_pro. Single-image scenes (take
+`input.image`): net_the_fish, birthday_board, summer_fireworks, blow_blaze,
+champagne_birthday, pet_working_daily, pet_roll_window, pet_crash_earth, makeup_style,
+hair_dressup, barbie_transform, critter_paste, wiggle_faces_pets, paw_headbang, food_splash,
+dj_pet, pet_diving, disco_paws, pet_fitness, j_var_live, pet_burst, idol_live,
+beast_striker, african_sway, jealousy_sway, chubby_fish, shrug_dance, soccer_star,
+bra_hot_dance, arg_hot_dance, fra_hot_dance, bra_goal, arg_goal, por_goal, victory_slide,
+samba_fever, bicycle_kick, football_dance_2, red_card_sent_off, football_dance,
+magic_world_vlog, magic_world_vlog_9_16, air_dunk, whirling_beverage_9_16, tennis_trend,
+tennis_trend_9_16, football_live_9_16, whirling_beverage, f1_live, football_live,
+spielberg_transition, korean_baseball_9_16, korean_baseball, tiny_beast_printer,
+landmark_reveal, winter_charm, flash_ride, maestro_of_magic, magic_carpet_ride,
+good_luck_spirit, shooting_star, sparkler_wand, sovereign_scepter, dirt_rush,
+return_of_the_king, dance_with_dragon, minimalist_light, martial_meow, sassy_shake,
+knock_at_a_door_revenge, palm_sized_figure_pro, prank_box, perler_beads, spring_bloom,
+get_rich_quick, make_it_rain, twist_shake, the_hip_sway, send_my_love, funky_martian,
+wealth_drive, the_high_kick, the_exercise, lucky_veggie, flash_drive, shush_my_dreams,
+advent_of_flora, raid_check, fortune_in_motion, chinese_trend, sedan_chair_dance, skyfall,
+good_luck_dance, laicai_dance, yangge_dance, color_mixing, lantern_festival_cuju,
+unique_firework, unique_spring_couplets, horse_mask, fortune_knocks_cartoon,
+tangyuan_to_animal, hot_feet_dance, swag_dance, pigeon_dance, bloodline_dance, chanel_dance,
+cute_dance, love_theme_song, pumpitup_dance, city_to_village, fortune_god_transform,
+new_year_feast, ring_in_new, horse_year_firework, crystal_horse, drunk_dance,
+drunk_dance_pet, daoma_dance, bouncy_dance, smooth_sailing_dance, new_year_greeting,
+lion_dance, prosperity, great_success, golden_horse_fortune, red_packet_box,
+lucky_horse_year, lucky_red_packet, lucky_money_come, lion_dance_pet, dumpling_making_pet,
+fish_making_pet, pet_red_packet, lantern_glow, expression_challenge, overdrive,
+heart_gesture_dance, poping, martial_arts, running, nezha, motorcycle_dance,
+subject_3_dance, ghost_step_dance, phantom_jewel, zoom_out, dollar_rain_pro, pet_bee_pro,
+countdown_teleport, santa_random_surprise, magic_match_tree, bullet_time_360,
+happy_birthday, birthday_star, thumbs_up_pro, tiger_hug_pro, pet_lion_pro, surprise_bouquet,
+bouquet_drop, glamour_photo_shoot, box_of_joy, first_toast_of_the_year, my_santa_pic,
+santa_gift, steampunk_christmas, snowglobe, christmas_photo_shoot, ornament_crash,
+santa_express, instant_christmas, coronation_of_frost, building_sweater, spark_in_the_snow,
+scarlet_and_snow, bullet_time_lite, jumping_ginger_joy, pure_white_wings, black_wings,
+golden_wing, pink_pink_wings, venomous_spider, throne_of_king, luminous_elf, woodland_elf,
+guardian_spirit, swish_swish, snowboarding, witch_transform, vampire_transform,
+pumpkin_head_transform, demon_transform, mummy_transform, zombie_transform,
+cute_pumpkin_transform, halloween_escape, pet_moto_rider, running_man, 3d_cartoon_2,
+pet_dance, swing_swing, day_to_night, surfsurf, skateskate. Discontinued: hug, kiss, fight,
+thumbs_up, tiger_hug, pet_lion, 3d_cartoon_1 (2026-01-30), celebration, c4d_cartoon
+(2025-12-30), magic_match_tree (2026-07-03, still listed); bloombloom, dizzydizzy,
+fuzzyfuzzy, squish and expansion are no longer listed.
 */
     #[derive(
         ::serde::Serialize,
@@ -360,19 +498,19 @@ so that a create whose answer was lost can be found instead of paid for twice.
         schemars::JsonSchema
     )]
     #[serde(transparent)]
-    pub struct ExternalTaskId(::std::string::String);
-    impl ::std::ops::Deref for ExternalTaskId {
+    pub struct EffectScene(::std::string::String);
+    impl ::std::ops::Deref for EffectScene {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
-    impl ::std::convert::From<ExternalTaskId> for ::std::string::String {
-        fn from(value: ExternalTaskId) -> Self {
+    impl ::std::convert::From<EffectScene> for ::std::string::String {
+        fn from(value: EffectScene) -> Self {
             value.0
         }
     }
-    impl ::std::str::FromStr for ExternalTaskId {
+    impl ::std::str::FromStr for EffectScene {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -383,7 +521,7 @@ so that a create whose answer was lost can be found instead of paid for twice.
             Ok(Self(value.to_string()))
         }
     }
-    impl ::std::convert::TryFrom<&str> for ExternalTaskId {
+    impl ::std::convert::TryFrom<&str> for EffectScene {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -391,7 +529,7 @@ so that a create whose answer was lost can be found instead of paid for twice.
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String> for ExternalTaskId {
+    impl ::std::convert::TryFrom<::std::string::String> for EffectScene {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -399,7 +537,7 @@ so that a create whose answer was lost can be found instead of paid for twice.
             value.parse()
         }
     }
-    impl<'de> ::serde::Deserialize<'de> for ExternalTaskId {
+    impl<'de> ::serde::Deserialize<'de> for EffectScene {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -411,9 +549,8 @@ so that a create whose answer was lost can be found instead of paid for twice.
                 })
         }
     }
-    /**Body of an image-to-video create. Mutually exclusive groups: (`image` + `image_tail`),
-(`static_mask` / `dynamic_masks`) and (`camera_control`). `voice_list` requires
-`sound: on` (kling-v2-6); `element_list` is for kling-v3.
+    /**An element id. Kling documents a 64-bit integer (`long`), yet its examples also send it
+as a string (`"160"`), so both are accepted (I2V-5, IG-2).
 */
     #[derive(
         ::serde::Deserialize,
@@ -423,13 +560,221 @@ so that a create whose answer was lost can be found instead of paid for twice.
         PartialEq,
         schemars::JsonSchema
     )]
+    #[serde(untagged)]
+    pub enum ElementId {
+        Int64(i64),
+        String(::std::string::String),
+    }
+    impl ::std::fmt::Display for ElementId {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Int64(x) => x.fmt(f),
+                Self::String(x) => x.fmt(f),
+            }
+        }
+    }
+    impl ::std::convert::From<i64> for ElementId {
+        fn from(value: i64) -> Self {
+            Self::Int64(value)
+        }
+    }
+    ///A subject element from the element library (kling-v3, kling-v3-omni, kling-video-o1).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct ElementListItem {
+        pub element_id: ElementId,
+    }
+    impl ElementListItem {
+        pub fn builder() -> builder::ElementListItem {
+            Default::default()
+        }
+    }
+    ///A custom or preset element (R-4).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct ElementResult {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub element_description: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub element_id: ::std::option::Option<ElementId>,
+        ///The images that define the element, as sent (`frontal_image`, `refer_images`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub element_image_list: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub element_name: ::std::option::Option<::std::string::String>,
+        ///The videos that define the element, as sent (`refer_videos`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub element_video_list: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub element_voice_info: ::std::option::Option<VoiceResult>,
+        ///`kling` for the official library, otherwise the creator's id.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub owned_by: ::std::option::Option<::std::string::String>,
+        ///How the element was defined. Known values: video_refer, image_refer.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub reference_type: ::std::option::Option<::std::string::String>,
+        ///Known values: succeed (usable), deleted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        ///The element's tags (`{id, name, description}`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tag_list: ::std::option::Option<
+            ::std::vec::Vec<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+        >,
+    }
+    impl ElementResult {
+        pub fn builder() -> builder::ElementResult {
+            Default::default()
+        }
+    }
+    /**Caller-chosen task id, unique per account; echoed in `task_info.external_task_id`, and
+usable in place of `task_id` to look the task up. The SDK generates one for every create,
+so that a create whose answer was lost can be found instead of paid for twice. An empty
+string means none (Kling's own examples send `""`).
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ExternalTaskId(pub ::std::string::String);
+    impl ::std::ops::Deref for ExternalTaskId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ExternalTaskId> for ::std::string::String {
+        fn from(value: ExternalTaskId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for ExternalTaskId {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
+    }
+    impl ::std::fmt::Display for ExternalTaskId {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
+    impl ::std::str::FromStr for ExternalTaskId {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.to_string()))
+        }
+    }
+    /**What the task cost in balance (cash) billing: the discounted price and the list price, as
+decimal strings (G-4, R-2). Present in 2026-09 queries and legacy callbacks.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct FinalBalanceDeduction(
+        pub ::std::option::Option<FinalBalanceDeductionInner>,
+    );
+    impl ::std::ops::Deref for FinalBalanceDeduction {
+        type Target = ::std::option::Option<FinalBalanceDeductionInner>;
+        fn deref(&self) -> &::std::option::Option<FinalBalanceDeductionInner> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<FinalBalanceDeduction>
+    for ::std::option::Option<FinalBalanceDeductionInner> {
+        fn from(value: FinalBalanceDeduction) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::option::Option<FinalBalanceDeductionInner>>
+    for FinalBalanceDeduction {
+        fn from(value: ::std::option::Option<FinalBalanceDeductionInner>) -> Self {
+            Self(value)
+        }
+    }
+    /**What the task cost in balance (cash) billing: the discounted price and the list price, as
+decimal strings (G-4, R-2). Present in 2026-09 queries and legacy callbacks.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct FinalBalanceDeductionInner {
+        ///The list price of the task.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub list_price: ::std::option::Option<::std::string::String>,
+        ///Balance deducted (the discounted price).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub quota: ::std::option::Option<::std::string::String>,
+    }
+    impl FinalBalanceDeductionInner {
+        pub fn builder() -> builder::FinalBalanceDeductionInner {
+            Default::default()
+        }
+    }
+    /**Body of an image-to-video create. Rules JSON Schema cannot express: **at least one of
+`image` and `image_tail`** must be given, neither may be empty then (I2V-1);
+`image_tail`, the motion brush (`static_mask` / `dynamic_masks`) and `camera_control`
+are mutually exclusive; `prompt` must not be empty unless `multi_shot` is true with
+`shot_type: customize` (then the shots come from `multi_prompt`); `multi_shot`,
+`shot_type`, `multi_prompt` and `element_list` are for kling-v3; `voice_list` needs
+`sound: on` (kling-v2-6 and later) and is documented as exclusive with `element_list`;
+`cfg_scale` only with kling-v1.x.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     #[serde(deny_unknown_fields)]
     pub struct Image2VideoRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub aspect_ratio: ::std::option::Option<AspectRatio>,
-        ///Kling POSTs the task object here on status changes.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub callback_url: ::std::option::Option<::std::string::String>,
+        pub callback_url: ::std::option::Option<CallbackUrl>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub camera_control: ::std::option::Option<CameraControl>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -439,32 +784,42 @@ so that a create whose answer was lost can be found instead of paid for twice.
         ///Motion-brush moving areas, at most 6.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub dynamic_masks: ::std::vec::Vec<DynamicMask>,
-        ///Subject elements for kling-v3.
+        ///Subject elements for kling-v3, at most 3 (I2V-5).
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub element_list: ::std::vec::Vec<ElementListItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub external_task_id: ::std::option::Option<ExternalTaskId>,
-        pub image: MediaRef,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub image: ::std::option::Option<MediaRef>,
         ///End frame, a URL or raw base64; ≤ 10 MB, ≥ 300 px. Empty means none.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub image_tail: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mode: ::std::option::Option<Mode>,
-        /**Model. Known values: kling-v1, kling-v1-5, kling-v1-6, kling-v2-master, kling-v2-1,
-kling-v2-1-master, kling-v2-5-turbo, kling-v2-6, kling-v3.
+        /**Model (an open vocabulary). Known values: kling-v1, kling-v1-5, kling-v1-6,
+kling-v2-master, kling-v2-1, kling-v2-1-master, kling-v2-5-turbo, kling-v2-6,
+kling-v3.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub model_name: ::std::option::Option<::std::string::String>,
+        ///kling-v3 shots (1 to 6), with `multi_shot: true` and `shot_type: customize`.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub multi_prompt: ::std::vec::Vec<MultiPromptItem>,
+        ///kling-v3 multi-shot video (Kling's default false); see `shot_type` (I2V-2).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub multi_shot: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub negative_prompt: ::std::option::Option<OptionalPrompt>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub prompt: ::std::option::Option<OptionalPrompt>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub shot_type: ::std::option::Option<ShotType>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sound: ::std::option::Option<Sound>,
         ///Motion-brush static area (URL or raw base64 png/jpg).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub static_mask: ::std::option::Option<::std::string::String>,
-        ///Voices for kling-v2-6 (requires `sound: on`), at most 2.
+        ///Voices (kling-v2-6 and later, requires `sound: on`), at most 2 (I2V-6).
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub voice_list: ::std::vec::Vec<VoiceListItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -475,12 +830,14 @@ kling-v2-1-master, kling-v2-5-turbo, kling-v2-6, kling-v3.
             Default::default()
         }
     }
-    ///Image aspect ratio (`21:9` not on kling-v1). Kling's default is `16:9`.
+    /**Image aspect ratio (an open vocabulary). Known values: `16:9`, `9:16`, `1:1`, `4:3`,
+`3:4`, `3:2`, `2:3`, `21:9` (not on kling-v1) and, for omni-image only, `auto`. Kling's
+default is `16:9` (`auto` for omni-image).
+*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -489,75 +846,40 @@ kling-v2-1-master, kling-v2-5-turbo, kling-v2-6, kling-v3.
         PartialOrd,
         schemars::JsonSchema
     )]
-    pub enum ImageAspectRatio {
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "1:1")]
-        X11,
-        #[serde(rename = "4:3")]
-        X43,
-        #[serde(rename = "3:4")]
-        X34,
-        #[serde(rename = "3:2")]
-        X32,
-        #[serde(rename = "2:3")]
-        X23,
-        #[serde(rename = "21:9")]
-        X219,
+    #[serde(transparent)]
+    pub struct ImageAspectRatio(pub ::std::string::String);
+    impl ::std::ops::Deref for ImageAspectRatio {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ImageAspectRatio> for ::std::string::String {
+        fn from(value: ImageAspectRatio) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for ImageAspectRatio {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
     }
     impl ::std::fmt::Display for ImageAspectRatio {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X169 => f.write_str("16:9"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X11 => f.write_str("1:1"),
-                Self::X43 => f.write_str("4:3"),
-                Self::X34 => f.write_str("3:4"),
-                Self::X32 => f.write_str("3:2"),
-                Self::X23 => f.write_str("2:3"),
-                Self::X219 => f.write_str("21:9"),
-            }
+            self.0.fmt(f)
         }
     }
     impl ::std::str::FromStr for ImageAspectRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "16:9" => Ok(Self::X169),
-                "9:16" => Ok(Self::X916),
-                "1:1" => Ok(Self::X11),
-                "4:3" => Ok(Self::X43),
-                "3:4" => Ok(Self::X34),
-                "3:2" => Ok(Self::X32),
-                "2:3" => Ok(Self::X23),
-                "21:9" => Ok(Self::X219),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ImageAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ImageAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.to_string()))
         }
     }
     /**Body of an image-generation create. Rules JSON Schema cannot express: no
-`negative_prompt` with `image`; `image_reference` only for kling-v1-5 and then required
-with `image`; `human_fidelity` only with `image_reference: subject`.
+`negative_prompt` with `image`; `image` required when `image_reference` is set;
+`image_reference`, `image_fidelity` and `human_fidelity` only for kling-v2-1 (IG-3);
+`human_fidelity` only with `image_reference: subject`; elements plus reference images at
+most 10.
 */
     #[derive(
         ::serde::Deserialize,
@@ -571,22 +893,28 @@ with `image`; `human_fidelity` only with `image_reference: subject`.
     pub struct ImageGenerationRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub aspect_ratio: ::std::option::Option<ImageAspectRatio>,
-        ///Kling POSTs the task object here on status changes.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub callback_url: ::std::option::Option<::std::string::String>,
+        pub callback_url: ::std::option::Option<CallbackUrl>,
+        ///Elements from the element library (kling-v3, IG-2); with the reference image at most 10.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub element_list: ::std::vec::Vec<ElementListItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub external_task_id: ::std::option::Option<ExternalTaskId>,
-        ///Facial reference strength, 0 to 1 (Kling's default 0.45); only with `image_reference: subject`.
+        ///Facial reference strength, 0 to 1 (Kling's default 0.45); kling-v2-1 only, with `image_reference: subject` (IG-3).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub human_fidelity: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub image: ::std::option::Option<MediaRef>,
-        ///Reference strength, 0 to 1 (Kling's default 0.5).
+        ///Reference strength, 0 to 1 (Kling's default 0.5); kling-v2-1 only (IG-3).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub image_fidelity: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub image_reference: ::std::option::Option<ImageReference>,
-        ///Model. Known values: kling-v1, kling-v1-5, kling-v2, kling-v2-new, kling-v2-1.
+        /**Model (an open vocabulary). Known values: kling-v3 (Kling Image 3.0, the default of
+the 2026-09 table; IG-1), kling-v2-1, and the older kling-v2-new, kling-v2,
+kling-v1-5, kling-v1 (no longer listed in 2026-09, not announced as discontinued;
+an empty `model_name` still means kling-v1 per the description; IG-4).
+*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub model_name: ::std::option::Option<::std::string::String>,
         ///Number of images, 1 to 9 (Kling's default 1). Uses `n` concurrency slots.
@@ -623,7 +951,10 @@ with `image`; `human_fidelity` only with `image_reference: subject`.
             Default::default()
         }
     }
-    ///What to keep from the reference image (kling-v1-5 only); `face` needs exactly one face.
+    /**What to keep from the reference image: `subject` (character features) or `face`
+(appearance; the image must show exactly one face). kling-v2-1 only in the 2026-09 docs
+(IG-3; the 2025 docs said kling-v1-5).
+*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -679,12 +1010,13 @@ with `image`; `human_fidelity` only with `image_reference: subject`.
             value.parse()
         }
     }
-    ///Output resolution (2k only for some models). Kling's default is `1k`.
+    /**Output resolution (an open vocabulary). Known values: `1k`, `2k` (not every model) and
+`4k` (omni-image with kling-v3-omni). Kling's default is `1k`.
+*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -693,54 +1025,45 @@ with `image`; `human_fidelity` only with `image_reference: subject`.
         PartialOrd,
         schemars::JsonSchema
     )]
-    pub enum ImageResolution {
-        #[serde(rename = "1k")]
-        X1k,
-        #[serde(rename = "2k")]
-        X2k,
+    #[serde(transparent)]
+    pub struct ImageResolution(pub ::std::string::String);
+    impl ::std::ops::Deref for ImageResolution {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ImageResolution> for ::std::string::String {
+        fn from(value: ImageResolution) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for ImageResolution {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
     }
     impl ::std::fmt::Display for ImageResolution {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1k => f.write_str("1k"),
-                Self::X2k => f.write_str("2k"),
-            }
+            self.0.fmt(f)
         }
     }
     impl ::std::str::FromStr for ImageResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1k" => Ok(Self::X1k),
-                "2k" => Ok(Self::X2k),
-                _ => Err("invalid value".into()),
-            }
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.to_string()))
         }
     }
-    impl ::std::convert::TryFrom<&str> for ImageResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ImageResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    ///A generated image. The URL expires about 30 days after the task.
+    /**A generated image. The URLs expire about 30 days after the task. Most kinds set `url`;
+AI multi-shot sets `url_1` … `url_3` instead, and image recognition adds `type` and
+`is_contain` (R-4), so `url` is optional.
+*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
         Debug,
+        Default,
         PartialEq,
         schemars::JsonSchema
     )]
@@ -748,8 +1071,24 @@ with `image`; `human_fidelity` only with `image_reference: subject`.
         ///Position of the image in the task, from 0.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub index: ::std::option::Option<i32>,
+        ///Image recognition: whether the image contains that subject.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_contain: ::std::option::Option<bool>,
+        ///Image recognition: what was segmented. Known values: object_seg, head_seg (with hair), face_seg (without hair), cloth_seg.
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
         ///Download URL (signed; expires after about 30 days).
-        pub url: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url: ::std::option::Option<::std::string::String>,
+        ///AI multi-shot, first angle.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url_1: ::std::option::Option<::std::string::String>,
+        ///AI multi-shot, second angle.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url_2: ::std::option::Option<::std::string::String>,
+        ///AI multi-shot, third angle.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url_3: ::std::option::Option<::std::string::String>,
         ///The watermarked variant, when `watermark_info.enabled` was requested.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub watermark_url: ::std::option::Option<::std::string::String>,
@@ -820,10 +1159,13 @@ OpenAI-style `{"error": {...}}`, so every member is optional and `code` is untyp
         ///Id of a Kling-generated video (≤ 30 days old, 5 s or 10 s).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub video_id: ::std::option::Option<::std::string::String>,
-        ///URL of an .mp4/.mov video, ≤ 100 MB, 2–10 s, 720p or 1080p.
+        ///URL of an .mp4/.mov video, ≤ 100 MB, 2–10 s, 720p or 1080p (width 720–1920 px; LS-2).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub video_url: ::std::option::Option<::std::string::String>,
-        ///Preset voice id (text2video), for example `uk_boy1`, `genshin_vindi2`, `ai_shatang`.
+        /**Preset lip-sync voice id (text2video; an open vocabulary bound to `voice_language`),
+for example `uk_boy1`, `genshin_vindi2`, `girlfriend_4_speech02` (en) or
+`ai_shatang`, `chuanmeizi_speech02` (zh). Not a TTS or custom-voice id (LS-5).
+*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub voice_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -957,7 +1299,7 @@ OpenAI-style `{"error": {...}}`, so every member is optional and `code` is untyp
             value.parse()
         }
     }
-    ///Body of a lip-sync create.
+    ///Body of a (legacy, LS-1) lip-sync create.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -968,9 +1310,8 @@ OpenAI-style `{"error": {...}}`, so every member is optional and `code` is untyp
     )]
     #[serde(deny_unknown_fields)]
     pub struct LipSyncRequest {
-        ///Kling POSTs the task object here on status changes.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub callback_url: ::std::option::Option<::std::string::String>,
+        pub callback_url: ::std::option::Option<CallbackUrl>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub external_task_id: ::std::option::Option<ExternalTaskId>,
         pub input: LipSyncInput,
@@ -1047,12 +1388,15 @@ prefix. jpg/jpeg/png, at most 10 MB, each side at least 300 px, aspect ratio bet
                 })
         }
     }
-    ///Generation mode. `std` is faster and cheaper, `pro` is higher quality. Kling's default is `std`.
+    /**Generation mode (an open vocabulary). Known values: `std` (720p; faster and cheaper),
+`pro` (1080p; higher quality) and `4k` (kling-v3 text/image-to-video and kling-v3-omni
+without a reference video, since 2026-04-23; T2V-2, I2V-4). Kling's default is `std`
+(`pro` for omni-video); kling-v2-master takes no mode (T2V-6).
+*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -1061,46 +1405,33 @@ prefix. jpg/jpeg/png, at most 10 MB, each side at least 300 px, aspect ratio bet
         PartialOrd,
         schemars::JsonSchema
     )]
-    pub enum Mode {
-        #[serde(rename = "std")]
-        Std,
-        #[serde(rename = "pro")]
-        Pro,
+    #[serde(transparent)]
+    pub struct Mode(pub ::std::string::String);
+    impl ::std::ops::Deref for Mode {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<Mode> for ::std::string::String {
+        fn from(value: Mode) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for Mode {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
     }
     impl ::std::fmt::Display for Mode {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Std => f.write_str("std"),
-                Self::Pro => f.write_str("pro"),
-            }
+            self.0.fmt(f)
         }
     }
     impl ::std::str::FromStr for Mode {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "std" => Ok(Self::Std),
-                "pro" => Ok(Self::Pro),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for Mode {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for Mode {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.to_string()))
         }
     }
     ///Body of a multi-image-to-video create (kling-v1-6 only).
@@ -1116,9 +1447,8 @@ prefix. jpg/jpeg/png, at most 10 MB, each side at least 300 px, aspect ratio bet
     pub struct MultiImage2VideoRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub aspect_ratio: ::std::option::Option<AspectRatio>,
-        ///Kling POSTs the task object here on status changes.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub callback_url: ::std::option::Option<::std::string::String>,
+        pub callback_url: ::std::option::Option<CallbackUrl>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub duration: ::std::option::Option<VideoDuration>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1127,19 +1457,23 @@ prefix. jpg/jpeg/png, at most 10 MB, each side at least 300 px, aspect ratio bet
         pub image_list: ::std::vec::Vec<ImageListItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mode: ::std::option::Option<Mode>,
-        ///Model. Known value: kling-v1-6 (the default).
+        ///Model (an open vocabulary). Known value: kling-v1-6 (the default).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub model_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub negative_prompt: ::std::option::Option<OptionalPrompt>,
         pub prompt: Prompt,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub watermark_info: ::std::option::Option<WatermarkInfo>,
     }
     impl MultiImage2VideoRequest {
         pub fn builder() -> builder::MultiImage2VideoRequest {
             Default::default()
         }
     }
-    ///One shot of a multi-shot video (kling-v3).
+    /**One shot of a multi-shot video (kling-v3, kling-v3-omni). Shots are numbered from 1;
+each lasts at least 1 s and the shots add up to the total `duration` (T2V-8).
+*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -1150,9 +1484,11 @@ prefix. jpg/jpeg/png, at most 10 MB, each side at least 300 px, aspect ratio bet
     )]
     #[serde(deny_unknown_fields)]
     pub struct MultiPromptItem {
-        ///Shot length in seconds, as a string. The shots add up to the total duration.
+        ///Shot length in seconds, as a string.
         pub duration: ::std::string::String,
+        ///Shot number, from 1.
         pub index: i32,
+        ///What happens in this shot, at most 512 characters.
         pub prompt: MultiPromptItemPrompt,
     }
     impl MultiPromptItem {
@@ -1160,7 +1496,7 @@ prefix. jpg/jpeg/png, at most 10 MB, each side at least 300 px, aspect ratio bet
             Default::default()
         }
     }
-    ///`MultiPromptItemPrompt`
+    ///What happens in this shot, at most 512 characters.
     #[derive(
         ::serde::Serialize,
         Clone,
@@ -1288,7 +1624,7 @@ prefix. jpg/jpeg/png, at most 10 MB, each side at least 300 px, aspect ratio bet
                 })
         }
     }
-    ///The source video of a video-extend or lip-sync task.
+    ///The source video of a video-extend, lip-sync, advanced lip-sync or video-to-audio task.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -1381,7 +1717,9 @@ prefix. jpg/jpeg/png, at most 10 MB, each side at least 300 px, aspect ratio bet
                 })
         }
     }
-    ///How a multi-shot video is cut (kling-v3).
+    /**How a multi-shot video is cut: `customize` takes the shots from `multi_prompt`,
+`intelligence` lets Kling cut the `prompt` (text/image-to-video since 2026-02-10).
+*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -1437,7 +1775,9 @@ prefix. jpg/jpeg/png, at most 10 MB, each side at least 300 px, aspect ratio bet
             value.parse()
         }
     }
-    ///Native audio generation (kling-v2-6 and later). Kling's default is `off`.
+    /**Native audio generation (kling-v2-6 and later). Kling's default is `off`. On kling-v2-6
+audio needs `mode: pro` (720p is silent only; T2V-7).
+*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -1507,7 +1847,9 @@ prefix. jpg/jpeg/png, at most 10 MB, each side at least 300 px, aspect ratio bet
         ///Creation time, Unix milliseconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub created_at: ::std::option::Option<i64>,
-        ///Units billed for the task, when the backend reports them.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub final_balance_deduction: ::std::option::Option<FinalBalanceDeduction>,
+        ///Units billed for the task (resource-pack billing), when the backend reports them (R-3).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub final_unit_deduction: ::std::option::Option<::std::string::String>,
         ///System task id. Opaque; new ids are 18-digit numeric strings.
@@ -1523,6 +1865,8 @@ prefix. jpg/jpeg/png, at most 10 MB, each side at least 300 px, aspect ratio bet
         ///Last update time, Unix milliseconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated_at: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub watermark_info: ::std::option::Option<TaskWatermarkInfo>,
     }
     impl Task {
         pub fn builder() -> builder::Task {
@@ -1607,7 +1951,10 @@ with a non-zero `code` and no `data`; clients must check `code`.
             Default::default()
         }
     }
-    ///Present once the task has succeeded.
+    /**Present once the task has succeeded. Which arrays are set depends on the kind: videos,
+images (omni-image also `series_images` and `result_type`), audios (text-to-audio,
+video-to-audio, TTS), voices (custom and preset voices) or elements (R-4).
+*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -1619,21 +1966,28 @@ with a non-zero `code` and no `data`; clients must check `code`.
     )]
     pub struct TaskResult {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub audios: ::std::option::Option<::std::vec::Vec<AudioResult>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub elements: ::std::option::Option<::std::vec::Vec<ElementResult>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub images: ::std::option::Option<::std::vec::Vec<ImageResult>>,
+        ///Omni-image: `single` or `series` (open).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result_type: ::std::option::Option<::std::string::String>,
+        ///Omni-image series (`result_type: series`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub series_images: ::std::option::Option<::std::vec::Vec<ImageResult>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub videos: ::std::option::Option<::std::vec::Vec<VideoResult>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub voices: ::std::option::Option<::std::vec::Vec<VoiceResult>>,
     }
     impl TaskResult {
         pub fn builder() -> builder::TaskResult {
             Default::default()
         }
     }
-    /**Body of a text-to-video create. Kling's defaults (sent by Kling, not by this spec):
-`model_name` kling-v1, `mode` std, `aspect_ratio` 16:9, `duration` "5", `cfg_scale` 0.5.
-Rules JSON Schema cannot express: `camera_control.config` only with `type: simple` and
-exactly one non-zero axis; `cfg_scale` not with kling-v2.x models; `multi_shot`,
-`shot_type` and `multi_prompt` only with kling-v3.
-*/
+    ///Echo of the create's `watermark_info` (G-4, R-1).
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -1642,13 +1996,70 @@ exactly one non-zero axis; `cfg_scale` not with kling-v2.x models; `multi_shot`,
         PartialEq,
         schemars::JsonSchema
     )]
+    #[serde(transparent)]
+    pub struct TaskWatermarkInfo(pub ::std::option::Option<TaskWatermarkInfoInner>);
+    impl ::std::ops::Deref for TaskWatermarkInfo {
+        type Target = ::std::option::Option<TaskWatermarkInfoInner>;
+        fn deref(&self) -> &::std::option::Option<TaskWatermarkInfoInner> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<TaskWatermarkInfo>
+    for ::std::option::Option<TaskWatermarkInfoInner> {
+        fn from(value: TaskWatermarkInfo) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::option::Option<TaskWatermarkInfoInner>>
+    for TaskWatermarkInfo {
+        fn from(value: ::std::option::Option<TaskWatermarkInfoInner>) -> Self {
+            Self(value)
+        }
+    }
+    ///Echo of the create's `watermark_info` (G-4, R-1).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct TaskWatermarkInfoInner {
+        ///Whether a watermarked variant (`watermark_url`) was requested.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub enabled: ::std::option::Option<bool>,
+    }
+    impl TaskWatermarkInfoInner {
+        pub fn builder() -> builder::TaskWatermarkInfoInner {
+            Default::default()
+        }
+    }
+    /**Body of a text-to-video create. Kling's defaults (sent by Kling, not by this spec):
+`model_name` kling-v1, `mode` std, `aspect_ratio` 16:9, `duration` "5", `cfg_scale` 0.5.
+Rules JSON Schema cannot express: `prompt` must not be empty unless `multi_shot` is true
+with `shot_type: customize`, in which case the shots come from `multi_prompt` (1 to 6
+shots adding up to `duration`) and `prompt` is ignored (T2V-3);
+`camera_control.config` only with `type: simple` and exactly one non-zero axis;
+`cfg_scale` only with kling-v1.x models; `multi_shot`, `shot_type` and `multi_prompt`
+only with kling-v3; `voice_list` needs `sound: on`.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     #[serde(deny_unknown_fields)]
     pub struct Text2VideoRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub aspect_ratio: ::std::option::Option<AspectRatio>,
-        ///Kling POSTs the task object here on status changes.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub callback_url: ::std::option::Option<::std::string::String>,
+        pub callback_url: ::std::option::Option<CallbackUrl>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub camera_control: ::std::option::Option<CameraControl>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1659,24 +2070,33 @@ exactly one non-zero axis; `cfg_scale` not with kling-v2.x models; `multi_shot`,
         pub external_task_id: ::std::option::Option<ExternalTaskId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mode: ::std::option::Option<Mode>,
-        /**Model. Known values: kling-v1, kling-v1-6, kling-v2-master, kling-v2-1-master,
-kling-v2-5-turbo, kling-v2-6, kling-v3. Kling adds models every month.
+        /**Model (an open vocabulary; Kling adds models every month). Known values: kling-v1,
+kling-v1-6, kling-v2-master, kling-v2-1-master, kling-v2-5-turbo, kling-v2-6,
+kling-v3. The new-standard path ids (kling-3.0, kling-3.0-turbo, …) are not
+`model_name` values.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub model_name: ::std::option::Option<::std::string::String>,
-        ///kling-v3 shots (1 to 6).
+        ///kling-v3 shots (1 to 6), with `multi_shot: true` and `shot_type: customize`.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub multi_prompt: ::std::vec::Vec<MultiPromptItem>,
-        ///kling-v3 multi-shot video; when true `prompt` is ignored in favour of `multi_prompt`.
+        ///kling-v3 multi-shot video (Kling's default false); see `shot_type`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub multi_shot: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub negative_prompt: ::std::option::Option<OptionalPrompt>,
-        pub prompt: Prompt,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt: ::std::option::Option<OptionalPrompt>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub shot_type: ::std::option::Option<ShotType>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sound: ::std::option::Option<Sound>,
+        /**Voices referenced as `<<<voice_1>>>` (needs `sound: on`), at most 2. Listed by the
+3.0 specification for text-to-video, but its capability map and the kling.ai page do
+not have it, so Kling may ignore it here (T2V-5, uncertain).
+*/
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub voice_list: ::std::vec::Vec<VoiceListItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub watermark_info: ::std::option::Option<WatermarkInfo>,
     }
@@ -1704,12 +2124,14 @@ kling-v2-5-turbo, kling-v2-6, kling-v3. Kling adds models every month.
             Default::default()
         }
     }
-    ///Video length in seconds, **as a string**. Kling's default is `"5"`.
+    /**Video length in seconds, **as a string** (an open vocabulary). Known values: `"3"` to
+`"15"`. kling-v3 and kling-v3-omni take 3–15 s, kling-video-o1 3–10 s, kling-v2-6 and
+the older models `"5"` or `"10"` (T2V-1, I2V-3). Kling's default is `"5"`.
+*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -1718,71 +2140,61 @@ kling-v2-5-turbo, kling-v2-6, kling-v3. Kling adds models every month.
         PartialOrd,
         schemars::JsonSchema
     )]
-    pub enum VideoDuration {
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "10")]
-        X10,
+    #[serde(transparent)]
+    pub struct VideoDuration(pub ::std::string::String);
+    impl ::std::ops::Deref for VideoDuration {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<VideoDuration> for ::std::string::String {
+        fn from(value: VideoDuration) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for VideoDuration {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
     }
     impl ::std::fmt::Display for VideoDuration {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X5 => f.write_str("5"),
-                Self::X10 => f.write_str("10"),
-            }
+            self.0.fmt(f)
         }
     }
     impl ::std::str::FromStr for VideoDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "5" => Ok(Self::X5),
-                "10" => Ok(Self::X10),
-                _ => Err("invalid value".into()),
-            }
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.to_string()))
         }
     }
-    impl ::std::convert::TryFrom<&str> for VideoDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for VideoDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Single-image scenes: `image`, and `duration` `"5"`. Dual-character scenes (`hug`, `kiss`,
-`heart_gesture`, `fight`): `images` (exactly two), `duration` `"5"` or `"10"`, and
-optionally `model_name` and `mode`. Never both `image` and `images`.
+    /**The scene's input. Single-image scenes: `image`. Dual-image scenes: `images` (exactly
+two: left, right). Never both `image` and `images` (a rule JSON Schema does not express
+here). The current docs have no `duration`, `model_name` or `mode` (EF-1, EF-3); older
+scenes and clients still send them, so they are accepted and optional.
 */
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
         Debug,
+        Default,
         PartialEq,
         schemars::JsonSchema
     )]
     #[serde(deny_unknown_fields)]
     pub struct VideoEffectsInput {
-        pub duration: VideoDuration,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duration: ::std::option::Option<VideoDuration>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub image: ::std::option::Option<MediaRef>,
-        ///The two images (left, right) of a dual-character scene.
+        ///The two images (left, right) of a dual-image scene; Kling stitches them into one photo.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub images: ::std::option::Option<[MediaRef; 2usize]>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mode: ::std::option::Option<Mode>,
-        ///Model for dual-character scenes (kling-v1, kling-v1-5, kling-v1-6); older docs also send kling-v1-6 for single-image scenes.
+        ///Legacy: the model of the discontinued dual-character scenes (kling-v1, kling-v1-5, kling-v1-6). Open vocabulary.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub model_name: ::std::option::Option<::std::string::String>,
     }
@@ -1802,13 +2214,9 @@ optionally `model_name` and `mode`. Never both `image` and `images`.
     )]
     #[serde(deny_unknown_fields)]
     pub struct VideoEffectsRequest {
-        ///Kling POSTs the task object here on status changes.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub callback_url: ::std::option::Option<::std::string::String>,
-        /**Effect scene. Dual-character: hug, kiss, heart_gesture, fight. Single-image (the list
-grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion, santa_gift, ...
-*/
-        pub effect_scene: VideoEffectsRequestEffectScene,
+        pub callback_url: ::std::option::Option<CallbackUrl>,
+        pub effect_scene: EffectScene,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub external_task_id: ::std::option::Option<ExternalTaskId>,
         pub input: VideoEffectsInput,
@@ -1816,73 +2224,6 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
     impl VideoEffectsRequest {
         pub fn builder() -> builder::VideoEffectsRequest {
             Default::default()
-        }
-    }
-    /**Effect scene. Dual-character: hug, kiss, heart_gesture, fight. Single-image (the list
-grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion, santa_gift, ...
-*/
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
-    #[serde(transparent)]
-    pub struct VideoEffectsRequestEffectScene(::std::string::String);
-    impl ::std::ops::Deref for VideoEffectsRequestEffectScene {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<VideoEffectsRequestEffectScene> for ::std::string::String {
-        fn from(value: VideoEffectsRequestEffectScene) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for VideoEffectsRequestEffectScene {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() < 1usize {
-                return Err("shorter than 1 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for VideoEffectsRequestEffectScene {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for VideoEffectsRequestEffectScene {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for VideoEffectsRequestEffectScene {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///Body of a video-extend create. Model and mode are inherited from the source video.
@@ -1896,9 +2237,8 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
     )]
     #[serde(deny_unknown_fields)]
     pub struct VideoExtendRequest {
-        ///Kling POSTs the task object here on status changes.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub callback_url: ::std::option::Option<::std::string::String>,
+        pub callback_url: ::std::option::Option<CallbackUrl>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub cfg_scale: ::std::option::Option<CfgScale>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1907,15 +2247,17 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         pub negative_prompt: ::std::option::Option<OptionalPrompt>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub prompt: ::std::option::Option<OptionalPrompt>,
-        ///Id of a generated video (`task_result.videos[].id`), at most 30 days old.
+        ///Id of a video generated by a kling-v1.x model (`task_result.videos[].id`), at most 30 days old (VE-2).
         pub video_id: VideoExtendRequestVideoId,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub watermark_info: ::std::option::Option<WatermarkInfo>,
     }
     impl VideoExtendRequest {
         pub fn builder() -> builder::VideoExtendRequest {
             Default::default()
         }
     }
-    ///Id of a generated video (`task_result.videos[].id`), at most 30 days old.
+    ///Id of a video generated by a kling-v1.x model (`task_result.videos[].id`), at most 30 days old (VE-2).
     #[derive(
         ::serde::Serialize,
         Clone,
@@ -1979,6 +2321,50 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 })
         }
     }
+    /**A video: a public URL of an .mp4/.mov file (limits depend on the operation). Empty means
+none.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct VideoRef(pub ::std::string::String);
+    impl ::std::ops::Deref for VideoRef {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<VideoRef> for ::std::string::String {
+        fn from(value: VideoRef) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for VideoRef {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
+    }
+    impl ::std::fmt::Display for VideoRef {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
+    impl ::std::str::FromStr for VideoRef {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.to_string()))
+        }
+    }
     ///A generated video. The URL expires about 30 days after the task.
     #[derive(
         ::serde::Deserialize,
@@ -1998,6 +2384,9 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         ///Seed (video-extend results).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub seed: ::std::option::Option<::std::string::String>,
+        ///The editing session of a multi-element video (R-4).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub session_id: ::std::option::Option<::std::string::String>,
         ///Download URL (signed; expires after about 30 days).
         pub url: ::std::string::String,
         ///The watermarked variant, when `watermark_info.enabled` was requested.
@@ -2020,20 +2409,51 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
     )]
     #[serde(deny_unknown_fields)]
     pub struct VirtualTryOnRequest {
-        ///Kling POSTs the task object here on status changes.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub callback_url: ::std::option::Option<::std::string::String>,
+        pub callback_url: ::std::option::Option<CallbackUrl>,
         pub cloth_image: MediaRef,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub external_task_id: ::std::option::Option<ExternalTaskId>,
         pub human_image: MediaRef,
-        ///Model. Known values: kolors-virtual-try-on-v1 (default), kolors-virtual-try-on-v1-5.
+        /**Model (an open vocabulary). Known values: kolors-virtual-try-on-v1 (default),
+kolors-virtual-try-on-v1-5. Virtual Try-On 3.0 (2026-09-15) serves these ids through
+its new pipeline; a 3.0 model id is not published yet (TO-1).
+*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub model_name: ::std::option::Option<::std::string::String>,
     }
     impl VirtualTryOnRequest {
         pub fn builder() -> builder::VirtualTryOnRequest {
             Default::default()
+        }
+    }
+    /**A voice id. Kling documents a string, yet some of its examples send a number, so both
+are accepted (I2V-6). The catalogue is open: custom voices add ids.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(untagged)]
+    pub enum VoiceId {
+        String(::std::string::String),
+        Int64(i64),
+    }
+    impl ::std::fmt::Display for VoiceId {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::String(x) => x.fmt(f),
+                Self::Int64(x) => x.fmt(f),
+            }
+        }
+    }
+    impl ::std::convert::From<i64> for VoiceId {
+        fn from(value: i64) -> Self {
+            Self::Int64(value)
         }
     }
     ///Language of the preset voice.
@@ -2092,7 +2512,10 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             value.parse()
         }
     }
-    ///A voice referenced from the prompt as `<<<voice_1>>>`, `<<<voice_2>>>` (kling-v2-6).
+    /**A voice referenced from the prompt as `<<<voice_1>>>`, `<<<voice_2>>>` (kling-v2-6 and
+later, with `sound: on`). The id comes from the custom-voice API or the preset voices,
+not from the lip-sync voice catalogue (I2V-6).
+*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -2103,10 +2526,38 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
     )]
     #[serde(deny_unknown_fields)]
     pub struct VoiceListItem {
-        pub voice_id: ::std::string::String,
+        pub voice_id: VoiceId,
     }
     impl VoiceListItem {
         pub fn builder() -> builder::VoiceListItem {
+            Default::default()
+        }
+    }
+    ///A custom or preset voice (R-4).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct VoiceResult {
+        ///`kling` for the official library, otherwise the creator's id.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub owned_by: ::std::option::Option<::std::string::String>,
+        ///A sample of the voice.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub trial_url: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub voice_id: ::std::option::Option<VoiceId>,
+        ///The voice's name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub voice_name: ::std::option::Option<::std::string::String>,
+    }
+    impl VoiceResult {
+        pub fn builder() -> builder::VoiceResult {
             Default::default()
         }
     }
@@ -2130,6 +2581,163 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
     }
     /// Types for composing complex structures.
     pub mod builder {
+        #[derive(Clone, Debug)]
+        pub struct AudioResult {
+            duration: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            duration_mp3: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            duration_wav: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            url_mp3: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            url_wav: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AudioResult {
+            fn default() -> Self {
+                Self {
+                    duration: Ok(Default::default()),
+                    duration_mp3: Ok(Default::default()),
+                    duration_wav: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    url: Ok(Default::default()),
+                    url_mp3: Ok(Default::default()),
+                    url_wav: Ok(Default::default()),
+                }
+            }
+        }
+        impl AudioResult {
+            pub fn duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for duration: {e}")
+                    });
+                self
+            }
+            pub fn duration_mp3<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duration_mp3 = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for duration_mp3: {e}")
+                    });
+                self
+            }
+            pub fn duration_wav<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duration_wav = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for duration_wav: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+            pub fn url_mp3<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url_mp3 = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url_mp3: {e}")
+                    });
+                self
+            }
+            pub fn url_wav<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url_wav = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url_wav: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AudioResult> for super::AudioResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AudioResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    duration: value.duration?,
+                    duration_mp3: value.duration_mp3?,
+                    duration_wav: value.duration_wav?,
+                    id: value.id?,
+                    url: value.url?,
+                    url_mp3: value.url_mp3?,
+                    url_wav: value.url_wav?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AudioResult> for AudioResult {
+            fn from(value: super::AudioResult) -> Self {
+                Self {
+                    duration: Ok(value.duration),
+                    duration_mp3: Ok(value.duration_mp3),
+                    duration_wav: Ok(value.duration_wav),
+                    id: Ok(value.id),
+                    url: Ok(value.url),
+                    url_mp3: Ok(value.url_mp3),
+                    url_wav: Ok(value.url_wav),
+                }
+            }
+        }
         #[derive(Clone, Debug)]
         pub struct CameraConfig {
             horizontal: ::std::result::Result<
@@ -2397,7 +3005,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         }
         #[derive(Clone, Debug)]
         pub struct ElementListItem {
-            element_id: ::std::result::Result<i64, ::std::string::String>,
+            element_id: ::std::result::Result<super::ElementId, ::std::string::String>,
         }
         impl ::std::default::Default for ElementListItem {
             fn default() -> Self {
@@ -2409,7 +3017,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         impl ElementListItem {
             pub fn element_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i64>,
+                T: ::std::convert::TryInto<super::ElementId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.element_id = value
@@ -2438,13 +3046,327 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             }
         }
         #[derive(Clone, Debug)]
+        pub struct ElementResult {
+            element_description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            element_id: ::std::result::Result<
+                ::std::option::Option<super::ElementId>,
+                ::std::string::String,
+            >,
+            element_image_list: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            element_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            element_video_list: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            element_voice_info: ::std::result::Result<
+                ::std::option::Option<super::VoiceResult>,
+                ::std::string::String,
+            >,
+            owned_by: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            reference_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            tag_list: ::std::result::Result<
+                ::std::option::Option<
+                    ::std::vec::Vec<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ElementResult {
+            fn default() -> Self {
+                Self {
+                    element_description: Ok(Default::default()),
+                    element_id: Ok(Default::default()),
+                    element_image_list: Ok(Default::default()),
+                    element_name: Ok(Default::default()),
+                    element_video_list: Ok(Default::default()),
+                    element_voice_info: Ok(Default::default()),
+                    owned_by: Ok(Default::default()),
+                    reference_type: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    tag_list: Ok(Default::default()),
+                }
+            }
+        }
+        impl ElementResult {
+            pub fn element_description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.element_description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for element_description: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn element_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ElementId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.element_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for element_id: {e}")
+                    });
+                self
+            }
+            pub fn element_image_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.element_image_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for element_image_list: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn element_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.element_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for element_name: {e}")
+                    });
+                self
+            }
+            pub fn element_video_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.element_video_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for element_video_list: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn element_voice_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::VoiceResult>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.element_voice_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for element_voice_info: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn owned_by<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.owned_by = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for owned_by: {e}")
+                    });
+                self
+            }
+            pub fn reference_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reference_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for reference_type: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn tag_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::std::vec::Vec<
+                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                        >,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tag_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tag_list: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ElementResult> for super::ElementResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ElementResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    element_description: value.element_description?,
+                    element_id: value.element_id?,
+                    element_image_list: value.element_image_list?,
+                    element_name: value.element_name?,
+                    element_video_list: value.element_video_list?,
+                    element_voice_info: value.element_voice_info?,
+                    owned_by: value.owned_by?,
+                    reference_type: value.reference_type?,
+                    status: value.status?,
+                    tag_list: value.tag_list?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ElementResult> for ElementResult {
+            fn from(value: super::ElementResult) -> Self {
+                Self {
+                    element_description: Ok(value.element_description),
+                    element_id: Ok(value.element_id),
+                    element_image_list: Ok(value.element_image_list),
+                    element_name: Ok(value.element_name),
+                    element_video_list: Ok(value.element_video_list),
+                    element_voice_info: Ok(value.element_voice_info),
+                    owned_by: Ok(value.owned_by),
+                    reference_type: Ok(value.reference_type),
+                    status: Ok(value.status),
+                    tag_list: Ok(value.tag_list),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FinalBalanceDeductionInner {
+            list_price: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            quota: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for FinalBalanceDeductionInner {
+            fn default() -> Self {
+                Self {
+                    list_price: Ok(Default::default()),
+                    quota: Ok(Default::default()),
+                }
+            }
+        }
+        impl FinalBalanceDeductionInner {
+            pub fn list_price<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.list_price = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for list_price: {e}")
+                    });
+                self
+            }
+            pub fn quota<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quota = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for quota: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FinalBalanceDeductionInner>
+        for super::FinalBalanceDeductionInner {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FinalBalanceDeductionInner,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    list_price: value.list_price?,
+                    quota: value.quota?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FinalBalanceDeductionInner>
+        for FinalBalanceDeductionInner {
+            fn from(value: super::FinalBalanceDeductionInner) -> Self {
+                Self {
+                    list_price: Ok(value.list_price),
+                    quota: Ok(value.quota),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct Image2VideoRequest {
             aspect_ratio: ::std::result::Result<
                 ::std::option::Option<super::AspectRatio>,
                 ::std::string::String,
             >,
             callback_url: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CallbackUrl>,
                 ::std::string::String,
             >,
             camera_control: ::std::result::Result<
@@ -2471,7 +3393,10 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 ::std::option::Option<super::ExternalTaskId>,
                 ::std::string::String,
             >,
-            image: ::std::result::Result<super::MediaRef, ::std::string::String>,
+            image: ::std::result::Result<
+                ::std::option::Option<super::MediaRef>,
+                ::std::string::String,
+            >,
             image_tail: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -2484,12 +3409,24 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            multi_prompt: ::std::result::Result<
+                ::std::vec::Vec<super::MultiPromptItem>,
+                ::std::string::String,
+            >,
+            multi_shot: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             negative_prompt: ::std::result::Result<
                 ::std::option::Option<super::OptionalPrompt>,
                 ::std::string::String,
             >,
             prompt: ::std::result::Result<
                 ::std::option::Option<super::OptionalPrompt>,
+                ::std::string::String,
+            >,
+            shot_type: ::std::result::Result<
+                ::std::option::Option<super::ShotType>,
                 ::std::string::String,
             >,
             sound: ::std::result::Result<
@@ -2520,12 +3457,15 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     dynamic_masks: Ok(Default::default()),
                     element_list: Ok(Default::default()),
                     external_task_id: Ok(Default::default()),
-                    image: Err("no value supplied for image".to_string()),
+                    image: Ok(Default::default()),
                     image_tail: Ok(Default::default()),
                     mode: Ok(Default::default()),
                     model_name: Ok(Default::default()),
+                    multi_prompt: Ok(Default::default()),
+                    multi_shot: Ok(Default::default()),
                     negative_prompt: Ok(Default::default()),
                     prompt: Ok(Default::default()),
+                    shot_type: Ok(Default::default()),
                     sound: Ok(Default::default()),
                     static_mask: Ok(Default::default()),
                     voice_list: Ok(Default::default()),
@@ -2548,7 +3488,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             }
             pub fn callback_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.callback_url = value
@@ -2636,7 +3576,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             }
             pub fn image<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::MediaRef>,
+                T: ::std::convert::TryInto<::std::option::Option<super::MediaRef>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.image = value
@@ -2682,6 +3622,30 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     });
                 self
             }
+            pub fn multi_prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::MultiPromptItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.multi_prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for multi_prompt: {e}")
+                    });
+                self
+            }
+            pub fn multi_shot<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.multi_shot = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for multi_shot: {e}")
+                    });
+                self
+            }
             pub fn negative_prompt<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::OptionalPrompt>>,
@@ -2705,6 +3669,18 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for prompt: {e}")
+                    });
+                self
+            }
+            pub fn shot_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ShotType>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.shot_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for shot_type: {e}")
                     });
                 self
             }
@@ -2777,8 +3753,11 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     image_tail: value.image_tail?,
                     mode: value.mode?,
                     model_name: value.model_name?,
+                    multi_prompt: value.multi_prompt?,
+                    multi_shot: value.multi_shot?,
                     negative_prompt: value.negative_prompt?,
                     prompt: value.prompt?,
+                    shot_type: value.shot_type?,
                     sound: value.sound?,
                     static_mask: value.static_mask?,
                     voice_list: value.voice_list?,
@@ -2801,8 +3780,11 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     image_tail: Ok(value.image_tail),
                     mode: Ok(value.mode),
                     model_name: Ok(value.model_name),
+                    multi_prompt: Ok(value.multi_prompt),
+                    multi_shot: Ok(value.multi_shot),
                     negative_prompt: Ok(value.negative_prompt),
                     prompt: Ok(value.prompt),
+                    shot_type: Ok(value.shot_type),
                     sound: Ok(value.sound),
                     static_mask: Ok(value.static_mask),
                     voice_list: Ok(value.voice_list),
@@ -2817,7 +3799,11 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 ::std::string::String,
             >,
             callback_url: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CallbackUrl>,
+                ::std::string::String,
+            >,
+            element_list: ::std::result::Result<
+                ::std::vec::Vec<super::ElementListItem>,
                 ::std::string::String,
             >,
             external_task_id: ::std::result::Result<
@@ -2867,6 +3853,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 Self {
                     aspect_ratio: Ok(Default::default()),
                     callback_url: Ok(Default::default()),
+                    element_list: Ok(Default::default()),
                     external_task_id: Ok(Default::default()),
                     human_fidelity: Ok(Default::default()),
                     image: Ok(Default::default()),
@@ -2898,13 +3885,25 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             }
             pub fn callback_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.callback_url = value
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for callback_url: {e}")
+                    });
+                self
+            }
+            pub fn element_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ElementListItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.element_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for element_list: {e}")
                     });
                 self
             }
@@ -3064,6 +4063,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 Ok(Self {
                     aspect_ratio: value.aspect_ratio?,
                     callback_url: value.callback_url?,
+                    element_list: value.element_list?,
                     external_task_id: value.external_task_id?,
                     human_fidelity: value.human_fidelity?,
                     image: value.image?,
@@ -3084,6 +4084,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 Self {
                     aspect_ratio: Ok(value.aspect_ratio),
                     callback_url: Ok(value.callback_url),
+                    element_list: Ok(value.element_list),
                     external_task_id: Ok(value.external_task_id),
                     human_fidelity: Ok(value.human_fidelity),
                     image: Ok(value.image),
@@ -3142,7 +4143,30 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 ::std::option::Option<i32>,
                 ::std::string::String,
             >,
-            url: ::std::result::Result<::std::string::String, ::std::string::String>,
+            is_contain: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            url_1: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            url_2: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            url_3: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             watermark_url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -3152,7 +4176,12 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             fn default() -> Self {
                 Self {
                     index: Ok(Default::default()),
-                    url: Err("no value supplied for url".to_string()),
+                    is_contain: Ok(Default::default()),
+                    type_: Ok(Default::default()),
+                    url: Ok(Default::default()),
+                    url_1: Ok(Default::default()),
+                    url_2: Ok(Default::default()),
+                    url_3: Ok(Default::default()),
                     watermark_url: Ok(Default::default()),
                 }
             }
@@ -3170,15 +4199,75 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     });
                 self
             }
+            pub fn is_contain<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_contain = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_contain: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
             pub fn url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.url = value
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+            pub fn url_1<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url_1 = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url_1: {e}")
+                    });
+                self
+            }
+            pub fn url_2<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url_2 = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url_2: {e}")
+                    });
+                self
+            }
+            pub fn url_3<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url_3 = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url_3: {e}")
                     });
                 self
             }
@@ -3202,7 +4291,12 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     index: value.index?,
+                    is_contain: value.is_contain?,
+                    type_: value.type_?,
                     url: value.url?,
+                    url_1: value.url_1?,
+                    url_2: value.url_2?,
+                    url_3: value.url_3?,
                     watermark_url: value.watermark_url?,
                 })
             }
@@ -3211,7 +4305,12 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             fn from(value: super::ImageResult) -> Self {
                 Self {
                     index: Ok(value.index),
+                    is_contain: Ok(value.is_contain),
+                    type_: Ok(value.type_),
                     url: Ok(value.url),
+                    url_1: Ok(value.url_1),
+                    url_2: Ok(value.url_2),
+                    url_3: Ok(value.url_3),
                     watermark_url: Ok(value.watermark_url),
                 }
             }
@@ -3538,7 +4637,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         #[derive(Clone, Debug)]
         pub struct LipSyncRequest {
             callback_url: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CallbackUrl>,
                 ::std::string::String,
             >,
             external_task_id: ::std::result::Result<
@@ -3559,7 +4658,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         impl LipSyncRequest {
             pub fn callback_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.callback_url = value
@@ -3624,7 +4723,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 ::std::string::String,
             >,
             callback_url: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CallbackUrl>,
                 ::std::string::String,
             >,
             duration: ::std::result::Result<
@@ -3652,6 +4751,10 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 ::std::string::String,
             >,
             prompt: ::std::result::Result<super::Prompt, ::std::string::String>,
+            watermark_info: ::std::result::Result<
+                ::std::option::Option<super::WatermarkInfo>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for MultiImage2VideoRequest {
             fn default() -> Self {
@@ -3665,6 +4768,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     model_name: Ok(Default::default()),
                     negative_prompt: Ok(Default::default()),
                     prompt: Err("no value supplied for prompt".to_string()),
+                    watermark_info: Ok(Default::default()),
                 }
             }
         }
@@ -3683,7 +4787,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             }
             pub fn callback_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.callback_url = value
@@ -3781,6 +4885,20 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     });
                 self
             }
+            pub fn watermark_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WatermarkInfo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.watermark_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for watermark_info: {e}"
+                        )
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<MultiImage2VideoRequest>
         for super::MultiImage2VideoRequest {
@@ -3798,6 +4916,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     model_name: value.model_name?,
                     negative_prompt: value.negative_prompt?,
                     prompt: value.prompt?,
+                    watermark_info: value.watermark_info?,
                 })
             }
         }
@@ -3814,6 +4933,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     model_name: Ok(value.model_name),
                     negative_prompt: Ok(value.negative_prompt),
                     prompt: Ok(value.prompt),
+                    watermark_info: Ok(value.watermark_info),
                 }
             }
         }
@@ -3984,6 +5104,10 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 ::std::option::Option<i64>,
                 ::std::string::String,
             >,
+            final_balance_deduction: ::std::result::Result<
+                ::std::option::Option<super::FinalBalanceDeduction>,
+                ::std::string::String,
+            >,
             final_unit_deduction: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -4006,11 +5130,16 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 ::std::option::Option<i64>,
                 ::std::string::String,
             >,
+            watermark_info: ::std::result::Result<
+                ::std::option::Option<super::TaskWatermarkInfo>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for Task {
             fn default() -> Self {
                 Self {
                     created_at: Ok(Default::default()),
+                    final_balance_deduction: Ok(Default::default()),
                     final_unit_deduction: Ok(Default::default()),
                     task_id: Err("no value supplied for task_id".to_string()),
                     task_info: Ok(Default::default()),
@@ -4018,6 +5147,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     task_status: Err("no value supplied for task_status".to_string()),
                     task_status_msg: Ok(Default::default()),
                     updated_at: Ok(Default::default()),
+                    watermark_info: Ok(Default::default()),
                 }
             }
         }
@@ -4031,6 +5161,22 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn final_balance_deduction<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::FinalBalanceDeduction>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.final_balance_deduction = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for final_balance_deduction: {e}"
+                        )
                     });
                 self
             }
@@ -4122,6 +5268,22 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     });
                 self
             }
+            pub fn watermark_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::TaskWatermarkInfo>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.watermark_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for watermark_info: {e}"
+                        )
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<Task> for super::Task {
             type Error = super::error::ConversionError;
@@ -4130,6 +5292,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     created_at: value.created_at?,
+                    final_balance_deduction: value.final_balance_deduction?,
                     final_unit_deduction: value.final_unit_deduction?,
                     task_id: value.task_id?,
                     task_info: value.task_info?,
@@ -4137,6 +5300,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     task_status: value.task_status?,
                     task_status_msg: value.task_status_msg?,
                     updated_at: value.updated_at?,
+                    watermark_info: value.watermark_info?,
                 })
             }
         }
@@ -4144,6 +5308,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             fn from(value: super::Task) -> Self {
                 Self {
                     created_at: Ok(value.created_at),
+                    final_balance_deduction: Ok(value.final_balance_deduction),
                     final_unit_deduction: Ok(value.final_unit_deduction),
                     task_id: Ok(value.task_id),
                     task_info: Ok(value.task_info),
@@ -4151,6 +5316,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     task_status: Ok(value.task_status),
                     task_status_msg: Ok(value.task_status_msg),
                     updated_at: Ok(value.updated_at),
+                    watermark_info: Ok(value.watermark_info),
                 }
             }
         }
@@ -4422,7 +5588,23 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         }
         #[derive(Clone, Debug)]
         pub struct TaskResult {
+            audios: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::AudioResult>>,
+                ::std::string::String,
+            >,
+            elements: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::ElementResult>>,
+                ::std::string::String,
+            >,
             images: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::ImageResult>>,
+                ::std::string::String,
+            >,
+            result_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            series_images: ::std::result::Result<
                 ::std::option::Option<::std::vec::Vec<super::ImageResult>>,
                 ::std::string::String,
             >,
@@ -4430,16 +5612,53 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 ::std::option::Option<::std::vec::Vec<super::VideoResult>>,
                 ::std::string::String,
             >,
+            voices: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::VoiceResult>>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for TaskResult {
             fn default() -> Self {
                 Self {
+                    audios: Ok(Default::default()),
+                    elements: Ok(Default::default()),
                     images: Ok(Default::default()),
+                    result_type: Ok(Default::default()),
+                    series_images: Ok(Default::default()),
                     videos: Ok(Default::default()),
+                    voices: Ok(Default::default()),
                 }
             }
         }
         impl TaskResult {
+            pub fn audios<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::AudioResult>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.audios = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for audios: {e}")
+                    });
+                self
+            }
+            pub fn elements<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::ElementResult>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.elements = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for elements: {e}")
+                    });
+                self
+            }
             pub fn images<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -4451,6 +5670,32 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for images: {e}")
+                    });
+                self
+            }
+            pub fn result_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.result_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for result_type: {e}")
+                    });
+                self
+            }
+            pub fn series_images<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::ImageResult>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.series_images = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for series_images: {e}")
                     });
                 self
             }
@@ -4468,6 +5713,20 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     });
                 self
             }
+            pub fn voices<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::VoiceResult>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.voices = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for voices: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<TaskResult> for super::TaskResult {
             type Error = super::error::ConversionError;
@@ -4475,17 +5734,70 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 value: TaskResult,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    audios: value.audios?,
+                    elements: value.elements?,
                     images: value.images?,
+                    result_type: value.result_type?,
+                    series_images: value.series_images?,
                     videos: value.videos?,
+                    voices: value.voices?,
                 })
             }
         }
         impl ::std::convert::From<super::TaskResult> for TaskResult {
             fn from(value: super::TaskResult) -> Self {
                 Self {
+                    audios: Ok(value.audios),
+                    elements: Ok(value.elements),
                     images: Ok(value.images),
+                    result_type: Ok(value.result_type),
+                    series_images: Ok(value.series_images),
                     videos: Ok(value.videos),
+                    voices: Ok(value.voices),
                 }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TaskWatermarkInfoInner {
+            enabled: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TaskWatermarkInfoInner {
+            fn default() -> Self {
+                Self {
+                    enabled: Ok(Default::default()),
+                }
+            }
+        }
+        impl TaskWatermarkInfoInner {
+            pub fn enabled<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.enabled = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for enabled: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TaskWatermarkInfoInner>
+        for super::TaskWatermarkInfoInner {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TaskWatermarkInfoInner,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { enabled: value.enabled? })
+            }
+        }
+        impl ::std::convert::From<super::TaskWatermarkInfoInner>
+        for TaskWatermarkInfoInner {
+            fn from(value: super::TaskWatermarkInfoInner) -> Self {
+                Self { enabled: Ok(value.enabled) }
             }
         }
         #[derive(Clone, Debug)]
@@ -4495,7 +5807,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 ::std::string::String,
             >,
             callback_url: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CallbackUrl>,
                 ::std::string::String,
             >,
             camera_control: ::std::result::Result<
@@ -4534,13 +5846,20 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 ::std::option::Option<super::OptionalPrompt>,
                 ::std::string::String,
             >,
-            prompt: ::std::result::Result<super::Prompt, ::std::string::String>,
+            prompt: ::std::result::Result<
+                ::std::option::Option<super::OptionalPrompt>,
+                ::std::string::String,
+            >,
             shot_type: ::std::result::Result<
                 ::std::option::Option<super::ShotType>,
                 ::std::string::String,
             >,
             sound: ::std::result::Result<
                 ::std::option::Option<super::Sound>,
+                ::std::string::String,
+            >,
+            voice_list: ::std::result::Result<
+                ::std::vec::Vec<super::VoiceListItem>,
                 ::std::string::String,
             >,
             watermark_info: ::std::result::Result<
@@ -4562,9 +5881,10 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     multi_prompt: Ok(Default::default()),
                     multi_shot: Ok(Default::default()),
                     negative_prompt: Ok(Default::default()),
-                    prompt: Err("no value supplied for prompt".to_string()),
+                    prompt: Ok(Default::default()),
                     shot_type: Ok(Default::default()),
                     sound: Ok(Default::default()),
+                    voice_list: Ok(Default::default()),
                     watermark_info: Ok(Default::default()),
                 }
             }
@@ -4584,7 +5904,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             }
             pub fn callback_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.callback_url = value
@@ -4710,7 +6030,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             }
             pub fn prompt<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::Prompt>,
+                T: ::std::convert::TryInto<::std::option::Option<super::OptionalPrompt>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.prompt = value
@@ -4741,6 +6061,18 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for sound: {e}")
+                    });
+                self
+            }
+            pub fn voice_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::VoiceListItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.voice_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for voice_list: {e}")
                     });
                 self
             }
@@ -4779,6 +6111,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     prompt: value.prompt?,
                     shot_type: value.shot_type?,
                     sound: value.sound?,
+                    voice_list: value.voice_list?,
                     watermark_info: value.watermark_info?,
                 })
             }
@@ -4800,6 +6133,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     prompt: Ok(value.prompt),
                     shot_type: Ok(value.shot_type),
                     sound: Ok(value.sound),
+                    voice_list: Ok(value.voice_list),
                     watermark_info: Ok(value.watermark_info),
                 }
             }
@@ -4857,7 +6191,10 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         }
         #[derive(Clone, Debug)]
         pub struct VideoEffectsInput {
-            duration: ::std::result::Result<super::VideoDuration, ::std::string::String>,
+            duration: ::std::result::Result<
+                ::std::option::Option<super::VideoDuration>,
+                ::std::string::String,
+            >,
             image: ::std::result::Result<
                 ::std::option::Option<super::MediaRef>,
                 ::std::string::String,
@@ -4878,7 +6215,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         impl ::std::default::Default for VideoEffectsInput {
             fn default() -> Self {
                 Self {
-                    duration: Err("no value supplied for duration".to_string()),
+                    duration: Ok(Default::default()),
                     image: Ok(Default::default()),
                     images: Ok(Default::default()),
                     mode: Ok(Default::default()),
@@ -4889,7 +6226,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         impl VideoEffectsInput {
             pub fn duration<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::VideoDuration>,
+                T: ::std::convert::TryInto<::std::option::Option<super::VideoDuration>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.duration = value
@@ -4978,11 +6315,11 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         #[derive(Clone, Debug)]
         pub struct VideoEffectsRequest {
             callback_url: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CallbackUrl>,
                 ::std::string::String,
             >,
             effect_scene: ::std::result::Result<
-                super::VideoEffectsRequestEffectScene,
+                super::EffectScene,
                 ::std::string::String,
             >,
             external_task_id: ::std::result::Result<
@@ -5007,7 +6344,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         impl VideoEffectsRequest {
             pub fn callback_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.callback_url = value
@@ -5019,7 +6356,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             }
             pub fn effect_scene<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::VideoEffectsRequestEffectScene>,
+                T: ::std::convert::TryInto<super::EffectScene>,
                 T::Error: ::std::fmt::Display,
             {
                 self.effect_scene = value
@@ -5083,7 +6420,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         #[derive(Clone, Debug)]
         pub struct VideoExtendRequest {
             callback_url: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CallbackUrl>,
                 ::std::string::String,
             >,
             cfg_scale: ::std::result::Result<
@@ -5106,6 +6443,10 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 super::VideoExtendRequestVideoId,
                 ::std::string::String,
             >,
+            watermark_info: ::std::result::Result<
+                ::std::option::Option<super::WatermarkInfo>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for VideoExtendRequest {
             fn default() -> Self {
@@ -5116,13 +6457,14 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     negative_prompt: Ok(Default::default()),
                     prompt: Ok(Default::default()),
                     video_id: Err("no value supplied for video_id".to_string()),
+                    watermark_info: Ok(Default::default()),
                 }
             }
         }
         impl VideoExtendRequest {
             pub fn callback_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.callback_url = value
@@ -5196,6 +6538,20 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     });
                 self
             }
+            pub fn watermark_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WatermarkInfo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.watermark_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for watermark_info: {e}"
+                        )
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<VideoExtendRequest> for super::VideoExtendRequest {
             type Error = super::error::ConversionError;
@@ -5209,6 +6565,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     negative_prompt: value.negative_prompt?,
                     prompt: value.prompt?,
                     video_id: value.video_id?,
+                    watermark_info: value.watermark_info?,
                 })
             }
         }
@@ -5221,6 +6578,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     negative_prompt: Ok(value.negative_prompt),
                     prompt: Ok(value.prompt),
                     video_id: Ok(value.video_id),
+                    watermark_info: Ok(value.watermark_info),
                 }
             }
         }
@@ -5238,6 +6596,10 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            session_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             url: ::std::result::Result<::std::string::String, ::std::string::String>,
             watermark_url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -5250,6 +6612,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     duration: Ok(Default::default()),
                     id: Ok(Default::default()),
                     seed: Ok(Default::default()),
+                    session_id: Ok(Default::default()),
                     url: Err("no value supplied for url".to_string()),
                     watermark_url: Ok(Default::default()),
                 }
@@ -5290,6 +6653,18 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     });
                 self
             }
+            pub fn session_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for session_id: {e}")
+                    });
+                self
+            }
             pub fn url<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -5324,6 +6699,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     duration: value.duration?,
                     id: value.id?,
                     seed: value.seed?,
+                    session_id: value.session_id?,
                     url: value.url?,
                     watermark_url: value.watermark_url?,
                 })
@@ -5335,6 +6711,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     duration: Ok(value.duration),
                     id: Ok(value.id),
                     seed: Ok(value.seed),
+                    session_id: Ok(value.session_id),
                     url: Ok(value.url),
                     watermark_url: Ok(value.watermark_url),
                 }
@@ -5343,7 +6720,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         #[derive(Clone, Debug)]
         pub struct VirtualTryOnRequest {
             callback_url: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CallbackUrl>,
                 ::std::string::String,
             >,
             cloth_image: ::std::result::Result<super::MediaRef, ::std::string::String>,
@@ -5371,7 +6748,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         impl VirtualTryOnRequest {
             pub fn callback_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.callback_url = value
@@ -5460,10 +6837,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         }
         #[derive(Clone, Debug)]
         pub struct VoiceListItem {
-            voice_id: ::std::result::Result<
-                ::std::string::String,
-                ::std::string::String,
-            >,
+            voice_id: ::std::result::Result<super::VoiceId, ::std::string::String>,
         }
         impl ::std::default::Default for VoiceListItem {
             fn default() -> Self {
@@ -5475,7 +6849,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         impl VoiceListItem {
             pub fn voice_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::VoiceId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.voice_id = value
@@ -5498,6 +6872,108 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             fn from(value: super::VoiceListItem) -> Self {
                 Self {
                     voice_id: Ok(value.voice_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct VoiceResult {
+            owned_by: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            trial_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            voice_id: ::std::result::Result<
+                ::std::option::Option<super::VoiceId>,
+                ::std::string::String,
+            >,
+            voice_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for VoiceResult {
+            fn default() -> Self {
+                Self {
+                    owned_by: Ok(Default::default()),
+                    trial_url: Ok(Default::default()),
+                    voice_id: Ok(Default::default()),
+                    voice_name: Ok(Default::default()),
+                }
+            }
+        }
+        impl VoiceResult {
+            pub fn owned_by<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.owned_by = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for owned_by: {e}")
+                    });
+                self
+            }
+            pub fn trial_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.trial_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for trial_url: {e}")
+                    });
+                self
+            }
+            pub fn voice_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::VoiceId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.voice_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for voice_id: {e}")
+                    });
+                self
+            }
+            pub fn voice_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.voice_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for voice_name: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<VoiceResult> for super::VoiceResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: VoiceResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    owned_by: value.owned_by?,
+                    trial_url: value.trial_url?,
+                    voice_id: value.voice_id?,
+                    voice_name: value.voice_name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::VoiceResult> for VoiceResult {
+            fn from(value: super::VoiceResult) -> Self {
+                Self {
+                    owned_by: Ok(value.owned_by),
+                    trial_url: Ok(value.trial_url),
+                    voice_id: Ok(value.voice_id),
+                    voice_name: Ok(value.voice_name),
                 }
             }
         }
@@ -5576,31 +7052,63 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
 #[derive(Clone, Debug)]
 /**Client for NiceRouter Kling API
 
-Kling (快手可灵) video and image generation, as relayed by NiceRouter under `/kling`.
+Kling (快手可灵) video, image and audio generation, as relayed by NiceRouter under `/kling`.
 
 Hand-written; this file is the single source of truth for the generated client, the
 simulated server's request validation and the contract tests of `nicerouter-kling`.
+Descriptions cite the findings of the 2026-09 audit (`G-1` … `R-5`) where a rule comes from
+them.
 
 **One spec, two backends.** Paths are written as Kling's official `/v1/...` paths, and the
 NiceRouter prefix `/kling` is part of the NiceRouter *server URL*. The same generated client
 therefore talks to NiceRouter (`https://<relay-origin>/kling`, static bearer key) and to the
-official Kling API (`https://api-singapore.klingai.com`, a per-request HS256 JWT minted from an
-access key and a secret key), because only the host and the key change; bodies and responses
-are the official ones.
+official Kling API (`https://api-singapore.klingai.com`, an API key or a per-request HS256
+JWT), because only the host and the key change; bodies and responses are the official ones.
 
-**Asynchronous tasks.** Every generation is a task: `POST` creates it and answers with a
+**Which Kling API.** Kling has two API design standards (G-2). This spec describes the
+*legacy* standard: the model is a `model_name` in the body, paths start with `/v1` (account
+endpoints with `/account`), answers are `{code, message, request_id, data}` and a finished
+task is `succeed`. Kling keeps it "with no current plans for deprecation" (changelog
+2026-07-15). The *new* standard (the model in the path, for example
+`POST /text-to-video/kling-3.0`, `settings`/`options` blocks, `GET/POST /tasks`, status
+`succeeded`, API key only; Kling 3.0 Turbo exists only there) is not described here.
+Since 2026-07 the official docs no longer describe the legacy text2video, image2video,
+multi-image2video, video-extend and classic lip-sync endpoints (G-3); their rules here
+follow the last official descriptions (Feb–Jun 2026) and the 3.0 model specification.
+
+**Asynchronous tasks.** Most generations are tasks: `POST` creates one and answers with a
 `task_id`; `GET .../{task_id}` polls it until `task_status` is `succeed` or `failed`;
 `GET ...?pageNum=&pageSize=` lists tasks. Results are media URLs that Kling deletes about
-30 days after the task.
+30 days after the task. A few operations answer at once (TTS, face identification, image
+recognition, deletions, preset catalogues, account usage); their `x-sdk` names no `kind`.
+
+**Callbacks.** With `callback_url`, Kling POSTs the task object (the `Task` schema, including
+`final_unit_deduction`, `final_balance_deduction`, `task_info.parent_video` and
+`task_result`) to that URL whenever the status changes; see `components.callbacks`. Since
+2026-08-07 the callbacks may be signed (Standard Webhooks): when a webhook secret exists in
+the console, the request carries `webhook-id`, `webhook-timestamp` (Unix seconds; reject
+more than 5 minutes off) and `webhook-signature` (`v1,<base64 HMAC-SHA256>` of
+`{webhook-id}.{webhook-timestamp}.{raw body}` keyed with the base64-decoded secret after
+`whsec_`; several space-separated signatures during a 7-day key rotation). Retries and
+delivery timeouts are not documented (G-5).
 
 **Tolerance.** No enum in a response is closed: relays and Kling add values (for example a
 `task_status` of `queued`), so response-side strings such as `task_status` are plain strings
-whose known values are listed in `x-extensible-enum`. Responses may carry fields this spec
-does not list. Error bodies are typed loosely, because relays answer in their own shapes.
+whose known values are listed in `x-extensible-enum`. Request-side vocabularies that Kling
+extends every month (`model_name`, `duration`, `mode`, `aspect_ratio`, `resolution`,
+effect scenes, voice ids) are open strings too, with the known values in
+`x-extensible-enum` and the description. Responses may carry fields this spec does not
+list. Error bodies are typed loosely, because relays answer in their own shapes.
 
 **Billing.** Creates are billed and are not idempotent. Send an `external_task_id` (unique
 per account) with every create, so that a create whose outcome is unknown can be looked up
 instead of being sent twice.
+
+**Extensions read by the generator.** `x-sdk` on an operation: `kind` (the Rust variant of
+a task kind), `cli` (the command words) and `results` (`videos`, `images`, `audios`,
+`voices` or `elements`: where `task_result` holds the output). `x-media` on a string
+schema: its value is media (`image`, `video` or `audio`) given as a URL or raw base64.
+`x-name` on a property: the short name the SDK uses (every `model_name` is `model`).
 
 
 Version: 1.0.0*/
@@ -5690,10 +7198,15 @@ Generates `n` images (1–9) from a prompt, optionally guided by a reference `im
 Billed per image; a task uses `n` concurrency slots.
 
 Quirks: `negative_prompt` is not supported together with `image` (image-to-image).
-`image_reference` (`subject` or `face`) is only for kling-v1-5, and then required when
-`image` is set; `human_fidelity` only applies with `image_reference: subject`.
-`21:9` is not available on kling-v1. An older doc revision limited `prompt` to 500 and
-`negative_prompt` to 200 characters; the current limit is 2500 for both.
+`image` is required when `image_reference` (`subject` or `face`) is set; character
+feature/appearance reference, `image_fidelity` and `human_fidelity` are kling-v2-1 only
+(IG-3); `human_fidelity` only applies with `image_reference: subject`. `element_list`
+(kling-v3, IG-2) plus reference images may not exceed 10. `kling-v3` (Kling Image 3.0,
+since 2026-02-25) is the table default of the 2026-09 docs, while the description still
+says an empty `model_name` means kling-v1 (IG-1, IG-4); send `model_name`. `21:9` is not
+available on kling-v1. An older doc revision limited `prompt` to 500 and
+`negative_prompt` to 200 characters; the current limit is 2500 for both. One 1k image
+costs 8 image units (IG-5).
 
 
 Sends a `POST` request to `/v1/images/generations`
@@ -5755,8 +7268,9 @@ uses the separate try-on concurrency pool.
 Quirks: both images are single strings (URL or raw base64), not arrays; jpg/jpeg/png,
 ≤ 10 MB, ≥ 300 px. kolors-virtual-try-on-v1-5 also accepts one cloth image showing an
 upper + lower combination; other combinations make the task fail. The official table
-marks `cloth_image` optional, but relays require it. The official field table lists only
-`callback_url`; the SDK also sends `external_task_id`.
+marks `cloth_image` optional, but relays require it (TO-3). `external_task_id` is in the
+official 2026 field table (TO-2). Virtual Try-On 3.0 (2026-09-15) adapts the v1/v1-5
+parameters to its pipeline; its own request fields are not published yet (TO-1).
 
 
 Sends a `POST` request to `/v1/images/kolors-virtual-try-on`
@@ -5810,15 +7324,18 @@ let response = client.list_video_effects()
     }
     /**Create a video-effects task
 
-Applies a named effect scene to one image (single-image scenes such as `bloombloom`,
-`squish`, `expansion`, `pet_lion`) or to two people (dual-character scenes `hug`, `kiss`,
-`heart_gesture`, `fight`). Billed per task.
+Applies a named effect scene to one image (204 single-image scenes such as
+`color_mixing`, `pet_lion_pro`, `santa_gift`) or to two images (15 dual-image scenes such
+as `hug_pro`, `kiss_pro`, `fight_pro`, `heart_gesture_pro`). Billed per task.
 
-Quirks: single-image scenes take `input.image` and `input.duration: "5"` only;
-dual-character scenes take `input.images` (exactly two: left, right), `input.duration`
-`"5"` or `"10"`, and optionally `input.model_name` (kling-v1, kling-v1-5, kling-v1-6) and
-`input.mode`. Give either `image` or `images`, never both. The scene list grows every
-month, so `effect_scene` is an open string.
+Quirks: single-image scenes take `input.image`; dual-image scenes take `input.images`
+(exactly two: left, right). Give either `image` or `images`, never both. The current
+body has no `duration`, `model_name`, `mode` or `watermark_info` (EF-1, EF-3); the older
+scenes' optional `input.duration`, `input.model_name` and `input.mode` are still
+accepted. Scenes come and go every month (`hug`, `kiss`, `fight`, `thumbs_up`,
+`tiger_hug`, `pet_lion`, `3d_cartoon_1` were discontinued on 2026-01-30, `magic_match_tree`
+on 2026-07-03; EF-2, EF-4), so `effect_scene` is an open string. Results carry no
+`duration` (EF-5).
 
 
 Sends a `POST` request to `/v1/videos/effects`
@@ -5872,15 +7389,25 @@ let response = client.list_image2video()
     }
     /**Create an image-to-video task
 
-Animates a start frame (`image`), optionally towards an end frame (`image_tail`).
-Billed per task.
+Animates a start frame (`image`), an end frame (`image_tail`) or both; with kling-v3 it
+can also cut a multi-shot video (`multi_shot`, `shot_type`, `multi_prompt`). Billed per
+task.
 
-Quirks: images are a public URL or **raw base64 without a `data:` prefix**; jpg/jpeg/png,
-at most 10 MB, each side at least 300 px, aspect ratio between 1:2.5 and 2.5:1.
-The three groups (`image` + `image_tail`), motion brush (`static_mask`/`dynamic_masks`)
-and `camera_control` are mutually exclusive. Masks must have the same aspect ratio as
-`image`, or the task ends `failed` (not a 400). NiceRouter's example sends `""` for unused
-optional strings; omitting them is safer. `voice_list` requires `sound: on`.
+Quirks: at least one of `image` and `image_tail` must be given (I2V-1; end-frame-only
+videos exist since kling-v1-5/v1-6 pro). Images are a public URL or **raw base64
+without a `data:` prefix**; jpg/jpeg/png, at most 10 MB, each side at least 300 px,
+aspect ratio between 1:2.5 and 2.5:1. `duration` is `"3"` to `"15"` for kling-v3
+(I2V-3); `mode` takes `4k` for kling-v3 (I2V-4). The groups (`image_tail`), motion brush
+(`static_mask`/`dynamic_masks`) and `camera_control` are mutually exclusive; multi-shot
+may be combined with first/last frames on kling-v3 since 2026-05-07. kling-v2-6
+first/last frame is 1080p silent only; kling-v2-5-turbo first/last frame is pro only
+(I2V-9). Masks must have the same aspect ratio as `image` (and each other's resolution),
+or the task ends `failed` (not a 400). `element_list` (at most 3) and `voice_list` (at
+most 2, kling-v2-6 and later, `sound: on`) are documented as mutually exclusive (I2V-5,
+I2V-6). `cfg_scale` is kling-v1.x only (I2V-8). `aspect_ratio` is not an official
+image-to-video field (the output follows the image); NiceRouter's example sends it and
+Kling ignores it (I2V-7). NiceRouter's example sends `""` for unused optional strings;
+omitting them is safer. No longer in Kling's 2026-09 docs, not deprecated (G-3).
 
 
 Sends a `POST` request to `/v1/videos/image2video`
@@ -5942,8 +7469,14 @@ Quirks: the body is a nested `input` object. Exactly one of `input.video_id` (a 
 video ≤ 30 days old, 5 s or 10 s) and `input.video_url` (.mp4/.mov, ≤ 100 MB, 2–10 s,
 720p/1080p) is required. `text` is at most 120 characters. `audio_type: file` needs
 `audio_file` (raw base64 mp3/wav/m4a/aac, ≤ 5 MB); `audio_type: url` needs `audio_url`.
-Sources disagree on the default `voice_language`; send it. The official field table
-lists only `input` and `callback_url`; the SDK also sends `external_task_id`.
+Sources disagree on the default `voice_language` (ComfyUI uses `en`); send it (LS-3).
+ComfyUI's request model has only `input` and `callback_url`; `external_task_id` is
+tolerated and the SDK sends it (LS-4).
+
+**Legacy:** Kling's docs no longer describe this endpoint (LS-1): the official lip sync is
+the two-step `POST /v1/videos/identify-face` then `POST /v1/videos/advanced-lip-sync`.
+It still answers for ComfyUI and NiceRouter lists it (对口型). Voice ids are bound to a
+language and are not the TTS or custom-voice catalogues (LS-5).
 
 
 Sends a `POST` request to `/v1/videos/lip-sync`
@@ -6003,7 +7536,10 @@ Generates a video from one to four reference images of subjects. Billed per task
 
 Quirks: only `kling-v1-6` supports it. There is no server-side cropping: send
 subject-cropped images. Each image follows the usual rules (URL or raw base64, ≤ 10 MB,
-≥ 300 px, ratio 1:2.5–2.5:1).
+≥ 300 px, ratio 1:2.5–2.5:1). `prompt` and `negative_prompt` take up to 2500 characters
+and there is no `cfg_scale`, whatever older relay docs say (MI2V-3). Kling's navigation
+calls it "Reference to Video" (same path); it is no longer in Kling's 2026-09 docs, not
+deprecated (MI2V-2, G-3).
 
 
 Sends a `POST` request to `/v1/videos/multi-image2video`
@@ -6060,13 +7596,20 @@ let response = client.list_text2video()
     }
     /**Create a text-to-video task
 
-Creates a video from a prompt. Billed per task.
+Creates a video from a prompt, or (kling-v3) a multi-shot video from up to six shot
+prompts. Billed per task (per second for kling-v3; `mode: 4k` costs 3 units per second).
 
-Quirks: `duration` is a string (`"5"` or `"10"`), never a number. `cfg_scale` is not
-supported by the kling-v2.x models; omit it for them. `camera_control` is only honoured by
-a few model/mode/duration combinations (kling-v1 std 5 s). `model_name` defaults to
-`kling-v1` upstream; the legacy field `model` is ignored by Kling, so always send
-`model_name`.
+Quirks: `duration` is a string, never a number: `"3"` to `"15"` for kling-v3, `"5"` or
+`"10"` for the older models (T2V-1). `mode` takes `4k` for kling-v3 since 2026-04-23
+(T2V-2); kling-v2-master takes no `mode` (T2V-6). `prompt` is optional: with
+`multi_shot: true` and `shot_type: customize` the shots come from `multi_prompt` and
+`prompt` is ignored (Kling's own examples send `""`); otherwise it must not be empty
+(T2V-3). `cfg_scale` is only supported by the kling-v1.x models (T2V-4). `sound: on`
+(kling-v2-6 and later) needs `mode: pro` on kling-v2-6, whose audio is 1080p only (T2V-7).
+`camera_control` is only honoured by a few model/mode/duration combinations (kling-v1
+std 5 s). `model_name` defaults to `kling-v1` upstream; the legacy field `model` is
+accepted by Kling as an empty `model_name` (G-8), so always send `model_name`. This
+endpoint is no longer in Kling's 2026-09 docs but is not deprecated (G-3).
 
 
 Sends a `POST` request to `/v1/videos/text2video`
@@ -6126,11 +7669,12 @@ let response = client.list_video_extend()
 Extends a Kling-generated video by about 4–5 s. Billed per task.
 
 Quirks: `video_id` is `task_result.videos[].id` of a text2video, image2video or
-video-extend task, at most 30 days old (videos are purged after 30 days); the total length
-may reach 3 minutes. Model and mode are inherited from the source video.
-`negative_prompt` and `cfg_scale` are not supported for kling-v1 sources. The official
-field table lists only `callback_url`; `external_task_id` is accepted by later revisions
-and mirrors, and the SDK sends it so that a lost create can be looked up.
+video-extend task made by a **kling-v1, kling-v1-5 or kling-v1-6** model (VE-2), at most
+30 days old (videos are purged after 30 days); the total length may reach 3 minutes.
+Model and mode are inherited from the source video. `negative_prompt` and `cfg_scale`
+are not supported for kling-v1 sources. `watermark_info` is accepted (VE-1);
+`external_task_id` is in the official 2026 field table (VE-3). No longer in Kling's
+2026-09 docs, not deprecated (VE-4, G-3).
 
 
 Sends a `POST` request to `/v1/videos/video-extend`
