@@ -8,6 +8,434 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    ///The inner envelope (note `msg`, not `message`).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct AccountCosts(pub ::std::option::Option<AccountCostsInner>);
+    impl ::std::ops::Deref for AccountCosts {
+        type Target = ::std::option::Option<AccountCostsInner>;
+        fn deref(&self) -> &::std::option::Option<AccountCostsInner> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AccountCosts>
+    for ::std::option::Option<AccountCostsInner> {
+        fn from(value: AccountCosts) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::option::Option<AccountCostsInner>>
+    for AccountCosts {
+        fn from(value: ::std::option::Option<AccountCostsInner>) -> Self {
+            Self(value)
+        }
+    }
+    ///The inner envelope (note `msg`, not `message`).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct AccountCostsInner {
+        ///0 on success.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub msg: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub resource_pack_subscribe_infos: ::std::option::Option<
+            ::std::vec::Vec<ResourcePack>,
+        >,
+    }
+    impl AccountCostsInner {
+        pub fn builder() -> builder::AccountCostsInner {
+            Default::default()
+        }
+    }
+    ///Kling's envelope around the account's resource packs. Check `code` and `data.code`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct AccountCostsResponse {
+        ///0 on success, otherwise a Kling business code.
+        pub code: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub data: ::std::option::Option<AccountCosts>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub request_id: ::std::option::Option<::std::string::String>,
+    }
+    impl AccountCostsResponse {
+        pub fn builder() -> builder::AccountCostsResponse {
+            Default::default()
+        }
+    }
+    /**Body of an advanced custom-element create. `image_refer` needs `element_image_list`;
+`video_refer` needs `element_video_list` (prose rules).
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct AdvancedElementRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub callback_url: ::std::option::Option<CallbackUrl>,
+        ///The element's description, at most 100 characters.
+        pub element_description: AdvancedElementRequestElementDescription,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub element_image_list: ::std::option::Option<ElementImageList>,
+        ///The element's name, at most 20 characters.
+        pub element_name: AdvancedElementRequestElementName,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub element_video_list: ::std::option::Option<ElementVideoList>,
+        ///A voice to bind (character or humanoid image elements only). Empty means none.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub element_voice_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub external_task_id: ::std::option::Option<ExternalTaskId>,
+        ///`image_refer`: defined by images (multi-image element); `video_refer`: by a video of a realistic person.
+        pub reference_type: AdvancedElementRequestReferenceType,
+        ///Tags.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub tag_list: ::std::vec::Vec<ElementTag>,
+    }
+    impl AdvancedElementRequest {
+        pub fn builder() -> builder::AdvancedElementRequest {
+            Default::default()
+        }
+    }
+    ///The element's description, at most 100 characters.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct AdvancedElementRequestElementDescription(::std::string::String);
+    impl ::std::ops::Deref for AdvancedElementRequestElementDescription {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AdvancedElementRequestElementDescription>
+    for ::std::string::String {
+        fn from(value: AdvancedElementRequestElementDescription) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for AdvancedElementRequestElementDescription {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 100usize {
+                return Err("longer than 100 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AdvancedElementRequestElementDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for AdvancedElementRequestElementDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AdvancedElementRequestElementDescription {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The element's name, at most 20 characters.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct AdvancedElementRequestElementName(::std::string::String);
+    impl ::std::ops::Deref for AdvancedElementRequestElementName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AdvancedElementRequestElementName>
+    for ::std::string::String {
+        fn from(value: AdvancedElementRequestElementName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for AdvancedElementRequestElementName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 20usize {
+                return Err("longer than 20 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AdvancedElementRequestElementName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for AdvancedElementRequestElementName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AdvancedElementRequestElementName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`image_refer`: defined by images (multi-image element); `video_refer`: by a video of a realistic person.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum AdvancedElementRequestReferenceType {
+        #[serde(rename = "video_refer")]
+        VideoRefer,
+        #[serde(rename = "image_refer")]
+        ImageRefer,
+    }
+    impl ::std::fmt::Display for AdvancedElementRequestReferenceType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::VideoRefer => f.write_str("video_refer"),
+                Self::ImageRefer => f.write_str("image_refer"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for AdvancedElementRequestReferenceType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "video_refer" => Ok(Self::VideoRefer),
+                "image_refer" => Ok(Self::ImageRefer),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AdvancedElementRequestReferenceType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for AdvancedElementRequestReferenceType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Body of an advanced lip-sync create.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct AdvancedLipSyncRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub callback_url: ::std::option::Option<CallbackUrl>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub external_task_id: ::std::option::Option<ExternalTaskId>,
+        ///The faces to lip-sync; Kling supports one today.
+        pub face_choose: ::std::vec::Vec<FaceChoice>,
+        ///The `session_id` of identify-face (valid 24 h).
+        pub session_id: AdvancedLipSyncRequestSessionId,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub watermark_info: ::std::option::Option<WatermarkInfo>,
+    }
+    impl AdvancedLipSyncRequest {
+        pub fn builder() -> builder::AdvancedLipSyncRequest {
+            Default::default()
+        }
+    }
+    ///The `session_id` of identify-face (valid 24 h).
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct AdvancedLipSyncRequestSessionId(::std::string::String);
+    impl ::std::ops::Deref for AdvancedLipSyncRequestSessionId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AdvancedLipSyncRequestSessionId>
+    for ::std::string::String {
+        fn from(value: AdvancedLipSyncRequestSessionId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for AdvancedLipSyncRequestSessionId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AdvancedLipSyncRequestSessionId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for AdvancedLipSyncRequestSessionId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AdvancedLipSyncRequestSessionId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Body of an AI multi-shot create.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct AiMultiShotRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub callback_url: ::std::option::Option<CallbackUrl>,
+        pub element_frontal_image: MediaRef,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub external_task_id: ::std::option::Option<ExternalTaskId>,
+    }
+    impl AiMultiShotRequest {
+        pub fn builder() -> builder::AiMultiShotRequest {
+            Default::default()
+        }
+    }
     /**Video frame aspect ratio (an open vocabulary). Known values: `16:9`, `9:16`, `1:1`.
 Kling's default is `16:9`.
 */
@@ -191,6 +619,39 @@ Kling's default is `16:9`.
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    ///Body of an avatar create. Exactly one of `audio_id` and `sound_file` (prose rule).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct AvatarRequest {
+        ///A TTS audio id (`task_result.audios[].id` of `POST /v1/audio/tts`), at most 30 days old, 2–300 s.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub audio_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub callback_url: ::std::option::Option<CallbackUrl>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub external_task_id: ::std::option::Option<ExternalTaskId>,
+        pub image: MediaRef,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mode: ::std::option::Option<Mode>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt: ::std::option::Option<OptionalPrompt>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sound_file: ::std::option::Option<AudioRef>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub watermark_info: ::std::option::Option<WatermarkInfo>,
+    }
+    impl AvatarRequest {
+        pub fn builder() -> builder::AvatarRequest {
+            Default::default()
         }
     }
     /**Kling POSTs the task object here whenever its status changes (see `components.callbacks`
@@ -417,6 +878,194 @@ with `image_tail` and with the motion brush.
             value.parse()
         }
     }
+    ///Whether the character faces as in the image (reference video ≤ 10 s) or as in the video (≤ 30 s).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum CharacterOrientation {
+        #[serde(rename = "image")]
+        Image,
+        #[serde(rename = "video")]
+        Video,
+    }
+    impl ::std::fmt::Display for CharacterOrientation {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Image => f.write_str("image"),
+                Self::Video => f.write_str("video"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CharacterOrientation {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "image" => Ok(Self::Image),
+                "video" => Ok(Self::Video),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CharacterOrientation {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CharacterOrientation {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Body of a custom-voice create. One of `voice_url` and `video_id` (prose rule).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct CustomVoiceRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub callback_url: ::std::option::Option<CallbackUrl>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub external_task_id: ::std::option::Option<ExternalTaskId>,
+        ///A Kling video with a voice (kling-v2-6 with `sound: on`, avatar or lip sync). Empty means none.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub video_id: ::std::option::Option<::std::string::String>,
+        ///The voice's name, at most 20 characters.
+        pub voice_name: CustomVoiceRequestVoiceName,
+        ///A recording (.mp3/.wav, or .mp4/.mov video), 5–30 s, one clean human voice. Empty means none.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub voice_url: ::std::option::Option<::std::string::String>,
+    }
+    impl CustomVoiceRequest {
+        pub fn builder() -> builder::CustomVoiceRequest {
+            Default::default()
+        }
+    }
+    ///The voice's name, at most 20 characters.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct CustomVoiceRequestVoiceName(::std::string::String);
+    impl ::std::ops::Deref for CustomVoiceRequestVoiceName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CustomVoiceRequestVoiceName> for ::std::string::String {
+        fn from(value: CustomVoiceRequestVoiceName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CustomVoiceRequestVoiceName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 20usize {
+                return Err("longer than 20 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CustomVoiceRequestVoiceName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CustomVoiceRequestVoiceName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CustomVoiceRequestVoiceName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Body of a custom-element deletion.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct DeleteElementRequest {
+        pub element_id: ElementId,
+    }
+    impl DeleteElementRequest {
+        pub fn builder() -> builder::DeleteElementRequest {
+            Default::default()
+        }
+    }
+    ///Body of a custom-voice deletion.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct DeleteVoiceRequest {
+        pub voice_id: VoiceId,
+    }
+    impl DeleteVoiceRequest {
+        pub fn builder() -> builder::DeleteVoiceRequest {
+            Default::default()
+        }
+    }
     ///A motion-brush area and the path it moves along.
     #[derive(
         ::serde::Deserialize,
@@ -578,6 +1227,27 @@ as a string (`"160"`), so both are accepted (I2V-5, IG-2).
             Self::Int64(value)
         }
     }
+    ///The images of an `image_refer` element.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct ElementImageList {
+        pub frontal_image: MediaRef,
+        ///One to three more views.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub refer_images: ::std::vec::Vec<ReferImage>,
+    }
+    impl ElementImageList {
+        pub fn builder() -> builder::ElementImageList {
+            Default::default()
+        }
+    }
     ///A subject element from the element library (kling-v3, kling-v3-omni, kling-video-o1).
     #[derive(
         ::serde::Deserialize,
@@ -647,6 +1317,162 @@ as a string (`"160"`), so both are accepted (I2V-5, IG-2).
             Default::default()
         }
     }
+    ///A tag of an element.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct ElementTag {
+        /**Tag id (an open vocabulary). Known values: o_101 Hottest, o_102 Character,
+o_103 Animal, o_104 Item, o_105 Costume, o_106 Scene, o_107 Effect, o_108 Others.
+*/
+        pub tag_id: ElementTagTagId,
+    }
+    impl ElementTag {
+        pub fn builder() -> builder::ElementTag {
+            Default::default()
+        }
+    }
+    /**Tag id (an open vocabulary). Known values: o_101 Hottest, o_102 Character,
+o_103 Animal, o_104 Item, o_105 Costume, o_106 Scene, o_107 Effect, o_108 Others.
+*/
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ElementTagTagId(::std::string::String);
+    impl ::std::ops::Deref for ElementTagTagId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ElementTagTagId> for ::std::string::String {
+        fn from(value: ElementTagTagId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ElementTagTagId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ElementTagTagId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ElementTagTagId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ElementTagTagId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The video of a `video_refer` element.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct ElementVideoList {
+        ///Exactly one video: .mp4/.mov, 3–8 s, 1080p, 16:9 or 9:16, ≤ 200 MB.
+        pub refer_videos: [ReferVideo; 1usize],
+    }
+    impl ElementVideoList {
+        pub fn builder() -> builder::ElementVideoList {
+            Default::default()
+        }
+    }
+    ///How far to extend, as a multiple of the original height (up, down) or width (left, right), 0 to 2.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ExpansionRatio(pub f64);
+    impl ::std::ops::Deref for ExpansionRatio {
+        type Target = f64;
+        fn deref(&self) -> &f64 {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ExpansionRatio> for f64 {
+        fn from(value: ExpansionRatio) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<f64> for ExpansionRatio {
+        fn from(value: f64) -> Self {
+            Self(value)
+        }
+    }
+    impl ::std::fmt::Display for ExpansionRatio {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
+    impl ::std::str::FromStr for ExpansionRatio {
+        type Err = <f64 as ::std::str::FromStr>::Err;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.parse()?))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ExpansionRatio {
+        type Error = <f64 as ::std::str::FromStr>::Err;
+        fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<String> for ExpansionRatio {
+        type Error = <f64 as ::std::str::FromStr>::Err;
+        fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
+            value.parse()
+        }
+    }
     /**Caller-chosen task id, unique per account; echoed in `task_info.external_task_id`, and
 usable in place of `task_id` to look the task up. The SDK generates one for every create,
 so that a create whose answer was lost can be found instead of paid for twice. An empty
@@ -691,6 +1517,137 @@ string means none (Kling's own examples send `""`).
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self(value.to_string()))
+        }
+    }
+    /**The face to lip-sync and its sound. Exactly one of `audio_id` and `sound_file`
+(prose rule); the cropped sound lasts at least 2 s and overlaps the face by at least 2 s.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct FaceChoice {
+        ///A TTS audio id (last 30 days, 2–60 s).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub audio_id: ::std::option::Option<::std::string::String>,
+        ///A `face_id` from identify-face.
+        pub face_id: FaceChoiceFaceId,
+        ///Volume of the video's own sound, 0 to 2 (Kling's default 1).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub original_audio_volume: ::std::option::Option<f64>,
+        ///Where to stop cropping the sound, in milliseconds from its start.
+        pub sound_end_time: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sound_file: ::std::option::Option<AudioRef>,
+        ///Where to insert the cropped sound, in milliseconds from the video's start.
+        pub sound_insert_time: i64,
+        ///Where to start cropping the sound, in milliseconds from its start.
+        pub sound_start_time: i64,
+        ///Volume of the sound, 0 to 2 (Kling's default 1).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sound_volume: ::std::option::Option<f64>,
+    }
+    impl FaceChoice {
+        pub fn builder() -> builder::FaceChoice {
+            Default::default()
+        }
+    }
+    ///A `face_id` from identify-face.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct FaceChoiceFaceId(::std::string::String);
+    impl ::std::ops::Deref for FaceChoiceFaceId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<FaceChoiceFaceId> for ::std::string::String {
+        fn from(value: FaceChoiceFaceId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for FaceChoiceFaceId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FaceChoiceFaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for FaceChoiceFaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for FaceChoiceFaceId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///One face of the video.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct FaceData {
+        ///When the face disappears, in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub end_time: ::std::option::Option<i64>,
+        ///The face's id, for `face_choose[].face_id`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub face_id: ::std::option::Option<::std::string::String>,
+        ///A picture of the face.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub face_image: ::std::option::Option<::std::string::String>,
+        ///When the face appears, in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub start_time: ::std::option::Option<i64>,
+    }
+    impl FaceData {
+        pub fn builder() -> builder::FaceData {
+            Default::default()
         }
     }
     /**What the task cost in balance (cash) billing: the discounted price and the list price, as
@@ -748,6 +1705,108 @@ decimal strings (G-4, R-2). Present in 2026-09 queries and legacy callbacks.
     }
     impl FinalBalanceDeductionInner {
         pub fn builder() -> builder::FinalBalanceDeductionInner {
+            Default::default()
+        }
+    }
+    ///Body of a face identification. Exactly one of `video_id` and `video_url` (prose rule).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct IdentifyFaceRequest {
+        ///A Kling video id (last 30 days, ≤ 60 s). Empty means none.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub video_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub video_url: ::std::option::Option<VideoRef>,
+    }
+    impl IdentifyFaceRequest {
+        pub fn builder() -> builder::IdentifyFaceRequest {
+            Default::default()
+        }
+    }
+    ///Kling's envelope around a face identification. Check `code`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct IdentifyFaceResponse {
+        ///0 on success, otherwise a Kling business code.
+        pub code: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub data: ::std::option::Option<IdentifyFaceResult>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub request_id: ::std::option::Option<::std::string::String>,
+    }
+    impl IdentifyFaceResponse {
+        pub fn builder() -> builder::IdentifyFaceResponse {
+            Default::default()
+        }
+    }
+    ///The identification.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct IdentifyFaceResult(pub ::std::option::Option<IdentifyFaceResultInner>);
+    impl ::std::ops::Deref for IdentifyFaceResult {
+        type Target = ::std::option::Option<IdentifyFaceResultInner>;
+        fn deref(&self) -> &::std::option::Option<IdentifyFaceResultInner> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<IdentifyFaceResult>
+    for ::std::option::Option<IdentifyFaceResultInner> {
+        fn from(value: IdentifyFaceResult) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::option::Option<IdentifyFaceResultInner>>
+    for IdentifyFaceResult {
+        fn from(value: ::std::option::Option<IdentifyFaceResultInner>) -> Self {
+            Self(value)
+        }
+    }
+    ///The identification.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct IdentifyFaceResultInner {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub face_data: ::std::option::Option<::std::vec::Vec<FaceData>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub final_balance_deduction: ::std::option::Option<FinalBalanceDeduction>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub final_unit_deduction: ::std::option::Option<::std::string::String>,
+        ///The session for advanced lip sync, valid for 24 hours.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub session_id: ::std::option::Option<::std::string::String>,
+    }
+    impl IdentifyFaceResultInner {
+        pub fn builder() -> builder::IdentifyFaceResultInner {
             Default::default()
         }
     }
@@ -875,6 +1934,39 @@ default is `16:9` (`auto` for omni-image).
             Ok(Self(value.to_string()))
         }
     }
+    ///Body of an image-expand create. The new image may be at most 3× the original area (prose rule).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct ImageExpandRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub callback_url: ::std::option::Option<CallbackUrl>,
+        pub down_expansion_ratio: ExpansionRatio,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub external_task_id: ::std::option::Option<ExternalTaskId>,
+        pub image: MediaRef,
+        pub left_expansion_ratio: ExpansionRatio,
+        ///Number of images, 1 to 9 (Kling's default 1).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub n: ::std::option::Option<::std::num::NonZeroU32>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt: ::std::option::Option<OptionalPrompt>,
+        pub right_expansion_ratio: ExpansionRatio,
+        pub up_expansion_ratio: ExpansionRatio,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub watermark_info: ::std::option::Option<WatermarkInfo>,
+    }
+    impl ImageExpandRequest {
+        pub fn builder() -> builder::ImageExpandRequest {
+            Default::default()
+        }
+    }
     /**Body of an image-generation create. Rules JSON Schema cannot express: no
 `negative_prompt` with `image`; `image` required when `image_reference` is set;
 `image_reference`, `image_fidelity` and `human_fidelity` only for kling-v2-1 (IG-3);
@@ -948,6 +2040,102 @@ an empty `model_name` still means kling-v1 per the description; IG-4).
     }
     impl ImageListItem {
         pub fn builder() -> builder::ImageListItem {
+            Default::default()
+        }
+    }
+    ///Body of an image recognition.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct ImageRecognizeRequest {
+        pub image: MediaRef,
+    }
+    impl ImageRecognizeRequest {
+        pub fn builder() -> builder::ImageRecognizeRequest {
+            Default::default()
+        }
+    }
+    ///Kling's envelope around an image recognition. Check `code`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct ImageRecognizeResponse {
+        ///0 on success, otherwise a Kling business code.
+        pub code: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub data: ::std::option::Option<ImageRecognizeResult>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub request_id: ::std::option::Option<::std::string::String>,
+    }
+    impl ImageRecognizeResponse {
+        pub fn builder() -> builder::ImageRecognizeResponse {
+            Default::default()
+        }
+    }
+    ///The recognition (no task id).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ImageRecognizeResult(
+        pub ::std::option::Option<ImageRecognizeResultInner>,
+    );
+    impl ::std::ops::Deref for ImageRecognizeResult {
+        type Target = ::std::option::Option<ImageRecognizeResultInner>;
+        fn deref(&self) -> &::std::option::Option<ImageRecognizeResultInner> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ImageRecognizeResult>
+    for ::std::option::Option<ImageRecognizeResultInner> {
+        fn from(value: ImageRecognizeResult) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::option::Option<ImageRecognizeResultInner>>
+    for ImageRecognizeResult {
+        fn from(value: ::std::option::Option<ImageRecognizeResultInner>) -> Self {
+            Self(value)
+        }
+    }
+    ///The recognition (no task id).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct ImageRecognizeResultInner {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub final_balance_deduction: ::std::option::Option<FinalBalanceDeduction>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub final_unit_deduction: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub task_result: ::std::option::Option<TaskResult>,
+    }
+    impl ImageRecognizeResultInner {
+        pub fn builder() -> builder::ImageRecognizeResultInner {
             Default::default()
         }
     }
@@ -1096,6 +2284,62 @@ AI multi-shot sets `url_1` … `url_3` instead, and image recognition adds `type
     impl ImageResult {
         pub fn builder() -> builder::ImageResult {
             Default::default()
+        }
+    }
+    ///Whether the reference video's own sound is kept. Kling's default is `yes`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum KeepOriginalSound {
+        #[serde(rename = "yes")]
+        Yes,
+        #[serde(rename = "no")]
+        No,
+    }
+    impl ::std::fmt::Display for KeepOriginalSound {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Yes => f.write_str("yes"),
+                Self::No => f.write_str("no"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for KeepOriginalSound {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "yes" => Ok(Self::Yes),
+                "no" => Ok(Self::No),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for KeepOriginalSound {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for KeepOriginalSound {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     /**An error body. Kling answers `{code, message, request_id}` with an integer `code`; relays
@@ -1434,6 +2678,152 @@ without a reference video, since 2026-04-23; T2V-2, I2V-4). Kling's default is `
             Ok(Self(value.to_string()))
         }
     }
+    ///Body of a motion-control create.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct MotionControlRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub callback_url: ::std::option::Option<CallbackUrl>,
+        pub character_orientation: CharacterOrientation,
+        ///At most one element (kling-v3).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub element_list: ::std::vec::Vec<ElementListItem>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub external_task_id: ::std::option::Option<ExternalTaskId>,
+        pub image_url: MediaRef,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub keep_original_sound: ::std::option::Option<KeepOriginalSound>,
+        pub mode: Mode,
+        ///Model (an open vocabulary). Known values: kling-v2-6 (the default), kling-v3.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub model_name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt: ::std::option::Option<OptionalPrompt>,
+        ///The motion to copy, an .mp4/.mov URL, ≤ 100 MB, 340–3850 px, at least 3 s.
+        pub video_url: MotionControlRequestVideoUrl,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub watermark_info: ::std::option::Option<WatermarkInfo>,
+    }
+    impl MotionControlRequest {
+        pub fn builder() -> builder::MotionControlRequest {
+            Default::default()
+        }
+    }
+    ///The motion to copy, an .mp4/.mov URL, ≤ 100 MB, 340–3850 px, at least 3 s.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct MotionControlRequestVideoUrl(::std::string::String);
+    impl ::std::ops::Deref for MotionControlRequestVideoUrl {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<MotionControlRequestVideoUrl> for ::std::string::String {
+        fn from(value: MotionControlRequestVideoUrl) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for MotionControlRequestVideoUrl {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MotionControlRequestVideoUrl {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for MotionControlRequestVideoUrl {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MotionControlRequestVideoUrl {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Body of a multi-image-to-image create.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct MultiImage2ImageRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub aspect_ratio: ::std::option::Option<ImageAspectRatio>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub callback_url: ::std::option::Option<CallbackUrl>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub external_task_id: ::std::option::Option<ExternalTaskId>,
+        ///Model (an open vocabulary). Known value: kling-v2-1 (the default).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub model_name: ::std::option::Option<::std::string::String>,
+        ///Number of images, 1 to 9 (Kling's default 1).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub n: ::std::option::Option<::std::num::NonZeroU32>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub negative_prompt: ::std::option::Option<OptionalPrompt>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt: ::std::option::Option<OptionalPrompt>,
+        ///Scene reference image (URL or raw base64). Empty means none.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub scene_image: ::std::option::Option<::std::string::String>,
+        ///Style reference image (URL or raw base64). Empty means none.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub style_image: ::std::option::Option<::std::string::String>,
+        ///One to four subject images, already cropped to the subject.
+        pub subject_image_list: ::std::vec::Vec<SubjectImage>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub watermark_info: ::std::option::Option<WatermarkInfo>,
+    }
+    impl MultiImage2ImageRequest {
+        pub fn builder() -> builder::MultiImage2ImageRequest {
+            Default::default()
+        }
+    }
     ///Body of a multi-image-to-video create (kling-v1-6 only).
     #[derive(
         ::serde::Deserialize,
@@ -1558,6 +2948,327 @@ each lasts at least 1 s and the shots add up to the total `duration` (T2V-8).
                 .map_err(|e: self::error::ConversionError| {
                     <D::Error as ::serde::de::Error>::custom(e.to_string())
                 })
+        }
+    }
+    /**Body of an omni-image create. Rules JSON Schema cannot express: images plus elements
+at most 10; `n` only with `result_type: single`, `series_amount` only with `series`.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct OmniImageRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub aspect_ratio: ::std::option::Option<ImageAspectRatio>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub callback_url: ::std::option::Option<CallbackUrl>,
+        ///Elements from the element library.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub element_list: ::std::vec::Vec<ElementListItem>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub external_task_id: ::std::option::Option<ExternalTaskId>,
+        ///Reference images, referred to as `<<<image_n>>>`.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub image_list: ::std::vec::Vec<ImageListItem>,
+        ///Model (an open vocabulary). Known values: kling-image-o1 (the default), kling-v3-omni.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub model_name: ::std::option::Option<::std::string::String>,
+        ///Number of images, 1 to 9 (Kling's default 1), for `result_type: single`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub n: ::std::option::Option<::std::num::NonZeroU32>,
+        pub prompt: Prompt,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub resolution: ::std::option::Option<ImageResolution>,
+        ///One image per `n` (`single`, Kling's default) or a coherent series.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result_type: ::std::option::Option<OmniImageRequestResultType>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub series_amount: ::std::option::Option<SeriesAmount>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub watermark_info: ::std::option::Option<WatermarkInfo>,
+    }
+    impl OmniImageRequest {
+        pub fn builder() -> builder::OmniImageRequest {
+            Default::default()
+        }
+    }
+    ///One image per `n` (`single`, Kling's default) or a coherent series.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum OmniImageRequestResultType {
+        #[serde(rename = "single")]
+        Single,
+        #[serde(rename = "series")]
+        Series,
+    }
+    impl ::std::fmt::Display for OmniImageRequestResultType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Single => f.write_str("single"),
+                Self::Series => f.write_str("series"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for OmniImageRequestResultType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "single" => Ok(Self::Single),
+                "series" => Ok(Self::Series),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for OmniImageRequestResultType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for OmniImageRequestResultType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    /**A reference image of an omni-video, referred to as `<<<image_n>>>`. `type` marks the
+first or last frame; other images are references. An end frame alone is not allowed.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct OmniVideoImage {
+        pub image_url: MediaRef,
+        ///`first_frame` or `end_frame`; omit it for a reference image.
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<OmniVideoImageType>,
+    }
+    impl OmniVideoImage {
+        pub fn builder() -> builder::OmniVideoImage {
+            Default::default()
+        }
+    }
+    ///`first_frame` or `end_frame`; omit it for a reference image.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum OmniVideoImageType {
+        #[serde(rename = "first_frame")]
+        FirstFrame,
+        #[serde(rename = "end_frame")]
+        EndFrame,
+    }
+    impl ::std::fmt::Display for OmniVideoImageType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::FirstFrame => f.write_str("first_frame"),
+                Self::EndFrame => f.write_str("end_frame"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for OmniVideoImageType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "first_frame" => Ok(Self::FirstFrame),
+                "end_frame" => Ok(Self::EndFrame),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for OmniVideoImageType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for OmniVideoImageType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    /**Body of an omni-video create. Rules JSON Schema cannot express: `prompt` must not be
+empty unless `multi_shot` is true with `shot_type: customize`; images plus elements at
+most 7 (at most 4 with a reference video); `sound: off` and no `4k` with a reference
+video; `aspect_ratio` required without a first frame and without a video to edit.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct OmniVideoRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub aspect_ratio: ::std::option::Option<AspectRatio>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub callback_url: ::std::option::Option<CallbackUrl>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duration: ::std::option::Option<VideoDuration>,
+        ///Elements from the element library (kling-video-o1 only multi-image elements).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub element_list: ::std::vec::Vec<ElementListItem>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub external_task_id: ::std::option::Option<ExternalTaskId>,
+        ///Reference and frame images.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub image_list: ::std::vec::Vec<OmniVideoImage>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mode: ::std::option::Option<Mode>,
+        ///Model (an open vocabulary). Known values: kling-video-o1 (the default), kling-v3-omni.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub model_name: ::std::option::Option<::std::string::String>,
+        ///The shots (1 to 6), with `multi_shot: true` and `shot_type: customize`.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub multi_prompt: ::std::vec::Vec<MultiPromptItem>,
+        ///kling-v3-omni multi-shot video (Kling's default false).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub multi_shot: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt: ::std::option::Option<OptionalPrompt>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub shot_type: ::std::option::Option<ShotType>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sound: ::std::option::Option<Sound>,
+        ///At most one reference video.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub video_list: ::std::vec::Vec<OmniVideoVideo>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub watermark_info: ::std::option::Option<WatermarkInfo>,
+    }
+    impl OmniVideoRequest {
+        pub fn builder() -> builder::OmniVideoRequest {
+            Default::default()
+        }
+    }
+    /**The reference video of an omni-video, referred to as `<<<video_1>>>`: .mp4/.mov, 3–10 s
+(3–15 s for kling-v3-omni feature reference), 720–2160 px, 24–60 fps, ≤ 200 MB.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct OmniVideoVideo {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub keep_original_sound: ::std::option::Option<KeepOriginalSound>,
+        ///`base` edits this video (Kling's default; `duration` is then ignored); `feature` takes its camera and motion as a reference.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub refer_type: ::std::option::Option<OmniVideoVideoReferType>,
+        pub video_url: VideoRef,
+    }
+    impl OmniVideoVideo {
+        pub fn builder() -> builder::OmniVideoVideo {
+            Default::default()
+        }
+    }
+    ///`base` edits this video (Kling's default; `duration` is then ignored); `feature` takes its camera and motion as a reference.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum OmniVideoVideoReferType {
+        #[serde(rename = "feature")]
+        Feature,
+        #[serde(rename = "base")]
+        Base,
+    }
+    impl ::std::fmt::Display for OmniVideoVideoReferType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Feature => f.write_str("feature"),
+                Self::Base => f.write_str("base"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for OmniVideoVideoReferType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "feature" => Ok(Self::Feature),
+                "base" => Ok(Self::Base),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for OmniVideoVideoReferType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for OmniVideoVideoReferType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///An optional prompt or negative prompt, at most 2500 characters.
@@ -1717,6 +3428,226 @@ each lasts at least 1 s and the shots add up to the total `duration` (T2V-8).
                 })
         }
     }
+    ///One more view of an element.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct ReferImage {
+        pub image_url: MediaRef,
+    }
+    impl ReferImage {
+        pub fn builder() -> builder::ReferImage {
+            Default::default()
+        }
+    }
+    ///The video of an element.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct ReferVideo {
+        ///The video's URL.
+        pub video_url: ReferVideoVideoUrl,
+    }
+    impl ReferVideo {
+        pub fn builder() -> builder::ReferVideo {
+            Default::default()
+        }
+    }
+    ///The video's URL.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ReferVideoVideoUrl(::std::string::String);
+    impl ::std::ops::Deref for ReferVideoVideoUrl {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ReferVideoVideoUrl> for ::std::string::String {
+        fn from(value: ReferVideoVideoUrl) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ReferVideoVideoUrl {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ReferVideoVideoUrl {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ReferVideoVideoUrl {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ReferVideoVideoUrl {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///One resource pack of the account.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct ResourcePack {
+        ///Unix milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub effective_time: ::std::option::Option<i64>,
+        ///Unix milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub invalid_time: ::std::option::Option<i64>,
+        ///Unix milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub purchase_time: ::std::option::Option<i64>,
+        ///What remains; lags by up to 12 hours.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub remaining_quantity: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub resource_pack_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub resource_pack_name: ::std::option::Option<::std::string::String>,
+        ///Known values: decreasing_total (a total that runs down), constant_period (a periodic quota).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub resource_pack_type: ::std::option::Option<::std::string::String>,
+        ///Known values: toBeOnline, online, expired, runOut.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total_quantity: ::std::option::Option<f64>,
+    }
+    impl ResourcePack {
+        pub fn builder() -> builder::ResourcePack {
+            Default::default()
+        }
+    }
+    /**How many images a series has: 2 to 9, or `"auto"` to let Kling choose (since
+2026-04-27; uses as many concurrency slots as images made). Kling's default is 4.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(untagged)]
+    pub enum SeriesAmount {
+        Int32(i32),
+        String(SeriesAmountString),
+    }
+    impl ::std::convert::From<i32> for SeriesAmount {
+        fn from(value: i32) -> Self {
+            Self::Int32(value)
+        }
+    }
+    impl ::std::convert::From<SeriesAmountString> for SeriesAmount {
+        fn from(value: SeriesAmountString) -> Self {
+            Self::String(value)
+        }
+    }
+    ///`SeriesAmountString`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum SeriesAmountString {
+        #[serde(rename = "auto")]
+        Auto,
+    }
+    impl ::std::fmt::Display for SeriesAmountString {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Auto => f.write_str("auto"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for SeriesAmountString {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "auto" => Ok(Self::Auto),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SeriesAmountString {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for SeriesAmountString {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     /**How a multi-shot video is cut: `customize` takes the shots from `multi_prompt`,
 `intelligence` lets Kling cut the `prompt` (text/image-to-video since 2026-02-10).
 */
@@ -1831,6 +3762,24 @@ audio needs `mode: pro` (720p is silent only; T2V-7).
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    ///One subject image.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct SubjectImage {
+        pub subject_image: MediaRef,
+    }
+    impl SubjectImage {
+        pub fn builder() -> builder::SubjectImage {
+            Default::default()
         }
     }
     /**A task, as returned by create (a subset), get, list, and POSTed to `callback_url`.
@@ -2105,6 +4054,98 @@ not have it, so Kling may ignore it here (T2V-5, uncertain).
             Default::default()
         }
     }
+    ///Body of a text-to-audio create.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct TextToAudioRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub callback_url: ::std::option::Option<CallbackUrl>,
+        ///Length in seconds, 3.0 to 10.0 with one decimal (a number, not a string).
+        pub duration: f64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub external_task_id: ::std::option::Option<ExternalTaskId>,
+        ///The sound to make, at most 200 characters.
+        pub prompt: TextToAudioRequestPrompt,
+    }
+    impl TextToAudioRequest {
+        pub fn builder() -> builder::TextToAudioRequest {
+            Default::default()
+        }
+    }
+    ///The sound to make, at most 200 characters.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct TextToAudioRequestPrompt(::std::string::String);
+    impl ::std::ops::Deref for TextToAudioRequestPrompt {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<TextToAudioRequestPrompt> for ::std::string::String {
+        fn from(value: TextToAudioRequestPrompt) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for TextToAudioRequestPrompt {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for TextToAudioRequestPrompt {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for TextToAudioRequestPrompt {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for TextToAudioRequestPrompt {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///A point in pixels; the origin (0, 0) is the bottom-left corner of the input image.
     #[derive(
         ::serde::Deserialize,
@@ -2122,6 +4163,166 @@ not have it, so Kling may ignore it here (T2V-5, uncertain).
     impl TrajectoryPoint {
         pub fn builder() -> builder::TrajectoryPoint {
             Default::default()
+        }
+    }
+    ///Body of a TTS request.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct TtsRequest {
+        ///The text to speak, at most 1000 characters.
+        pub text: TtsRequestText,
+        /**A TTS voice id from Kling's voice guide (an open vocabulary, bound to
+`voice_language`), for example `oversea_male1`. Not a preset or custom voice id.
+*/
+        pub voice_id: TtsRequestVoiceId,
+        pub voice_language: VoiceLanguage,
+        ///Speech speed, 0.8 to 2.0 (Kling's default 1.0; rounded to one decimal).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub voice_speed: ::std::option::Option<f64>,
+    }
+    impl TtsRequest {
+        pub fn builder() -> builder::TtsRequest {
+            Default::default()
+        }
+    }
+    ///The text to speak, at most 1000 characters.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct TtsRequestText(::std::string::String);
+    impl ::std::ops::Deref for TtsRequestText {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<TtsRequestText> for ::std::string::String {
+        fn from(value: TtsRequestText) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for TtsRequestText {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 1000usize {
+                return Err("longer than 1000 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for TtsRequestText {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for TtsRequestText {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for TtsRequestText {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /**A TTS voice id from Kling's voice guide (an open vocabulary, bound to
+`voice_language`), for example `oversea_male1`. Not a preset or custom voice id.
+*/
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct TtsRequestVoiceId(::std::string::String);
+    impl ::std::ops::Deref for TtsRequestVoiceId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<TtsRequestVoiceId> for ::std::string::String {
+        fn from(value: TtsRequestVoiceId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for TtsRequestVoiceId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for TtsRequestVoiceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for TtsRequestVoiceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for TtsRequestVoiceId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     /**Video length in seconds, **as a string** (an open vocabulary). Known values: `"3"` to
@@ -2398,6 +4599,175 @@ none.
             Default::default()
         }
     }
+    ///Body of a video-to-audio create. Exactly one of `video_id` and `video_url` (prose rule).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct VideoToAudioRequest {
+        ///Favour fine, immersive detail (Kling's default false).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub asmr_mode: ::std::option::Option<bool>,
+        ///The background music wanted, at most 200 characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub bgm_prompt: ::std::option::Option<VideoToAudioRequestBgmPrompt>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub callback_url: ::std::option::Option<CallbackUrl>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub external_task_id: ::std::option::Option<ExternalTaskId>,
+        ///The sound effects wanted, at most 200 characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sound_effect_prompt: ::std::option::Option<
+            VideoToAudioRequestSoundEffectPrompt,
+        >,
+        ///A Kling video id (last 30 days, 3.0–20.0 s). Empty means none.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub video_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub video_url: ::std::option::Option<VideoRef>,
+    }
+    impl VideoToAudioRequest {
+        pub fn builder() -> builder::VideoToAudioRequest {
+            Default::default()
+        }
+    }
+    ///The background music wanted, at most 200 characters.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct VideoToAudioRequestBgmPrompt(::std::string::String);
+    impl ::std::ops::Deref for VideoToAudioRequestBgmPrompt {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<VideoToAudioRequestBgmPrompt> for ::std::string::String {
+        fn from(value: VideoToAudioRequestBgmPrompt) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for VideoToAudioRequestBgmPrompt {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for VideoToAudioRequestBgmPrompt {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for VideoToAudioRequestBgmPrompt {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for VideoToAudioRequestBgmPrompt {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The sound effects wanted, at most 200 characters.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct VideoToAudioRequestSoundEffectPrompt(::std::string::String);
+    impl ::std::ops::Deref for VideoToAudioRequestSoundEffectPrompt {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<VideoToAudioRequestSoundEffectPrompt>
+    for ::std::string::String {
+        fn from(value: VideoToAudioRequestSoundEffectPrompt) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for VideoToAudioRequestSoundEffectPrompt {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for VideoToAudioRequestSoundEffectPrompt {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for VideoToAudioRequestSoundEffectPrompt {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for VideoToAudioRequestSoundEffectPrompt {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///Body of a virtual try-on create.
     #[derive(
         ::serde::Deserialize,
@@ -2582,6 +4952,632 @@ not from the lip-sync voice catalogue (I2V-6).
     /// Types for composing complex structures.
     pub mod builder {
         #[derive(Clone, Debug)]
+        pub struct AccountCostsInner {
+            code: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            msg: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            resource_pack_subscribe_infos: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::ResourcePack>>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AccountCostsInner {
+            fn default() -> Self {
+                Self {
+                    code: Ok(Default::default()),
+                    msg: Ok(Default::default()),
+                    resource_pack_subscribe_infos: Ok(Default::default()),
+                }
+            }
+        }
+        impl AccountCostsInner {
+            pub fn code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for code: {e}")
+                    });
+                self
+            }
+            pub fn msg<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.msg = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for msg: {e}")
+                    });
+                self
+            }
+            pub fn resource_pack_subscribe_infos<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::ResourcePack>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.resource_pack_subscribe_infos = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for resource_pack_subscribe_infos: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AccountCostsInner> for super::AccountCostsInner {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AccountCostsInner,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    code: value.code?,
+                    msg: value.msg?,
+                    resource_pack_subscribe_infos: value.resource_pack_subscribe_infos?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AccountCostsInner> for AccountCostsInner {
+            fn from(value: super::AccountCostsInner) -> Self {
+                Self {
+                    code: Ok(value.code),
+                    msg: Ok(value.msg),
+                    resource_pack_subscribe_infos: Ok(
+                        value.resource_pack_subscribe_infos,
+                    ),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AccountCostsResponse {
+            code: ::std::result::Result<i64, ::std::string::String>,
+            data: ::std::result::Result<
+                ::std::option::Option<super::AccountCosts>,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            request_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AccountCostsResponse {
+            fn default() -> Self {
+                Self {
+                    code: Err("no value supplied for code".to_string()),
+                    data: Ok(Default::default()),
+                    message: Ok(Default::default()),
+                    request_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl AccountCostsResponse {
+            pub fn code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for code: {e}")
+                    });
+                self
+            }
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AccountCosts>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn request_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.request_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for request_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AccountCostsResponse>
+        for super::AccountCostsResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AccountCostsResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    code: value.code?,
+                    data: value.data?,
+                    message: value.message?,
+                    request_id: value.request_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AccountCostsResponse> for AccountCostsResponse {
+            fn from(value: super::AccountCostsResponse) -> Self {
+                Self {
+                    code: Ok(value.code),
+                    data: Ok(value.data),
+                    message: Ok(value.message),
+                    request_id: Ok(value.request_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AdvancedElementRequest {
+            callback_url: ::std::result::Result<
+                ::std::option::Option<super::CallbackUrl>,
+                ::std::string::String,
+            >,
+            element_description: ::std::result::Result<
+                super::AdvancedElementRequestElementDescription,
+                ::std::string::String,
+            >,
+            element_image_list: ::std::result::Result<
+                ::std::option::Option<super::ElementImageList>,
+                ::std::string::String,
+            >,
+            element_name: ::std::result::Result<
+                super::AdvancedElementRequestElementName,
+                ::std::string::String,
+            >,
+            element_video_list: ::std::result::Result<
+                ::std::option::Option<super::ElementVideoList>,
+                ::std::string::String,
+            >,
+            element_voice_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            external_task_id: ::std::result::Result<
+                ::std::option::Option<super::ExternalTaskId>,
+                ::std::string::String,
+            >,
+            reference_type: ::std::result::Result<
+                super::AdvancedElementRequestReferenceType,
+                ::std::string::String,
+            >,
+            tag_list: ::std::result::Result<
+                ::std::vec::Vec<super::ElementTag>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AdvancedElementRequest {
+            fn default() -> Self {
+                Self {
+                    callback_url: Ok(Default::default()),
+                    element_description: Err(
+                        "no value supplied for element_description".to_string(),
+                    ),
+                    element_image_list: Ok(Default::default()),
+                    element_name: Err("no value supplied for element_name".to_string()),
+                    element_video_list: Ok(Default::default()),
+                    element_voice_id: Ok(Default::default()),
+                    external_task_id: Ok(Default::default()),
+                    reference_type: Err(
+                        "no value supplied for reference_type".to_string(),
+                    ),
+                    tag_list: Ok(Default::default()),
+                }
+            }
+        }
+        impl AdvancedElementRequest {
+            pub fn callback_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.callback_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for callback_url: {e}")
+                    });
+                self
+            }
+            pub fn element_description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    super::AdvancedElementRequestElementDescription,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.element_description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for element_description: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn element_image_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ElementImageList>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.element_image_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for element_image_list: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn element_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AdvancedElementRequestElementName>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.element_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for element_name: {e}")
+                    });
+                self
+            }
+            pub fn element_video_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ElementVideoList>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.element_video_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for element_video_list: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn element_voice_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.element_voice_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for element_voice_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn external_task_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ExternalTaskId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.external_task_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for external_task_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn reference_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AdvancedElementRequestReferenceType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reference_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for reference_type: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn tag_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ElementTag>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tag_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tag_list: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AdvancedElementRequest>
+        for super::AdvancedElementRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AdvancedElementRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    callback_url: value.callback_url?,
+                    element_description: value.element_description?,
+                    element_image_list: value.element_image_list?,
+                    element_name: value.element_name?,
+                    element_video_list: value.element_video_list?,
+                    element_voice_id: value.element_voice_id?,
+                    external_task_id: value.external_task_id?,
+                    reference_type: value.reference_type?,
+                    tag_list: value.tag_list?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AdvancedElementRequest>
+        for AdvancedElementRequest {
+            fn from(value: super::AdvancedElementRequest) -> Self {
+                Self {
+                    callback_url: Ok(value.callback_url),
+                    element_description: Ok(value.element_description),
+                    element_image_list: Ok(value.element_image_list),
+                    element_name: Ok(value.element_name),
+                    element_video_list: Ok(value.element_video_list),
+                    element_voice_id: Ok(value.element_voice_id),
+                    external_task_id: Ok(value.external_task_id),
+                    reference_type: Ok(value.reference_type),
+                    tag_list: Ok(value.tag_list),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AdvancedLipSyncRequest {
+            callback_url: ::std::result::Result<
+                ::std::option::Option<super::CallbackUrl>,
+                ::std::string::String,
+            >,
+            external_task_id: ::std::result::Result<
+                ::std::option::Option<super::ExternalTaskId>,
+                ::std::string::String,
+            >,
+            face_choose: ::std::result::Result<
+                ::std::vec::Vec<super::FaceChoice>,
+                ::std::string::String,
+            >,
+            session_id: ::std::result::Result<
+                super::AdvancedLipSyncRequestSessionId,
+                ::std::string::String,
+            >,
+            watermark_info: ::std::result::Result<
+                ::std::option::Option<super::WatermarkInfo>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AdvancedLipSyncRequest {
+            fn default() -> Self {
+                Self {
+                    callback_url: Ok(Default::default()),
+                    external_task_id: Ok(Default::default()),
+                    face_choose: Err("no value supplied for face_choose".to_string()),
+                    session_id: Err("no value supplied for session_id".to_string()),
+                    watermark_info: Ok(Default::default()),
+                }
+            }
+        }
+        impl AdvancedLipSyncRequest {
+            pub fn callback_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.callback_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for callback_url: {e}")
+                    });
+                self
+            }
+            pub fn external_task_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ExternalTaskId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.external_task_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for external_task_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn face_choose<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::FaceChoice>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.face_choose = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for face_choose: {e}")
+                    });
+                self
+            }
+            pub fn session_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AdvancedLipSyncRequestSessionId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for session_id: {e}")
+                    });
+                self
+            }
+            pub fn watermark_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WatermarkInfo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.watermark_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for watermark_info: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AdvancedLipSyncRequest>
+        for super::AdvancedLipSyncRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AdvancedLipSyncRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    callback_url: value.callback_url?,
+                    external_task_id: value.external_task_id?,
+                    face_choose: value.face_choose?,
+                    session_id: value.session_id?,
+                    watermark_info: value.watermark_info?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AdvancedLipSyncRequest>
+        for AdvancedLipSyncRequest {
+            fn from(value: super::AdvancedLipSyncRequest) -> Self {
+                Self {
+                    callback_url: Ok(value.callback_url),
+                    external_task_id: Ok(value.external_task_id),
+                    face_choose: Ok(value.face_choose),
+                    session_id: Ok(value.session_id),
+                    watermark_info: Ok(value.watermark_info),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AiMultiShotRequest {
+            callback_url: ::std::result::Result<
+                ::std::option::Option<super::CallbackUrl>,
+                ::std::string::String,
+            >,
+            element_frontal_image: ::std::result::Result<
+                super::MediaRef,
+                ::std::string::String,
+            >,
+            external_task_id: ::std::result::Result<
+                ::std::option::Option<super::ExternalTaskId>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AiMultiShotRequest {
+            fn default() -> Self {
+                Self {
+                    callback_url: Ok(Default::default()),
+                    element_frontal_image: Err(
+                        "no value supplied for element_frontal_image".to_string(),
+                    ),
+                    external_task_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl AiMultiShotRequest {
+            pub fn callback_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.callback_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for callback_url: {e}")
+                    });
+                self
+            }
+            pub fn element_frontal_image<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MediaRef>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.element_frontal_image = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for element_frontal_image: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn external_task_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ExternalTaskId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.external_task_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for external_task_id: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AiMultiShotRequest> for super::AiMultiShotRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AiMultiShotRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    callback_url: value.callback_url?,
+                    element_frontal_image: value.element_frontal_image?,
+                    external_task_id: value.external_task_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AiMultiShotRequest> for AiMultiShotRequest {
+            fn from(value: super::AiMultiShotRequest) -> Self {
+                Self {
+                    callback_url: Ok(value.callback_url),
+                    element_frontal_image: Ok(value.element_frontal_image),
+                    external_task_id: Ok(value.external_task_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct AudioResult {
             duration: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -2735,6 +5731,185 @@ not from the lip-sync voice catalogue (I2V-6).
                     url: Ok(value.url),
                     url_mp3: Ok(value.url_mp3),
                     url_wav: Ok(value.url_wav),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AvatarRequest {
+            audio_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            callback_url: ::std::result::Result<
+                ::std::option::Option<super::CallbackUrl>,
+                ::std::string::String,
+            >,
+            external_task_id: ::std::result::Result<
+                ::std::option::Option<super::ExternalTaskId>,
+                ::std::string::String,
+            >,
+            image: ::std::result::Result<super::MediaRef, ::std::string::String>,
+            mode: ::std::result::Result<
+                ::std::option::Option<super::Mode>,
+                ::std::string::String,
+            >,
+            prompt: ::std::result::Result<
+                ::std::option::Option<super::OptionalPrompt>,
+                ::std::string::String,
+            >,
+            sound_file: ::std::result::Result<
+                ::std::option::Option<super::AudioRef>,
+                ::std::string::String,
+            >,
+            watermark_info: ::std::result::Result<
+                ::std::option::Option<super::WatermarkInfo>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AvatarRequest {
+            fn default() -> Self {
+                Self {
+                    audio_id: Ok(Default::default()),
+                    callback_url: Ok(Default::default()),
+                    external_task_id: Ok(Default::default()),
+                    image: Err("no value supplied for image".to_string()),
+                    mode: Ok(Default::default()),
+                    prompt: Ok(Default::default()),
+                    sound_file: Ok(Default::default()),
+                    watermark_info: Ok(Default::default()),
+                }
+            }
+        }
+        impl AvatarRequest {
+            pub fn audio_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.audio_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for audio_id: {e}")
+                    });
+                self
+            }
+            pub fn callback_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.callback_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for callback_url: {e}")
+                    });
+                self
+            }
+            pub fn external_task_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ExternalTaskId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.external_task_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for external_task_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn image<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MediaRef>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for image: {e}")
+                    });
+                self
+            }
+            pub fn mode<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Mode>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mode = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mode: {e}")
+                    });
+                self
+            }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::OptionalPrompt>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt: {e}")
+                    });
+                self
+            }
+            pub fn sound_file<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AudioRef>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sound_file = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sound_file: {e}")
+                    });
+                self
+            }
+            pub fn watermark_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WatermarkInfo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.watermark_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for watermark_info: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AvatarRequest> for super::AvatarRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AvatarRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    audio_id: value.audio_id?,
+                    callback_url: value.callback_url?,
+                    external_task_id: value.external_task_id?,
+                    image: value.image?,
+                    mode: value.mode?,
+                    prompt: value.prompt?,
+                    sound_file: value.sound_file?,
+                    watermark_info: value.watermark_info?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AvatarRequest> for AvatarRequest {
+            fn from(value: super::AvatarRequest) -> Self {
+                Self {
+                    audio_id: Ok(value.audio_id),
+                    callback_url: Ok(value.callback_url),
+                    external_task_id: Ok(value.external_task_id),
+                    image: Ok(value.image),
+                    mode: Ok(value.mode),
+                    prompt: Ok(value.prompt),
+                    sound_file: Ok(value.sound_file),
+                    watermark_info: Ok(value.watermark_info),
                 }
             }
         }
@@ -2943,6 +6118,212 @@ not from the lip-sync voice catalogue (I2V-6).
             }
         }
         #[derive(Clone, Debug)]
+        pub struct CustomVoiceRequest {
+            callback_url: ::std::result::Result<
+                ::std::option::Option<super::CallbackUrl>,
+                ::std::string::String,
+            >,
+            external_task_id: ::std::result::Result<
+                ::std::option::Option<super::ExternalTaskId>,
+                ::std::string::String,
+            >,
+            video_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            voice_name: ::std::result::Result<
+                super::CustomVoiceRequestVoiceName,
+                ::std::string::String,
+            >,
+            voice_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CustomVoiceRequest {
+            fn default() -> Self {
+                Self {
+                    callback_url: Ok(Default::default()),
+                    external_task_id: Ok(Default::default()),
+                    video_id: Ok(Default::default()),
+                    voice_name: Err("no value supplied for voice_name".to_string()),
+                    voice_url: Ok(Default::default()),
+                }
+            }
+        }
+        impl CustomVoiceRequest {
+            pub fn callback_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.callback_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for callback_url: {e}")
+                    });
+                self
+            }
+            pub fn external_task_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ExternalTaskId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.external_task_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for external_task_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn video_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.video_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for video_id: {e}")
+                    });
+                self
+            }
+            pub fn voice_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CustomVoiceRequestVoiceName>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.voice_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for voice_name: {e}")
+                    });
+                self
+            }
+            pub fn voice_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.voice_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for voice_url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CustomVoiceRequest> for super::CustomVoiceRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CustomVoiceRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    callback_url: value.callback_url?,
+                    external_task_id: value.external_task_id?,
+                    video_id: value.video_id?,
+                    voice_name: value.voice_name?,
+                    voice_url: value.voice_url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CustomVoiceRequest> for CustomVoiceRequest {
+            fn from(value: super::CustomVoiceRequest) -> Self {
+                Self {
+                    callback_url: Ok(value.callback_url),
+                    external_task_id: Ok(value.external_task_id),
+                    video_id: Ok(value.video_id),
+                    voice_name: Ok(value.voice_name),
+                    voice_url: Ok(value.voice_url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct DeleteElementRequest {
+            element_id: ::std::result::Result<super::ElementId, ::std::string::String>,
+        }
+        impl ::std::default::Default for DeleteElementRequest {
+            fn default() -> Self {
+                Self {
+                    element_id: Err("no value supplied for element_id".to_string()),
+                }
+            }
+        }
+        impl DeleteElementRequest {
+            pub fn element_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ElementId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.element_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for element_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<DeleteElementRequest>
+        for super::DeleteElementRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: DeleteElementRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    element_id: value.element_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::DeleteElementRequest> for DeleteElementRequest {
+            fn from(value: super::DeleteElementRequest) -> Self {
+                Self {
+                    element_id: Ok(value.element_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct DeleteVoiceRequest {
+            voice_id: ::std::result::Result<super::VoiceId, ::std::string::String>,
+        }
+        impl ::std::default::Default for DeleteVoiceRequest {
+            fn default() -> Self {
+                Self {
+                    voice_id: Err("no value supplied for voice_id".to_string()),
+                }
+            }
+        }
+        impl DeleteVoiceRequest {
+            pub fn voice_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::VoiceId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.voice_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for voice_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<DeleteVoiceRequest> for super::DeleteVoiceRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: DeleteVoiceRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { voice_id: value.voice_id? })
+            }
+        }
+        impl ::std::convert::From<super::DeleteVoiceRequest> for DeleteVoiceRequest {
+            fn from(value: super::DeleteVoiceRequest) -> Self {
+                Self {
+                    voice_id: Ok(value.voice_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct DynamicMask {
             mask: ::std::result::Result<::std::string::String, ::std::string::String>,
             trajectories: ::std::result::Result<
@@ -3000,6 +6381,69 @@ not from the lip-sync voice catalogue (I2V-6).
                 Self {
                     mask: Ok(value.mask),
                     trajectories: Ok(value.trajectories),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ElementImageList {
+            frontal_image: ::std::result::Result<super::MediaRef, ::std::string::String>,
+            refer_images: ::std::result::Result<
+                ::std::vec::Vec<super::ReferImage>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ElementImageList {
+            fn default() -> Self {
+                Self {
+                    frontal_image: Err(
+                        "no value supplied for frontal_image".to_string(),
+                    ),
+                    refer_images: Ok(Default::default()),
+                }
+            }
+        }
+        impl ElementImageList {
+            pub fn frontal_image<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MediaRef>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.frontal_image = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for frontal_image: {e}")
+                    });
+                self
+            }
+            pub fn refer_images<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ReferImage>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refer_images = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for refer_images: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ElementImageList> for super::ElementImageList {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ElementImageList,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    frontal_image: value.frontal_image?,
+                    refer_images: value.refer_images?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ElementImageList> for ElementImageList {
+            fn from(value: super::ElementImageList) -> Self {
+                Self {
+                    frontal_image: Ok(value.frontal_image),
+                    refer_images: Ok(value.refer_images),
                 }
             }
         }
@@ -3294,6 +6738,374 @@ not from the lip-sync voice catalogue (I2V-6).
             }
         }
         #[derive(Clone, Debug)]
+        pub struct ElementTag {
+            tag_id: ::std::result::Result<super::ElementTagTagId, ::std::string::String>,
+        }
+        impl ::std::default::Default for ElementTag {
+            fn default() -> Self {
+                Self {
+                    tag_id: Err("no value supplied for tag_id".to_string()),
+                }
+            }
+        }
+        impl ElementTag {
+            pub fn tag_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ElementTagTagId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tag_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tag_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ElementTag> for super::ElementTag {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ElementTag,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { tag_id: value.tag_id? })
+            }
+        }
+        impl ::std::convert::From<super::ElementTag> for ElementTag {
+            fn from(value: super::ElementTag) -> Self {
+                Self { tag_id: Ok(value.tag_id) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ElementVideoList {
+            refer_videos: ::std::result::Result<
+                [super::ReferVideo; 1usize],
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ElementVideoList {
+            fn default() -> Self {
+                Self {
+                    refer_videos: Err("no value supplied for refer_videos".to_string()),
+                }
+            }
+        }
+        impl ElementVideoList {
+            pub fn refer_videos<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<[super::ReferVideo; 1usize]>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refer_videos = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for refer_videos: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ElementVideoList> for super::ElementVideoList {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ElementVideoList,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    refer_videos: value.refer_videos?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ElementVideoList> for ElementVideoList {
+            fn from(value: super::ElementVideoList) -> Self {
+                Self {
+                    refer_videos: Ok(value.refer_videos),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FaceChoice {
+            audio_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            face_id: ::std::result::Result<
+                super::FaceChoiceFaceId,
+                ::std::string::String,
+            >,
+            original_audio_volume: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            sound_end_time: ::std::result::Result<i64, ::std::string::String>,
+            sound_file: ::std::result::Result<
+                ::std::option::Option<super::AudioRef>,
+                ::std::string::String,
+            >,
+            sound_insert_time: ::std::result::Result<i64, ::std::string::String>,
+            sound_start_time: ::std::result::Result<i64, ::std::string::String>,
+            sound_volume: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for FaceChoice {
+            fn default() -> Self {
+                Self {
+                    audio_id: Ok(Default::default()),
+                    face_id: Err("no value supplied for face_id".to_string()),
+                    original_audio_volume: Ok(Default::default()),
+                    sound_end_time: Err(
+                        "no value supplied for sound_end_time".to_string(),
+                    ),
+                    sound_file: Ok(Default::default()),
+                    sound_insert_time: Err(
+                        "no value supplied for sound_insert_time".to_string(),
+                    ),
+                    sound_start_time: Err(
+                        "no value supplied for sound_start_time".to_string(),
+                    ),
+                    sound_volume: Ok(Default::default()),
+                }
+            }
+        }
+        impl FaceChoice {
+            pub fn audio_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.audio_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for audio_id: {e}")
+                    });
+                self
+            }
+            pub fn face_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FaceChoiceFaceId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.face_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for face_id: {e}")
+                    });
+                self
+            }
+            pub fn original_audio_volume<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.original_audio_volume = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for original_audio_volume: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn sound_end_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sound_end_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for sound_end_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn sound_file<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AudioRef>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sound_file = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sound_file: {e}")
+                    });
+                self
+            }
+            pub fn sound_insert_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sound_insert_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for sound_insert_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn sound_start_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sound_start_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for sound_start_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn sound_volume<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sound_volume = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sound_volume: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FaceChoice> for super::FaceChoice {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FaceChoice,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    audio_id: value.audio_id?,
+                    face_id: value.face_id?,
+                    original_audio_volume: value.original_audio_volume?,
+                    sound_end_time: value.sound_end_time?,
+                    sound_file: value.sound_file?,
+                    sound_insert_time: value.sound_insert_time?,
+                    sound_start_time: value.sound_start_time?,
+                    sound_volume: value.sound_volume?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FaceChoice> for FaceChoice {
+            fn from(value: super::FaceChoice) -> Self {
+                Self {
+                    audio_id: Ok(value.audio_id),
+                    face_id: Ok(value.face_id),
+                    original_audio_volume: Ok(value.original_audio_volume),
+                    sound_end_time: Ok(value.sound_end_time),
+                    sound_file: Ok(value.sound_file),
+                    sound_insert_time: Ok(value.sound_insert_time),
+                    sound_start_time: Ok(value.sound_start_time),
+                    sound_volume: Ok(value.sound_volume),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FaceData {
+            end_time: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            face_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            face_image: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            start_time: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for FaceData {
+            fn default() -> Self {
+                Self {
+                    end_time: Ok(Default::default()),
+                    face_id: Ok(Default::default()),
+                    face_image: Ok(Default::default()),
+                    start_time: Ok(Default::default()),
+                }
+            }
+        }
+        impl FaceData {
+            pub fn end_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.end_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for end_time: {e}")
+                    });
+                self
+            }
+            pub fn face_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.face_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for face_id: {e}")
+                    });
+                self
+            }
+            pub fn face_image<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.face_image = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for face_image: {e}")
+                    });
+                self
+            }
+            pub fn start_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.start_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for start_time: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FaceData> for super::FaceData {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FaceData,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    end_time: value.end_time?,
+                    face_id: value.face_id?,
+                    face_image: value.face_image?,
+                    start_time: value.start_time?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FaceData> for FaceData {
+            fn from(value: super::FaceData) -> Self {
+                Self {
+                    end_time: Ok(value.end_time),
+                    face_id: Ok(value.face_id),
+                    face_image: Ok(value.face_image),
+                    start_time: Ok(value.start_time),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct FinalBalanceDeductionInner {
             list_price: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -3356,6 +7168,285 @@ not from the lip-sync voice catalogue (I2V-6).
                 Self {
                     list_price: Ok(value.list_price),
                     quota: Ok(value.quota),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct IdentifyFaceRequest {
+            video_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            video_url: ::std::result::Result<
+                ::std::option::Option<super::VideoRef>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for IdentifyFaceRequest {
+            fn default() -> Self {
+                Self {
+                    video_id: Ok(Default::default()),
+                    video_url: Ok(Default::default()),
+                }
+            }
+        }
+        impl IdentifyFaceRequest {
+            pub fn video_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.video_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for video_id: {e}")
+                    });
+                self
+            }
+            pub fn video_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::VideoRef>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.video_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for video_url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<IdentifyFaceRequest>
+        for super::IdentifyFaceRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: IdentifyFaceRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    video_id: value.video_id?,
+                    video_url: value.video_url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::IdentifyFaceRequest> for IdentifyFaceRequest {
+            fn from(value: super::IdentifyFaceRequest) -> Self {
+                Self {
+                    video_id: Ok(value.video_id),
+                    video_url: Ok(value.video_url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct IdentifyFaceResponse {
+            code: ::std::result::Result<i64, ::std::string::String>,
+            data: ::std::result::Result<
+                ::std::option::Option<super::IdentifyFaceResult>,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            request_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for IdentifyFaceResponse {
+            fn default() -> Self {
+                Self {
+                    code: Err("no value supplied for code".to_string()),
+                    data: Ok(Default::default()),
+                    message: Ok(Default::default()),
+                    request_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl IdentifyFaceResponse {
+            pub fn code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for code: {e}")
+                    });
+                self
+            }
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::IdentifyFaceResult>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn request_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.request_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for request_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<IdentifyFaceResponse>
+        for super::IdentifyFaceResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: IdentifyFaceResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    code: value.code?,
+                    data: value.data?,
+                    message: value.message?,
+                    request_id: value.request_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::IdentifyFaceResponse> for IdentifyFaceResponse {
+            fn from(value: super::IdentifyFaceResponse) -> Self {
+                Self {
+                    code: Ok(value.code),
+                    data: Ok(value.data),
+                    message: Ok(value.message),
+                    request_id: Ok(value.request_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct IdentifyFaceResultInner {
+            face_data: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::FaceData>>,
+                ::std::string::String,
+            >,
+            final_balance_deduction: ::std::result::Result<
+                ::std::option::Option<super::FinalBalanceDeduction>,
+                ::std::string::String,
+            >,
+            final_unit_deduction: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            session_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for IdentifyFaceResultInner {
+            fn default() -> Self {
+                Self {
+                    face_data: Ok(Default::default()),
+                    final_balance_deduction: Ok(Default::default()),
+                    final_unit_deduction: Ok(Default::default()),
+                    session_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl IdentifyFaceResultInner {
+            pub fn face_data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::FaceData>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.face_data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for face_data: {e}")
+                    });
+                self
+            }
+            pub fn final_balance_deduction<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::FinalBalanceDeduction>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.final_balance_deduction = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for final_balance_deduction: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn final_unit_deduction<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.final_unit_deduction = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for final_unit_deduction: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn session_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for session_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<IdentifyFaceResultInner>
+        for super::IdentifyFaceResultInner {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: IdentifyFaceResultInner,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    face_data: value.face_data?,
+                    final_balance_deduction: value.final_balance_deduction?,
+                    final_unit_deduction: value.final_unit_deduction?,
+                    session_id: value.session_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::IdentifyFaceResultInner>
+        for IdentifyFaceResultInner {
+            fn from(value: super::IdentifyFaceResultInner) -> Self {
+                Self {
+                    face_data: Ok(value.face_data),
+                    final_balance_deduction: Ok(value.final_balance_deduction),
+                    final_unit_deduction: Ok(value.final_unit_deduction),
+                    session_id: Ok(value.session_id),
                 }
             }
         }
@@ -3793,6 +7884,239 @@ not from the lip-sync voice catalogue (I2V-6).
             }
         }
         #[derive(Clone, Debug)]
+        pub struct ImageExpandRequest {
+            callback_url: ::std::result::Result<
+                ::std::option::Option<super::CallbackUrl>,
+                ::std::string::String,
+            >,
+            down_expansion_ratio: ::std::result::Result<
+                super::ExpansionRatio,
+                ::std::string::String,
+            >,
+            external_task_id: ::std::result::Result<
+                ::std::option::Option<super::ExternalTaskId>,
+                ::std::string::String,
+            >,
+            image: ::std::result::Result<super::MediaRef, ::std::string::String>,
+            left_expansion_ratio: ::std::result::Result<
+                super::ExpansionRatio,
+                ::std::string::String,
+            >,
+            n: ::std::result::Result<
+                ::std::option::Option<::std::num::NonZeroU32>,
+                ::std::string::String,
+            >,
+            prompt: ::std::result::Result<
+                ::std::option::Option<super::OptionalPrompt>,
+                ::std::string::String,
+            >,
+            right_expansion_ratio: ::std::result::Result<
+                super::ExpansionRatio,
+                ::std::string::String,
+            >,
+            up_expansion_ratio: ::std::result::Result<
+                super::ExpansionRatio,
+                ::std::string::String,
+            >,
+            watermark_info: ::std::result::Result<
+                ::std::option::Option<super::WatermarkInfo>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ImageExpandRequest {
+            fn default() -> Self {
+                Self {
+                    callback_url: Ok(Default::default()),
+                    down_expansion_ratio: Err(
+                        "no value supplied for down_expansion_ratio".to_string(),
+                    ),
+                    external_task_id: Ok(Default::default()),
+                    image: Err("no value supplied for image".to_string()),
+                    left_expansion_ratio: Err(
+                        "no value supplied for left_expansion_ratio".to_string(),
+                    ),
+                    n: Ok(Default::default()),
+                    prompt: Ok(Default::default()),
+                    right_expansion_ratio: Err(
+                        "no value supplied for right_expansion_ratio".to_string(),
+                    ),
+                    up_expansion_ratio: Err(
+                        "no value supplied for up_expansion_ratio".to_string(),
+                    ),
+                    watermark_info: Ok(Default::default()),
+                }
+            }
+        }
+        impl ImageExpandRequest {
+            pub fn callback_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.callback_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for callback_url: {e}")
+                    });
+                self
+            }
+            pub fn down_expansion_ratio<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ExpansionRatio>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.down_expansion_ratio = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for down_expansion_ratio: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn external_task_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ExternalTaskId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.external_task_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for external_task_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn image<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MediaRef>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for image: {e}")
+                    });
+                self
+            }
+            pub fn left_expansion_ratio<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ExpansionRatio>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.left_expansion_ratio = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for left_expansion_ratio: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn n<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::num::NonZeroU32>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.n = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for n: {e}"));
+                self
+            }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::OptionalPrompt>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt: {e}")
+                    });
+                self
+            }
+            pub fn right_expansion_ratio<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ExpansionRatio>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.right_expansion_ratio = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for right_expansion_ratio: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn up_expansion_ratio<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ExpansionRatio>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.up_expansion_ratio = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for up_expansion_ratio: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn watermark_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WatermarkInfo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.watermark_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for watermark_info: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ImageExpandRequest> for super::ImageExpandRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ImageExpandRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    callback_url: value.callback_url?,
+                    down_expansion_ratio: value.down_expansion_ratio?,
+                    external_task_id: value.external_task_id?,
+                    image: value.image?,
+                    left_expansion_ratio: value.left_expansion_ratio?,
+                    n: value.n?,
+                    prompt: value.prompt?,
+                    right_expansion_ratio: value.right_expansion_ratio?,
+                    up_expansion_ratio: value.up_expansion_ratio?,
+                    watermark_info: value.watermark_info?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ImageExpandRequest> for ImageExpandRequest {
+            fn from(value: super::ImageExpandRequest) -> Self {
+                Self {
+                    callback_url: Ok(value.callback_url),
+                    down_expansion_ratio: Ok(value.down_expansion_ratio),
+                    external_task_id: Ok(value.external_task_id),
+                    image: Ok(value.image),
+                    left_expansion_ratio: Ok(value.left_expansion_ratio),
+                    n: Ok(value.n),
+                    prompt: Ok(value.prompt),
+                    right_expansion_ratio: Ok(value.right_expansion_ratio),
+                    up_expansion_ratio: Ok(value.up_expansion_ratio),
+                    watermark_info: Ok(value.watermark_info),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct ImageGenerationRequest {
             aspect_ratio: ::std::result::Result<
                 ::std::option::Option<super::ImageAspectRatio>,
@@ -4135,6 +8459,240 @@ not from the lip-sync voice catalogue (I2V-6).
         impl ::std::convert::From<super::ImageListItem> for ImageListItem {
             fn from(value: super::ImageListItem) -> Self {
                 Self { image: Ok(value.image) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ImageRecognizeRequest {
+            image: ::std::result::Result<super::MediaRef, ::std::string::String>,
+        }
+        impl ::std::default::Default for ImageRecognizeRequest {
+            fn default() -> Self {
+                Self {
+                    image: Err("no value supplied for image".to_string()),
+                }
+            }
+        }
+        impl ImageRecognizeRequest {
+            pub fn image<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MediaRef>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for image: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ImageRecognizeRequest>
+        for super::ImageRecognizeRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ImageRecognizeRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { image: value.image? })
+            }
+        }
+        impl ::std::convert::From<super::ImageRecognizeRequest>
+        for ImageRecognizeRequest {
+            fn from(value: super::ImageRecognizeRequest) -> Self {
+                Self { image: Ok(value.image) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ImageRecognizeResponse {
+            code: ::std::result::Result<i64, ::std::string::String>,
+            data: ::std::result::Result<
+                ::std::option::Option<super::ImageRecognizeResult>,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            request_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ImageRecognizeResponse {
+            fn default() -> Self {
+                Self {
+                    code: Err("no value supplied for code".to_string()),
+                    data: Ok(Default::default()),
+                    message: Ok(Default::default()),
+                    request_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl ImageRecognizeResponse {
+            pub fn code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for code: {e}")
+                    });
+                self
+            }
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ImageRecognizeResult>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn request_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.request_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for request_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ImageRecognizeResponse>
+        for super::ImageRecognizeResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ImageRecognizeResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    code: value.code?,
+                    data: value.data?,
+                    message: value.message?,
+                    request_id: value.request_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ImageRecognizeResponse>
+        for ImageRecognizeResponse {
+            fn from(value: super::ImageRecognizeResponse) -> Self {
+                Self {
+                    code: Ok(value.code),
+                    data: Ok(value.data),
+                    message: Ok(value.message),
+                    request_id: Ok(value.request_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ImageRecognizeResultInner {
+            final_balance_deduction: ::std::result::Result<
+                ::std::option::Option<super::FinalBalanceDeduction>,
+                ::std::string::String,
+            >,
+            final_unit_deduction: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            task_result: ::std::result::Result<
+                ::std::option::Option<super::TaskResult>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ImageRecognizeResultInner {
+            fn default() -> Self {
+                Self {
+                    final_balance_deduction: Ok(Default::default()),
+                    final_unit_deduction: Ok(Default::default()),
+                    task_result: Ok(Default::default()),
+                }
+            }
+        }
+        impl ImageRecognizeResultInner {
+            pub fn final_balance_deduction<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::FinalBalanceDeduction>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.final_balance_deduction = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for final_balance_deduction: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn final_unit_deduction<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.final_unit_deduction = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for final_unit_deduction: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn task_result<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::TaskResult>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.task_result = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for task_result: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ImageRecognizeResultInner>
+        for super::ImageRecognizeResultInner {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ImageRecognizeResultInner,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    final_balance_deduction: value.final_balance_deduction?,
+                    final_unit_deduction: value.final_unit_deduction?,
+                    task_result: value.task_result?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ImageRecognizeResultInner>
+        for ImageRecognizeResultInner {
+            fn from(value: super::ImageRecognizeResultInner) -> Self {
+                Self {
+                    final_balance_deduction: Ok(value.final_balance_deduction),
+                    final_unit_deduction: Ok(value.final_unit_deduction),
+                    task_result: Ok(value.task_result),
+                }
             }
         }
         #[derive(Clone, Debug)]
@@ -4717,6 +9275,497 @@ not from the lip-sync voice catalogue (I2V-6).
             }
         }
         #[derive(Clone, Debug)]
+        pub struct MotionControlRequest {
+            callback_url: ::std::result::Result<
+                ::std::option::Option<super::CallbackUrl>,
+                ::std::string::String,
+            >,
+            character_orientation: ::std::result::Result<
+                super::CharacterOrientation,
+                ::std::string::String,
+            >,
+            element_list: ::std::result::Result<
+                ::std::vec::Vec<super::ElementListItem>,
+                ::std::string::String,
+            >,
+            external_task_id: ::std::result::Result<
+                ::std::option::Option<super::ExternalTaskId>,
+                ::std::string::String,
+            >,
+            image_url: ::std::result::Result<super::MediaRef, ::std::string::String>,
+            keep_original_sound: ::std::result::Result<
+                ::std::option::Option<super::KeepOriginalSound>,
+                ::std::string::String,
+            >,
+            mode: ::std::result::Result<super::Mode, ::std::string::String>,
+            model_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            prompt: ::std::result::Result<
+                ::std::option::Option<super::OptionalPrompt>,
+                ::std::string::String,
+            >,
+            video_url: ::std::result::Result<
+                super::MotionControlRequestVideoUrl,
+                ::std::string::String,
+            >,
+            watermark_info: ::std::result::Result<
+                ::std::option::Option<super::WatermarkInfo>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MotionControlRequest {
+            fn default() -> Self {
+                Self {
+                    callback_url: Ok(Default::default()),
+                    character_orientation: Err(
+                        "no value supplied for character_orientation".to_string(),
+                    ),
+                    element_list: Ok(Default::default()),
+                    external_task_id: Ok(Default::default()),
+                    image_url: Err("no value supplied for image_url".to_string()),
+                    keep_original_sound: Ok(Default::default()),
+                    mode: Err("no value supplied for mode".to_string()),
+                    model_name: Ok(Default::default()),
+                    prompt: Ok(Default::default()),
+                    video_url: Err("no value supplied for video_url".to_string()),
+                    watermark_info: Ok(Default::default()),
+                }
+            }
+        }
+        impl MotionControlRequest {
+            pub fn callback_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.callback_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for callback_url: {e}")
+                    });
+                self
+            }
+            pub fn character_orientation<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CharacterOrientation>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.character_orientation = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for character_orientation: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn element_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ElementListItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.element_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for element_list: {e}")
+                    });
+                self
+            }
+            pub fn external_task_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ExternalTaskId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.external_task_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for external_task_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn image_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MediaRef>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for image_url: {e}")
+                    });
+                self
+            }
+            pub fn keep_original_sound<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::KeepOriginalSound>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.keep_original_sound = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for keep_original_sound: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn mode<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Mode>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mode = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mode: {e}")
+                    });
+                self
+            }
+            pub fn model_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for model_name: {e}")
+                    });
+                self
+            }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::OptionalPrompt>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt: {e}")
+                    });
+                self
+            }
+            pub fn video_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MotionControlRequestVideoUrl>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.video_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for video_url: {e}")
+                    });
+                self
+            }
+            pub fn watermark_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WatermarkInfo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.watermark_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for watermark_info: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MotionControlRequest>
+        for super::MotionControlRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MotionControlRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    callback_url: value.callback_url?,
+                    character_orientation: value.character_orientation?,
+                    element_list: value.element_list?,
+                    external_task_id: value.external_task_id?,
+                    image_url: value.image_url?,
+                    keep_original_sound: value.keep_original_sound?,
+                    mode: value.mode?,
+                    model_name: value.model_name?,
+                    prompt: value.prompt?,
+                    video_url: value.video_url?,
+                    watermark_info: value.watermark_info?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MotionControlRequest> for MotionControlRequest {
+            fn from(value: super::MotionControlRequest) -> Self {
+                Self {
+                    callback_url: Ok(value.callback_url),
+                    character_orientation: Ok(value.character_orientation),
+                    element_list: Ok(value.element_list),
+                    external_task_id: Ok(value.external_task_id),
+                    image_url: Ok(value.image_url),
+                    keep_original_sound: Ok(value.keep_original_sound),
+                    mode: Ok(value.mode),
+                    model_name: Ok(value.model_name),
+                    prompt: Ok(value.prompt),
+                    video_url: Ok(value.video_url),
+                    watermark_info: Ok(value.watermark_info),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MultiImage2ImageRequest {
+            aspect_ratio: ::std::result::Result<
+                ::std::option::Option<super::ImageAspectRatio>,
+                ::std::string::String,
+            >,
+            callback_url: ::std::result::Result<
+                ::std::option::Option<super::CallbackUrl>,
+                ::std::string::String,
+            >,
+            external_task_id: ::std::result::Result<
+                ::std::option::Option<super::ExternalTaskId>,
+                ::std::string::String,
+            >,
+            model_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            n: ::std::result::Result<
+                ::std::option::Option<::std::num::NonZeroU32>,
+                ::std::string::String,
+            >,
+            negative_prompt: ::std::result::Result<
+                ::std::option::Option<super::OptionalPrompt>,
+                ::std::string::String,
+            >,
+            prompt: ::std::result::Result<
+                ::std::option::Option<super::OptionalPrompt>,
+                ::std::string::String,
+            >,
+            scene_image: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            style_image: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            subject_image_list: ::std::result::Result<
+                ::std::vec::Vec<super::SubjectImage>,
+                ::std::string::String,
+            >,
+            watermark_info: ::std::result::Result<
+                ::std::option::Option<super::WatermarkInfo>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MultiImage2ImageRequest {
+            fn default() -> Self {
+                Self {
+                    aspect_ratio: Ok(Default::default()),
+                    callback_url: Ok(Default::default()),
+                    external_task_id: Ok(Default::default()),
+                    model_name: Ok(Default::default()),
+                    n: Ok(Default::default()),
+                    negative_prompt: Ok(Default::default()),
+                    prompt: Ok(Default::default()),
+                    scene_image: Ok(Default::default()),
+                    style_image: Ok(Default::default()),
+                    subject_image_list: Err(
+                        "no value supplied for subject_image_list".to_string(),
+                    ),
+                    watermark_info: Ok(Default::default()),
+                }
+            }
+        }
+        impl MultiImage2ImageRequest {
+            pub fn aspect_ratio<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ImageAspectRatio>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.aspect_ratio = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for aspect_ratio: {e}")
+                    });
+                self
+            }
+            pub fn callback_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.callback_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for callback_url: {e}")
+                    });
+                self
+            }
+            pub fn external_task_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ExternalTaskId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.external_task_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for external_task_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn model_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for model_name: {e}")
+                    });
+                self
+            }
+            pub fn n<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::num::NonZeroU32>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.n = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for n: {e}"));
+                self
+            }
+            pub fn negative_prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::OptionalPrompt>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.negative_prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for negative_prompt: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::OptionalPrompt>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt: {e}")
+                    });
+                self
+            }
+            pub fn scene_image<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.scene_image = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for scene_image: {e}")
+                    });
+                self
+            }
+            pub fn style_image<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.style_image = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for style_image: {e}")
+                    });
+                self
+            }
+            pub fn subject_image_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::SubjectImage>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.subject_image_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for subject_image_list: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn watermark_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WatermarkInfo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.watermark_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for watermark_info: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MultiImage2ImageRequest>
+        for super::MultiImage2ImageRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MultiImage2ImageRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    aspect_ratio: value.aspect_ratio?,
+                    callback_url: value.callback_url?,
+                    external_task_id: value.external_task_id?,
+                    model_name: value.model_name?,
+                    n: value.n?,
+                    negative_prompt: value.negative_prompt?,
+                    prompt: value.prompt?,
+                    scene_image: value.scene_image?,
+                    style_image: value.style_image?,
+                    subject_image_list: value.subject_image_list?,
+                    watermark_info: value.watermark_info?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MultiImage2ImageRequest>
+        for MultiImage2ImageRequest {
+            fn from(value: super::MultiImage2ImageRequest) -> Self {
+                Self {
+                    aspect_ratio: Ok(value.aspect_ratio),
+                    callback_url: Ok(value.callback_url),
+                    external_task_id: Ok(value.external_task_id),
+                    model_name: Ok(value.model_name),
+                    n: Ok(value.n),
+                    negative_prompt: Ok(value.negative_prompt),
+                    prompt: Ok(value.prompt),
+                    scene_image: Ok(value.scene_image),
+                    style_image: Ok(value.style_image),
+                    subject_image_list: Ok(value.subject_image_list),
+                    watermark_info: Ok(value.watermark_info),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct MultiImage2VideoRequest {
             aspect_ratio: ::std::result::Result<
                 ::std::option::Option<super::AspectRatio>,
@@ -5018,6 +10067,731 @@ not from the lip-sync voice catalogue (I2V-6).
             }
         }
         #[derive(Clone, Debug)]
+        pub struct OmniImageRequest {
+            aspect_ratio: ::std::result::Result<
+                ::std::option::Option<super::ImageAspectRatio>,
+                ::std::string::String,
+            >,
+            callback_url: ::std::result::Result<
+                ::std::option::Option<super::CallbackUrl>,
+                ::std::string::String,
+            >,
+            element_list: ::std::result::Result<
+                ::std::vec::Vec<super::ElementListItem>,
+                ::std::string::String,
+            >,
+            external_task_id: ::std::result::Result<
+                ::std::option::Option<super::ExternalTaskId>,
+                ::std::string::String,
+            >,
+            image_list: ::std::result::Result<
+                ::std::vec::Vec<super::ImageListItem>,
+                ::std::string::String,
+            >,
+            model_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            n: ::std::result::Result<
+                ::std::option::Option<::std::num::NonZeroU32>,
+                ::std::string::String,
+            >,
+            prompt: ::std::result::Result<super::Prompt, ::std::string::String>,
+            resolution: ::std::result::Result<
+                ::std::option::Option<super::ImageResolution>,
+                ::std::string::String,
+            >,
+            result_type: ::std::result::Result<
+                ::std::option::Option<super::OmniImageRequestResultType>,
+                ::std::string::String,
+            >,
+            series_amount: ::std::result::Result<
+                ::std::option::Option<super::SeriesAmount>,
+                ::std::string::String,
+            >,
+            watermark_info: ::std::result::Result<
+                ::std::option::Option<super::WatermarkInfo>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for OmniImageRequest {
+            fn default() -> Self {
+                Self {
+                    aspect_ratio: Ok(Default::default()),
+                    callback_url: Ok(Default::default()),
+                    element_list: Ok(Default::default()),
+                    external_task_id: Ok(Default::default()),
+                    image_list: Ok(Default::default()),
+                    model_name: Ok(Default::default()),
+                    n: Ok(Default::default()),
+                    prompt: Err("no value supplied for prompt".to_string()),
+                    resolution: Ok(Default::default()),
+                    result_type: Ok(Default::default()),
+                    series_amount: Ok(Default::default()),
+                    watermark_info: Ok(Default::default()),
+                }
+            }
+        }
+        impl OmniImageRequest {
+            pub fn aspect_ratio<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ImageAspectRatio>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.aspect_ratio = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for aspect_ratio: {e}")
+                    });
+                self
+            }
+            pub fn callback_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.callback_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for callback_url: {e}")
+                    });
+                self
+            }
+            pub fn element_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ElementListItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.element_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for element_list: {e}")
+                    });
+                self
+            }
+            pub fn external_task_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ExternalTaskId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.external_task_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for external_task_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn image_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ImageListItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for image_list: {e}")
+                    });
+                self
+            }
+            pub fn model_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for model_name: {e}")
+                    });
+                self
+            }
+            pub fn n<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::num::NonZeroU32>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.n = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for n: {e}"));
+                self
+            }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Prompt>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt: {e}")
+                    });
+                self
+            }
+            pub fn resolution<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ImageResolution>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.resolution = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for resolution: {e}")
+                    });
+                self
+            }
+            pub fn result_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::OmniImageRequestResultType>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.result_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for result_type: {e}")
+                    });
+                self
+            }
+            pub fn series_amount<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::SeriesAmount>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.series_amount = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for series_amount: {e}")
+                    });
+                self
+            }
+            pub fn watermark_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WatermarkInfo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.watermark_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for watermark_info: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<OmniImageRequest> for super::OmniImageRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: OmniImageRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    aspect_ratio: value.aspect_ratio?,
+                    callback_url: value.callback_url?,
+                    element_list: value.element_list?,
+                    external_task_id: value.external_task_id?,
+                    image_list: value.image_list?,
+                    model_name: value.model_name?,
+                    n: value.n?,
+                    prompt: value.prompt?,
+                    resolution: value.resolution?,
+                    result_type: value.result_type?,
+                    series_amount: value.series_amount?,
+                    watermark_info: value.watermark_info?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::OmniImageRequest> for OmniImageRequest {
+            fn from(value: super::OmniImageRequest) -> Self {
+                Self {
+                    aspect_ratio: Ok(value.aspect_ratio),
+                    callback_url: Ok(value.callback_url),
+                    element_list: Ok(value.element_list),
+                    external_task_id: Ok(value.external_task_id),
+                    image_list: Ok(value.image_list),
+                    model_name: Ok(value.model_name),
+                    n: Ok(value.n),
+                    prompt: Ok(value.prompt),
+                    resolution: Ok(value.resolution),
+                    result_type: Ok(value.result_type),
+                    series_amount: Ok(value.series_amount),
+                    watermark_info: Ok(value.watermark_info),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct OmniVideoImage {
+            image_url: ::std::result::Result<super::MediaRef, ::std::string::String>,
+            type_: ::std::result::Result<
+                ::std::option::Option<super::OmniVideoImageType>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for OmniVideoImage {
+            fn default() -> Self {
+                Self {
+                    image_url: Err("no value supplied for image_url".to_string()),
+                    type_: Ok(Default::default()),
+                }
+            }
+        }
+        impl OmniVideoImage {
+            pub fn image_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MediaRef>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for image_url: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::OmniVideoImageType>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<OmniVideoImage> for super::OmniVideoImage {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: OmniVideoImage,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    image_url: value.image_url?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::OmniVideoImage> for OmniVideoImage {
+            fn from(value: super::OmniVideoImage) -> Self {
+                Self {
+                    image_url: Ok(value.image_url),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct OmniVideoRequest {
+            aspect_ratio: ::std::result::Result<
+                ::std::option::Option<super::AspectRatio>,
+                ::std::string::String,
+            >,
+            callback_url: ::std::result::Result<
+                ::std::option::Option<super::CallbackUrl>,
+                ::std::string::String,
+            >,
+            duration: ::std::result::Result<
+                ::std::option::Option<super::VideoDuration>,
+                ::std::string::String,
+            >,
+            element_list: ::std::result::Result<
+                ::std::vec::Vec<super::ElementListItem>,
+                ::std::string::String,
+            >,
+            external_task_id: ::std::result::Result<
+                ::std::option::Option<super::ExternalTaskId>,
+                ::std::string::String,
+            >,
+            image_list: ::std::result::Result<
+                ::std::vec::Vec<super::OmniVideoImage>,
+                ::std::string::String,
+            >,
+            mode: ::std::result::Result<
+                ::std::option::Option<super::Mode>,
+                ::std::string::String,
+            >,
+            model_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            multi_prompt: ::std::result::Result<
+                ::std::vec::Vec<super::MultiPromptItem>,
+                ::std::string::String,
+            >,
+            multi_shot: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            prompt: ::std::result::Result<
+                ::std::option::Option<super::OptionalPrompt>,
+                ::std::string::String,
+            >,
+            shot_type: ::std::result::Result<
+                ::std::option::Option<super::ShotType>,
+                ::std::string::String,
+            >,
+            sound: ::std::result::Result<
+                ::std::option::Option<super::Sound>,
+                ::std::string::String,
+            >,
+            video_list: ::std::result::Result<
+                ::std::vec::Vec<super::OmniVideoVideo>,
+                ::std::string::String,
+            >,
+            watermark_info: ::std::result::Result<
+                ::std::option::Option<super::WatermarkInfo>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for OmniVideoRequest {
+            fn default() -> Self {
+                Self {
+                    aspect_ratio: Ok(Default::default()),
+                    callback_url: Ok(Default::default()),
+                    duration: Ok(Default::default()),
+                    element_list: Ok(Default::default()),
+                    external_task_id: Ok(Default::default()),
+                    image_list: Ok(Default::default()),
+                    mode: Ok(Default::default()),
+                    model_name: Ok(Default::default()),
+                    multi_prompt: Ok(Default::default()),
+                    multi_shot: Ok(Default::default()),
+                    prompt: Ok(Default::default()),
+                    shot_type: Ok(Default::default()),
+                    sound: Ok(Default::default()),
+                    video_list: Ok(Default::default()),
+                    watermark_info: Ok(Default::default()),
+                }
+            }
+        }
+        impl OmniVideoRequest {
+            pub fn aspect_ratio<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AspectRatio>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.aspect_ratio = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for aspect_ratio: {e}")
+                    });
+                self
+            }
+            pub fn callback_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.callback_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for callback_url: {e}")
+                    });
+                self
+            }
+            pub fn duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::VideoDuration>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for duration: {e}")
+                    });
+                self
+            }
+            pub fn element_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ElementListItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.element_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for element_list: {e}")
+                    });
+                self
+            }
+            pub fn external_task_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ExternalTaskId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.external_task_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for external_task_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn image_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::OmniVideoImage>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for image_list: {e}")
+                    });
+                self
+            }
+            pub fn mode<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Mode>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mode = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mode: {e}")
+                    });
+                self
+            }
+            pub fn model_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for model_name: {e}")
+                    });
+                self
+            }
+            pub fn multi_prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::MultiPromptItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.multi_prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for multi_prompt: {e}")
+                    });
+                self
+            }
+            pub fn multi_shot<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.multi_shot = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for multi_shot: {e}")
+                    });
+                self
+            }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::OptionalPrompt>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt: {e}")
+                    });
+                self
+            }
+            pub fn shot_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ShotType>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.shot_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for shot_type: {e}")
+                    });
+                self
+            }
+            pub fn sound<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Sound>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sound = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sound: {e}")
+                    });
+                self
+            }
+            pub fn video_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::OmniVideoVideo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.video_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for video_list: {e}")
+                    });
+                self
+            }
+            pub fn watermark_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WatermarkInfo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.watermark_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for watermark_info: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<OmniVideoRequest> for super::OmniVideoRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: OmniVideoRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    aspect_ratio: value.aspect_ratio?,
+                    callback_url: value.callback_url?,
+                    duration: value.duration?,
+                    element_list: value.element_list?,
+                    external_task_id: value.external_task_id?,
+                    image_list: value.image_list?,
+                    mode: value.mode?,
+                    model_name: value.model_name?,
+                    multi_prompt: value.multi_prompt?,
+                    multi_shot: value.multi_shot?,
+                    prompt: value.prompt?,
+                    shot_type: value.shot_type?,
+                    sound: value.sound?,
+                    video_list: value.video_list?,
+                    watermark_info: value.watermark_info?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::OmniVideoRequest> for OmniVideoRequest {
+            fn from(value: super::OmniVideoRequest) -> Self {
+                Self {
+                    aspect_ratio: Ok(value.aspect_ratio),
+                    callback_url: Ok(value.callback_url),
+                    duration: Ok(value.duration),
+                    element_list: Ok(value.element_list),
+                    external_task_id: Ok(value.external_task_id),
+                    image_list: Ok(value.image_list),
+                    mode: Ok(value.mode),
+                    model_name: Ok(value.model_name),
+                    multi_prompt: Ok(value.multi_prompt),
+                    multi_shot: Ok(value.multi_shot),
+                    prompt: Ok(value.prompt),
+                    shot_type: Ok(value.shot_type),
+                    sound: Ok(value.sound),
+                    video_list: Ok(value.video_list),
+                    watermark_info: Ok(value.watermark_info),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct OmniVideoVideo {
+            keep_original_sound: ::std::result::Result<
+                ::std::option::Option<super::KeepOriginalSound>,
+                ::std::string::String,
+            >,
+            refer_type: ::std::result::Result<
+                ::std::option::Option<super::OmniVideoVideoReferType>,
+                ::std::string::String,
+            >,
+            video_url: ::std::result::Result<super::VideoRef, ::std::string::String>,
+        }
+        impl ::std::default::Default for OmniVideoVideo {
+            fn default() -> Self {
+                Self {
+                    keep_original_sound: Ok(Default::default()),
+                    refer_type: Ok(Default::default()),
+                    video_url: Err("no value supplied for video_url".to_string()),
+                }
+            }
+        }
+        impl OmniVideoVideo {
+            pub fn keep_original_sound<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::KeepOriginalSound>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.keep_original_sound = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for keep_original_sound: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn refer_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::OmniVideoVideoReferType>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refer_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for refer_type: {e}")
+                    });
+                self
+            }
+            pub fn video_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::VideoRef>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.video_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for video_url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<OmniVideoVideo> for super::OmniVideoVideo {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: OmniVideoVideo,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    keep_original_sound: value.keep_original_sound?,
+                    refer_type: value.refer_type?,
+                    video_url: value.video_url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::OmniVideoVideo> for OmniVideoVideo {
+            fn from(value: super::OmniVideoVideo) -> Self {
+                Self {
+                    keep_original_sound: Ok(value.keep_original_sound),
+                    refer_type: Ok(value.refer_type),
+                    video_url: Ok(value.video_url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct ParentVideo {
             duration: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -5095,6 +10869,344 @@ not from the lip-sync voice catalogue (I2V-6).
                     duration: Ok(value.duration),
                     id: Ok(value.id),
                     url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ReferImage {
+            image_url: ::std::result::Result<super::MediaRef, ::std::string::String>,
+        }
+        impl ::std::default::Default for ReferImage {
+            fn default() -> Self {
+                Self {
+                    image_url: Err("no value supplied for image_url".to_string()),
+                }
+            }
+        }
+        impl ReferImage {
+            pub fn image_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MediaRef>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for image_url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ReferImage> for super::ReferImage {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ReferImage,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    image_url: value.image_url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ReferImage> for ReferImage {
+            fn from(value: super::ReferImage) -> Self {
+                Self {
+                    image_url: Ok(value.image_url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ReferVideo {
+            video_url: ::std::result::Result<
+                super::ReferVideoVideoUrl,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ReferVideo {
+            fn default() -> Self {
+                Self {
+                    video_url: Err("no value supplied for video_url".to_string()),
+                }
+            }
+        }
+        impl ReferVideo {
+            pub fn video_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ReferVideoVideoUrl>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.video_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for video_url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ReferVideo> for super::ReferVideo {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ReferVideo,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    video_url: value.video_url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ReferVideo> for ReferVideo {
+            fn from(value: super::ReferVideo) -> Self {
+                Self {
+                    video_url: Ok(value.video_url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ResourcePack {
+            effective_time: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            invalid_time: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            purchase_time: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            remaining_quantity: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            resource_pack_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            resource_pack_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            resource_pack_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            total_quantity: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ResourcePack {
+            fn default() -> Self {
+                Self {
+                    effective_time: Ok(Default::default()),
+                    invalid_time: Ok(Default::default()),
+                    purchase_time: Ok(Default::default()),
+                    remaining_quantity: Ok(Default::default()),
+                    resource_pack_id: Ok(Default::default()),
+                    resource_pack_name: Ok(Default::default()),
+                    resource_pack_type: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    total_quantity: Ok(Default::default()),
+                }
+            }
+        }
+        impl ResourcePack {
+            pub fn effective_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.effective_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for effective_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn invalid_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.invalid_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for invalid_time: {e}")
+                    });
+                self
+            }
+            pub fn purchase_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.purchase_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for purchase_time: {e}")
+                    });
+                self
+            }
+            pub fn remaining_quantity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.remaining_quantity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for remaining_quantity: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn resource_pack_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.resource_pack_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for resource_pack_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn resource_pack_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.resource_pack_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for resource_pack_name: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn resource_pack_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.resource_pack_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for resource_pack_type: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn total_quantity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_quantity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for total_quantity: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ResourcePack> for super::ResourcePack {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ResourcePack,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    effective_time: value.effective_time?,
+                    invalid_time: value.invalid_time?,
+                    purchase_time: value.purchase_time?,
+                    remaining_quantity: value.remaining_quantity?,
+                    resource_pack_id: value.resource_pack_id?,
+                    resource_pack_name: value.resource_pack_name?,
+                    resource_pack_type: value.resource_pack_type?,
+                    status: value.status?,
+                    total_quantity: value.total_quantity?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ResourcePack> for ResourcePack {
+            fn from(value: super::ResourcePack) -> Self {
+                Self {
+                    effective_time: Ok(value.effective_time),
+                    invalid_time: Ok(value.invalid_time),
+                    purchase_time: Ok(value.purchase_time),
+                    remaining_quantity: Ok(value.remaining_quantity),
+                    resource_pack_id: Ok(value.resource_pack_id),
+                    resource_pack_name: Ok(value.resource_pack_name),
+                    resource_pack_type: Ok(value.resource_pack_type),
+                    status: Ok(value.status),
+                    total_quantity: Ok(value.total_quantity),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct SubjectImage {
+            subject_image: ::std::result::Result<super::MediaRef, ::std::string::String>,
+        }
+        impl ::std::default::Default for SubjectImage {
+            fn default() -> Self {
+                Self {
+                    subject_image: Err("no value supplied for subject_image".to_string()),
+                }
+            }
+        }
+        impl SubjectImage {
+            pub fn subject_image<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MediaRef>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.subject_image = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for subject_image: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SubjectImage> for super::SubjectImage {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SubjectImage,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    subject_image: value.subject_image?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::SubjectImage> for SubjectImage {
+            fn from(value: super::SubjectImage) -> Self {
+                Self {
+                    subject_image: Ok(value.subject_image),
                 }
             }
         }
@@ -6139,6 +12251,107 @@ not from the lip-sync voice catalogue (I2V-6).
             }
         }
         #[derive(Clone, Debug)]
+        pub struct TextToAudioRequest {
+            callback_url: ::std::result::Result<
+                ::std::option::Option<super::CallbackUrl>,
+                ::std::string::String,
+            >,
+            duration: ::std::result::Result<f64, ::std::string::String>,
+            external_task_id: ::std::result::Result<
+                ::std::option::Option<super::ExternalTaskId>,
+                ::std::string::String,
+            >,
+            prompt: ::std::result::Result<
+                super::TextToAudioRequestPrompt,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TextToAudioRequest {
+            fn default() -> Self {
+                Self {
+                    callback_url: Ok(Default::default()),
+                    duration: Err("no value supplied for duration".to_string()),
+                    external_task_id: Ok(Default::default()),
+                    prompt: Err("no value supplied for prompt".to_string()),
+                }
+            }
+        }
+        impl TextToAudioRequest {
+            pub fn callback_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.callback_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for callback_url: {e}")
+                    });
+                self
+            }
+            pub fn duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for duration: {e}")
+                    });
+                self
+            }
+            pub fn external_task_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ExternalTaskId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.external_task_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for external_task_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::TextToAudioRequestPrompt>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TextToAudioRequest> for super::TextToAudioRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TextToAudioRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    callback_url: value.callback_url?,
+                    duration: value.duration?,
+                    external_task_id: value.external_task_id?,
+                    prompt: value.prompt?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TextToAudioRequest> for TextToAudioRequest {
+            fn from(value: super::TextToAudioRequest) -> Self {
+                Self {
+                    callback_url: Ok(value.callback_url),
+                    duration: Ok(value.duration),
+                    external_task_id: Ok(value.external_task_id),
+                    prompt: Ok(value.prompt),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct TrajectoryPoint {
             x: ::std::result::Result<i32, ::std::string::String>,
             y: ::std::result::Result<i32, ::std::string::String>,
@@ -6186,6 +12399,109 @@ not from the lip-sync voice catalogue (I2V-6).
                 Self {
                     x: Ok(value.x),
                     y: Ok(value.y),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TtsRequest {
+            text: ::std::result::Result<super::TtsRequestText, ::std::string::String>,
+            voice_id: ::std::result::Result<
+                super::TtsRequestVoiceId,
+                ::std::string::String,
+            >,
+            voice_language: ::std::result::Result<
+                super::VoiceLanguage,
+                ::std::string::String,
+            >,
+            voice_speed: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TtsRequest {
+            fn default() -> Self {
+                Self {
+                    text: Err("no value supplied for text".to_string()),
+                    voice_id: Err("no value supplied for voice_id".to_string()),
+                    voice_language: Err(
+                        "no value supplied for voice_language".to_string(),
+                    ),
+                    voice_speed: Ok(Default::default()),
+                }
+            }
+        }
+        impl TtsRequest {
+            pub fn text<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::TtsRequestText>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.text = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for text: {e}")
+                    });
+                self
+            }
+            pub fn voice_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::TtsRequestVoiceId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.voice_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for voice_id: {e}")
+                    });
+                self
+            }
+            pub fn voice_language<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::VoiceLanguage>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.voice_language = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for voice_language: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn voice_speed<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.voice_speed = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for voice_speed: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TtsRequest> for super::TtsRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TtsRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    text: value.text?,
+                    voice_id: value.voice_id?,
+                    voice_language: value.voice_language?,
+                    voice_speed: value.voice_speed?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TtsRequest> for TtsRequest {
+            fn from(value: super::TtsRequest) -> Self {
+                Self {
+                    text: Ok(value.text),
+                    voice_id: Ok(value.voice_id),
+                    voice_language: Ok(value.voice_language),
+                    voice_speed: Ok(value.voice_speed),
                 }
             }
         }
@@ -6718,6 +13034,174 @@ not from the lip-sync voice catalogue (I2V-6).
             }
         }
         #[derive(Clone, Debug)]
+        pub struct VideoToAudioRequest {
+            asmr_mode: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            bgm_prompt: ::std::result::Result<
+                ::std::option::Option<super::VideoToAudioRequestBgmPrompt>,
+                ::std::string::String,
+            >,
+            callback_url: ::std::result::Result<
+                ::std::option::Option<super::CallbackUrl>,
+                ::std::string::String,
+            >,
+            external_task_id: ::std::result::Result<
+                ::std::option::Option<super::ExternalTaskId>,
+                ::std::string::String,
+            >,
+            sound_effect_prompt: ::std::result::Result<
+                ::std::option::Option<super::VideoToAudioRequestSoundEffectPrompt>,
+                ::std::string::String,
+            >,
+            video_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            video_url: ::std::result::Result<
+                ::std::option::Option<super::VideoRef>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for VideoToAudioRequest {
+            fn default() -> Self {
+                Self {
+                    asmr_mode: Ok(Default::default()),
+                    bgm_prompt: Ok(Default::default()),
+                    callback_url: Ok(Default::default()),
+                    external_task_id: Ok(Default::default()),
+                    sound_effect_prompt: Ok(Default::default()),
+                    video_id: Ok(Default::default()),
+                    video_url: Ok(Default::default()),
+                }
+            }
+        }
+        impl VideoToAudioRequest {
+            pub fn asmr_mode<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.asmr_mode = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for asmr_mode: {e}")
+                    });
+                self
+            }
+            pub fn bgm_prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::VideoToAudioRequestBgmPrompt>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.bgm_prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for bgm_prompt: {e}")
+                    });
+                self
+            }
+            pub fn callback_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.callback_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for callback_url: {e}")
+                    });
+                self
+            }
+            pub fn external_task_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ExternalTaskId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.external_task_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for external_task_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn sound_effect_prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::VideoToAudioRequestSoundEffectPrompt>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sound_effect_prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for sound_effect_prompt: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn video_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.video_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for video_id: {e}")
+                    });
+                self
+            }
+            pub fn video_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::VideoRef>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.video_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for video_url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<VideoToAudioRequest>
+        for super::VideoToAudioRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: VideoToAudioRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    asmr_mode: value.asmr_mode?,
+                    bgm_prompt: value.bgm_prompt?,
+                    callback_url: value.callback_url?,
+                    external_task_id: value.external_task_id?,
+                    sound_effect_prompt: value.sound_effect_prompt?,
+                    video_id: value.video_id?,
+                    video_url: value.video_url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::VideoToAudioRequest> for VideoToAudioRequest {
+            fn from(value: super::VideoToAudioRequest) -> Self {
+                Self {
+                    asmr_mode: Ok(value.asmr_mode),
+                    bgm_prompt: Ok(value.bgm_prompt),
+                    callback_url: Ok(value.callback_url),
+                    external_task_id: Ok(value.external_task_id),
+                    sound_effect_prompt: Ok(value.sound_effect_prompt),
+                    video_id: Ok(value.video_id),
+                    video_url: Ok(value.video_url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct VirtualTryOnRequest {
             callback_url: ::std::result::Result<
                 ::std::option::Option<super::CallbackUrl>,
@@ -7173,6 +13657,541 @@ const _: () = {
     {}
 };
 impl Client {
+    /**List the account's resource packs and what remains of them
+
+Lists the resource packs that were valid between `start_time` and `end_time` (Unix
+milliseconds), with their total and remaining quantity. Free.
+
+Quirks: the path has no `/v1`. At most 1 request per second. The answer is wrapped twice:
+`data` carries its own `code` and `msg` (not `message`) around
+`resource_pack_subscribe_infos[]`. `remaining_quantity` lags by up to 12 hours. Not
+documented by NiceRouter: probe before relying on it through the relay. Source: the
+2026-09 account usage page (reference §3.5).
+
+
+Sends a `GET` request to `/account/costs`
+
+Arguments:
+- `end_time`: End of the period, Unix milliseconds.
+- `resource_pack_name`: Only the resource pack of this name.
+- `start_time`: Start of the period, Unix milliseconds.
+```ignore
+let response = client.get_account_costs()
+    .end_time(end_time)
+    .resource_pack_name(resource_pack_name)
+    .start_time(start_time)
+    .send()
+    .await;
+```*/
+    pub fn get_account_costs(&self) -> builder::GetAccountCosts<'_> {
+        builder::GetAccountCosts::new(self)
+    }
+    /**List a text-to-audio tasks
+
+Lists the account's text-to-audio tasks, newest first. `data` is an array of task objects. Free.
+
+
+Sends a `GET` request to `/v1/audio/text-to-audio`
+
+Arguments:
+- `page_num`: Page number, from 1 to 1000. Kling's default is 1.
+- `page_size`: Tasks per page, from 1 to 500. Kling's default is 30.
+```ignore
+let response = client.list_text_to_audio()
+    .page_num(page_num)
+    .page_size(page_size)
+    .send()
+    .await;
+```*/
+    pub fn list_text_to_audio(&self) -> builder::ListTextToAudio<'_> {
+        builder::ListTextToAudio::new(self)
+    }
+    /**Create a text-to-audio task
+
+Generates sound effects or music of 3 to 10 seconds from a prompt. Billed per task.
+
+Quirks: `prompt` is at most 200 characters; `duration` is a **number** of seconds from
+3.0 to 10.0 with one decimal (unlike video durations, which are strings). Results are in
+`task_result.audios[]` with `url_mp3`, `url_wav`, `duration_mp3` and `duration_wav`.
+Source: the 2026-09 text-to-audio page (reference §3.2).
+
+
+Sends a `POST` request to `/v1/audio/text-to-audio`
+
+```ignore
+let response = client.create_text_to_audio()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_text_to_audio(&self) -> builder::CreateTextToAudio<'_> {
+        builder::CreateTextToAudio::new(self)
+    }
+    /**Get a text-to-audio task
+
+Polls one task (free). `task_id` may also be the caller's `external_task_id`.
+
+
+Sends a `GET` request to `/v1/audio/text-to-audio/{task_id}`
+
+Arguments:
+- `task_id`: The task's `task_id` (an opaque string; new ids are 18-digit numbers that overflow a
+JavaScript number) or the caller's `external_task_id`.
+
+```ignore
+let response = client.get_text_to_audio()
+    .task_id(task_id)
+    .send()
+    .await;
+```*/
+    pub fn get_text_to_audio(&self) -> builder::GetTextToAudio<'_> {
+        builder::GetTextToAudio::new(self)
+    }
+    /**Synthesise speech from text
+
+Speaks `text` with a preset TTS voice and answers at once with the finished audio in
+`data.task_result.audios[]` (`id`, `url`, `duration`). There is no query, list or
+callback. Billed (the answer carries the deductions).
+
+Quirks: `text` is at most 1000 characters; `voice_id` comes from Kling's TTS voice guide
+(its own catalogue: not the preset voices of `/v1/general/presets-voices`, which answer
+`1201 Voice id not found` here, nor the lip-sync voices; LS-5) and `voice_language`
+(`zh`, the default, or `en`) must match it; `voice_speed` is 0.8 to 2.0, rounded to one
+decimal. The audio's `id` is usable as `audio_id` by avatar and advanced lip sync for 30
+days. Source: the 2026-09 TTS page and live probes (reference §3.2).
+
+
+Sends a `POST` request to `/v1/audio/tts`
+
+```ignore
+let response = client.create_tts()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_tts(&self) -> builder::CreateTts<'_> {
+        builder::CreateTts::new(self)
+    }
+    /**List a video-to-audio tasks
+
+Lists the account's video-to-audio tasks, newest first. `data` is an array of task objects. Free.
+
+
+Sends a `GET` request to `/v1/audio/video-to-audio`
+
+Arguments:
+- `page_num`: Page number, from 1 to 1000. Kling's default is 1.
+- `page_size`: Tasks per page, from 1 to 500. Kling's default is 30.
+```ignore
+let response = client.list_video_to_audio()
+    .page_num(page_num)
+    .page_size(page_size)
+    .send()
+    .await;
+```*/
+    pub fn list_video_to_audio(&self) -> builder::ListVideoToAudio<'_> {
+        builder::ListVideoToAudio::new(self)
+    }
+    /**Create a video-to-audio task
+
+Adds sound effects and background music to a video. Billed per task.
+
+Quirks: exactly one of `video_id` (a Kling video of the last 30 days) and `video_url`
+(.mp4/.mov, ≤ 100 MB); either way 3.0 to 20.0 s long. `sound_effect_prompt` and
+`bgm_prompt` are at most 200 characters each; `asmr_mode` (default false) favours fine
+detail. Results: `task_result.videos[]` (the video with its new sound) and
+`task_result.audios[]`; `task_info.parent_video` describes the source. Source: the
+2026-09 video-to-audio page (reference §3.2).
+
+
+Sends a `POST` request to `/v1/audio/video-to-audio`
+
+```ignore
+let response = client.create_video_to_audio()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_video_to_audio(&self) -> builder::CreateVideoToAudio<'_> {
+        builder::CreateVideoToAudio::new(self)
+    }
+    /**Get a video-to-audio task
+
+Polls one task (free). `task_id` may also be the caller's `external_task_id`.
+
+
+Sends a `GET` request to `/v1/audio/video-to-audio/{task_id}`
+
+Arguments:
+- `task_id`: The task's `task_id` (an opaque string; new ids are 18-digit numbers that overflow a
+JavaScript number) or the caller's `external_task_id`.
+
+```ignore
+let response = client.get_video_to_audio()
+    .task_id(task_id)
+    .send()
+    .await;
+```*/
+    pub fn get_video_to_audio(&self) -> builder::GetVideoToAudio<'_> {
+        builder::GetVideoToAudio::new(self)
+    }
+    /**List an advanced custom-element tasks
+
+Lists the account's advanced custom-element tasks, newest first. `data` is an array of task objects. Free.
+
+
+Sends a `GET` request to `/v1/general/advanced-custom-elements`
+
+Arguments:
+- `page_num`: Page number, from 1 to 1000. Kling's default is 1.
+- `page_size`: Tasks per page, from 1 to 500. Kling's default is 30.
+```ignore
+let response = client.list_advanced_element()
+    .page_num(page_num)
+    .page_size(page_size)
+    .send()
+    .await;
+```*/
+    pub fn list_advanced_element(&self) -> builder::ListAdvancedElement<'_> {
+        builder::ListAdvancedElement::new(self)
+    }
+    /**Create an advanced custom-element task
+
+Creates an element (a reusable subject) from images (`reference_type: image_refer`) or
+from a video of a realistic person (`video_refer`), optionally with a voice and tags. The
+element's id then works in the `element_list` of image-to-video, omni-video, image
+generation, omni-image and motion control. Free (0 units, live probe).
+
+Quirks: `element_name` ≤ 20 and `element_description` ≤ 100 characters. `image_refer`
+needs `element_image_list` (one `frontal_image` and 1–3 `refer_images`); `video_refer`
+needs `element_video_list` (one .mp4/.mov, 3–8 s, 1080p, 16:9 or 9:16, ≤ 200 MB; a voice in
+it is customised and bound too; video elements only work with kling-video-o3 and later).
+Tags: `o_101` Hottest … `o_108` Others. This is the 2026-02-25 element service; the old
+`/v1/general/custom-elements` library is separate and not described here. Results are
+in `task_result.elements[]`. Source: the 2026-09 element management page (§3.3).
+
+
+Sends a `POST` request to `/v1/general/advanced-custom-elements`
+
+```ignore
+let response = client.create_advanced_element()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_advanced_element(&self) -> builder::CreateAdvancedElement<'_> {
+        builder::CreateAdvancedElement::new(self)
+    }
+    /**Get an advanced custom-element task
+
+Polls one task (free). `task_id` may also be the caller's `external_task_id`.
+
+
+Sends a `GET` request to `/v1/general/advanced-custom-elements/{task_id}`
+
+Arguments:
+- `task_id`: The task's `task_id` (an opaque string; new ids are 18-digit numbers that overflow a
+JavaScript number) or the caller's `external_task_id`.
+
+```ignore
+let response = client.get_advanced_element()
+    .task_id(task_id)
+    .send()
+    .await;
+```*/
+    pub fn get_advanced_element(&self) -> builder::GetAdvancedElement<'_> {
+        builder::GetAdvancedElement::new(self)
+    }
+    /**List Kling's preset elements
+
+Lists the official elements (`owned_by: kling`). Free. Each item is a task-shaped object
+whose `task_result.elements[]` holds elements; there are no deductions. Source: the
+2026-09 element management page (reference §3.3).
+
+
+Sends a `GET` request to `/v1/general/advanced-presets-elements`
+
+Arguments:
+- `page_num`: Page number, from 1 to 1000. Kling's default is 1.
+- `page_size`: Tasks per page, from 1 to 500. Kling's default is 30.
+```ignore
+let response = client.list_preset_elements()
+    .page_num(page_num)
+    .page_size(page_size)
+    .send()
+    .await;
+```*/
+    pub fn list_preset_elements(&self) -> builder::ListPresetElements<'_> {
+        builder::ListPresetElements::new(self)
+    }
+    /**List an AI multi-shot tasks
+
+Lists the account's AI multi-shot tasks, newest first. `data` is an array of task objects. Free.
+
+
+Sends a `GET` request to `/v1/general/ai-multi-shot`
+
+Arguments:
+- `page_num`: Page number, from 1 to 1000. Kling's default is 1.
+- `page_size`: Tasks per page, from 1 to 500. Kling's default is 30.
+```ignore
+let response = client.list_ai_multi_shot()
+    .page_num(page_num)
+    .page_size(page_size)
+    .send()
+    .await;
+```*/
+    pub fn list_ai_multi_shot(&self) -> builder::ListAiMultiShot<'_> {
+        builder::ListAiMultiShot::new(self)
+    }
+    /**Create an AI multi-shot task
+
+Completes an element's angles: from one frontal image, generates three more views (for
+example to build an element's `refer_images`). 0.5 units per call.
+
+Quirks: `element_frontal_image` is a URL or raw base64 jpg/jpeg/png, ≤ 10 MB, ≥ 300 px,
+ratio 1:2.5–2.5:1. Results are `task_result.images[]` with `index` 0–2 and `url_1`,
+`url_2`, `url_3` instead of `url`. The query takes only the system `task_id`. Source:
+the 2026-09 AI multi-shot page (reference §3.4).
+
+
+Sends a `POST` request to `/v1/general/ai-multi-shot`
+
+```ignore
+let response = client.create_ai_multi_shot()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_ai_multi_shot(&self) -> builder::CreateAiMultiShot<'_> {
+        builder::CreateAiMultiShot::new(self)
+    }
+    /**Get an AI multi-shot task
+
+Polls one task (free). Only the system `task_id` is documented here, not the `external_task_id`.
+
+
+Sends a `GET` request to `/v1/general/ai-multi-shot/{task_id}`
+
+Arguments:
+- `task_id`: The task's system `task_id`. This endpoint's docs do not offer the `external_task_id`
+in its place (advanced lip sync, AI multi-shot).
+
+```ignore
+let response = client.get_ai_multi_shot()
+    .task_id(task_id)
+    .send()
+    .await;
+```*/
+    pub fn get_ai_multi_shot(&self) -> builder::GetAiMultiShot<'_> {
+        builder::GetAiMultiShot::new(self)
+    }
+    /**List a custom-voice tasks
+
+Lists the account's custom-voice tasks, newest first. `data` is an array of task objects. Free.
+Voice lists take `pageSize` up to 1000.
+
+
+Sends a `GET` request to `/v1/general/custom-voices`
+
+Arguments:
+- `page_num`: Page number, from 1 to 1000. Kling's default is 1.
+- `page_size`: Voices per page, from 1 to 1000. Kling's default is 30.
+```ignore
+let response = client.list_custom_voice()
+    .page_num(page_num)
+    .page_size(page_size)
+    .send()
+    .await;
+```*/
+    pub fn list_custom_voice(&self) -> builder::ListCustomVoice<'_> {
+        builder::ListCustomVoice::new(self)
+    }
+    /**Create a custom-voice task
+
+Creates a custom voice from a clean recording (`voice_url`) or from a Kling video
+(`video_id`). The voice's id then works in `voice_list` of text/image-to-video (kling-v2-6
+and later) and as an element's `element_voice_id`. Billed per task.
+
+Quirks: `voice_name` is at most 20 characters. Give `voice_url` (.mp3/.wav audio or
+.mp4/.mov video, 5–30 s, one clean human voice) or `video_id` (a video made by kling-v2-6
+with `sound: on`, by the avatar API or by lip sync); Kling's example sends the other as
+`""`. Results are in `task_result.voices[]`. Source: the 2026-09 voice management page
+(reference §3.3).
+
+
+Sends a `POST` request to `/v1/general/custom-voices`
+
+```ignore
+let response = client.create_custom_voice()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_custom_voice(&self) -> builder::CreateCustomVoice<'_> {
+        builder::CreateCustomVoice::new(self)
+    }
+    /**Get a custom-voice task
+
+Polls one task (free). `task_id` may also be the caller's `external_task_id`.
+
+
+Sends a `GET` request to `/v1/general/custom-voices/{task_id}`
+
+Arguments:
+- `task_id`: The task's `task_id` (an opaque string; new ids are 18-digit numbers that overflow a
+JavaScript number) or the caller's `external_task_id`.
+
+```ignore
+let response = client.get_custom_voice()
+    .task_id(task_id)
+    .send()
+    .await;
+```*/
+    pub fn get_custom_voice(&self) -> builder::GetCustomVoice<'_> {
+        builder::GetCustomVoice::new(self)
+    }
+    /**Delete a custom element
+
+Deletes one of the account's custom elements (preset elements cannot be deleted). Free.
+Answers `data: {task_id, task_status}`. The video docs name this path; the image docs and
+the 3.0 specification name `POST /v1/general/delete-elements` with the same body, and
+which one is canonical is not known, so both are described. Source: the 2026-09 element
+management pages (reference §3.3).
+
+
+Sends a `POST` request to `/v1/general/delete-advanced-elements`
+
+```ignore
+let response = client.delete_advanced_element()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn delete_advanced_element(&self) -> builder::DeleteAdvancedElement<'_> {
+        builder::DeleteAdvancedElement::new(self)
+    }
+    /**Delete a custom element (image-docs path)
+
+The same deletion as `POST /v1/general/delete-advanced-elements`, at the path named by
+Kling's image element pages and the 3.0 specification. Free. Answers
+`data: {task_id, task_status}`.
+
+
+Sends a `POST` request to `/v1/general/delete-elements`
+
+```ignore
+let response = client.delete_element()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn delete_element(&self) -> builder::DeleteElement<'_> {
+        builder::DeleteElement::new(self)
+    }
+    /**Delete a custom voice
+
+Deletes one of the account's custom voices (preset voices cannot be deleted). Free.
+Answers `data: {task_id, task_status}`. Source: the 2026-09 voice management page.
+
+
+Sends a `POST` request to `/v1/general/delete-voices`
+
+```ignore
+let response = client.delete_custom_voice()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn delete_custom_voice(&self) -> builder::DeleteCustomVoice<'_> {
+        builder::DeleteCustomVoice::new(self)
+    }
+    /**List Kling's preset voices
+
+Lists the official voices (`owned_by: kling`) usable in `voice_list` and as an element's
+voice. Free. Each item is a task-shaped object whose `task_result.voices[]` holds
+voices; there is no `task_info` and no deduction.
+
+Quirks: `pageSize` goes up to 1000 here. These ids are not TTS voice ids (LS-5). Source:
+the 2026-09 voice management page (reference §3.3).
+
+
+Sends a `GET` request to `/v1/general/presets-voices`
+
+Arguments:
+- `page_num`: Page number, from 1 to 1000. Kling's default is 1.
+- `page_size`: Voices per page, from 1 to 1000. Kling's default is 30.
+```ignore
+let response = client.list_preset_voices()
+    .page_num(page_num)
+    .page_size(page_size)
+    .send()
+    .await;
+```*/
+    pub fn list_preset_voices(&self) -> builder::ListPresetVoices<'_> {
+        builder::ListPresetVoices::new(self)
+    }
+    /**List an image-expand tasks
+
+Lists the account's image-expand tasks, newest first. `data` is an array of task objects. Free.
+
+
+Sends a `GET` request to `/v1/images/editing/expand`
+
+Arguments:
+- `page_num`: Page number, from 1 to 1000. Kling's default is 1.
+- `page_size`: Tasks per page, from 1 to 500. Kling's default is 30.
+```ignore
+let response = client.list_image_expand()
+    .page_num(page_num)
+    .page_size(page_size)
+    .send()
+    .await;
+```*/
+    pub fn list_image_expand(&self) -> builder::ListImageExpand<'_> {
+        builder::ListImageExpand::new(self)
+    }
+    /**Create an image-expand task
+
+Outpaints an image: extends it upwards, downwards, leftwards and rightwards by the given
+multiples of its height and width. Billed per image.
+
+Quirks: all four `*_expansion_ratio` are required, each 0 to 2, and the new image may be
+at most 3 times the original area (a rule JSON Schema cannot express). `n` is 1 to 9.
+Source: the 2026-09 outpainting page (reference §3.4).
+
+
+Sends a `POST` request to `/v1/images/editing/expand`
+
+```ignore
+let response = client.create_image_expand()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_image_expand(&self) -> builder::CreateImageExpand<'_> {
+        builder::CreateImageExpand::new(self)
+    }
+    /**Get an image-expand task
+
+Polls one task (free). `task_id` may also be the caller's `external_task_id`.
+
+
+Sends a `GET` request to `/v1/images/editing/expand/{task_id}`
+
+Arguments:
+- `task_id`: The task's `task_id` (an opaque string; new ids are 18-digit numbers that overflow a
+JavaScript number) or the caller's `external_task_id`.
+
+```ignore
+let response = client.get_image_expand()
+    .task_id(task_id)
+    .send()
+    .await;
+```*/
+    pub fn get_image_expand(&self) -> builder::GetImageExpand<'_> {
+        builder::GetImageExpand::new(self)
+    }
     /**List image-generation tasks
 
 Lists the account's image-generation tasks. `data` is an array of task objects. Free.
@@ -7303,6 +14322,263 @@ let response = client.get_virtual_try_on()
     pub fn get_virtual_try_on(&self) -> builder::GetVirtualTryOn<'_> {
         builder::GetVirtualTryOn::new(self)
     }
+    /**List a multi-image-to-image tasks
+
+Lists the account's multi-image-to-image tasks, newest first. `data` is an array of task objects. Free.
+
+
+Sends a `GET` request to `/v1/images/multi-image2image`
+
+Arguments:
+- `page_num`: Page number, from 1 to 1000. Kling's default is 1.
+- `page_size`: Tasks per page, from 1 to 500. Kling's default is 30.
+```ignore
+let response = client.list_multi_image2image()
+    .page_num(page_num)
+    .page_size(page_size)
+    .send()
+    .await;
+```*/
+    pub fn list_multi_image2image(&self) -> builder::ListMultiImage2image<'_> {
+        builder::ListMultiImage2image::new(self)
+    }
+    /**Create a multi-image-to-image task
+
+Generates images from one to four subject images, optionally placed in a scene image and
+drawn in the style of a style image. Billed per image (16 units each).
+
+Quirks: only kling-v2-1. There is no cropping: send subject-cropped images. Every image
+is a URL or raw base64 jpg/jpeg/png, ≤ 10 MB, ≥ 300 px, ratio 1:2.5–2.5:1. Kling's
+example sends `negative_prompt`, which its field table does not list. Some relay docs
+spell `scence_image`; the official name is `scene_image`. Source: the 2026-09
+multi-image-to-image page (reference §3.4).
+
+
+Sends a `POST` request to `/v1/images/multi-image2image`
+
+```ignore
+let response = client.create_multi_image2image()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_multi_image2image(&self) -> builder::CreateMultiImage2image<'_> {
+        builder::CreateMultiImage2image::new(self)
+    }
+    /**Get a multi-image-to-image task
+
+Polls one task (free). `task_id` may also be the caller's `external_task_id`.
+
+
+Sends a `GET` request to `/v1/images/multi-image2image/{task_id}`
+
+Arguments:
+- `task_id`: The task's `task_id` (an opaque string; new ids are 18-digit numbers that overflow a
+JavaScript number) or the caller's `external_task_id`.
+
+```ignore
+let response = client.get_multi_image2image()
+    .task_id(task_id)
+    .send()
+    .await;
+```*/
+    pub fn get_multi_image2image(&self) -> builder::GetMultiImage2image<'_> {
+        builder::GetMultiImage2image::new(self)
+    }
+    /**List an omni-image tasks
+
+Lists the account's omni-image tasks, newest first. `data` is an array of task objects. Free.
+
+
+Sends a `GET` request to `/v1/images/omni-image`
+
+Arguments:
+- `page_num`: Page number, from 1 to 1000. Kling's default is 1.
+- `page_size`: Tasks per page, from 1 to 500. Kling's default is 30.
+```ignore
+let response = client.list_omni_image()
+    .page_num(page_num)
+    .page_size(page_size)
+    .send()
+    .await;
+```*/
+    pub fn list_omni_image(&self) -> builder::ListOmniImage<'_> {
+        builder::ListOmniImage::new(self)
+    }
+    /**Create an omni-image task
+
+Generates one image, several images or a series from a prompt that refers to reference
+images (`<<<image_1>>>`) and elements. Billed per image.
+
+Quirks: `model_name` is kling-image-o1 (default) or kling-v3-omni. Images plus elements
+at most 10. `resolution` `4k` and `result_type: series` depend on the model (kling-image-o1:
+1k/2k). `n` (1–9) only applies to `result_type: single`; `series_amount` (2–9 or `auto`,
+which uses as many concurrency slots as images made) only to `series`. `aspect_ratio`
+adds `auto` (the default here). Series results are in `task_result.series_images[]`.
+Source: the 2026-09 omni-image page (reference §3.4).
+
+
+Sends a `POST` request to `/v1/images/omni-image`
+
+```ignore
+let response = client.create_omni_image()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_omni_image(&self) -> builder::CreateOmniImage<'_> {
+        builder::CreateOmniImage::new(self)
+    }
+    /**Get an omni-image task
+
+Polls one task (free). `task_id` may also be the caller's `external_task_id`.
+
+
+Sends a `GET` request to `/v1/images/omni-image/{task_id}`
+
+Arguments:
+- `task_id`: The task's `task_id` (an opaque string; new ids are 18-digit numbers that overflow a
+JavaScript number) or the caller's `external_task_id`.
+
+```ignore
+let response = client.get_omni_image()
+    .task_id(task_id)
+    .send()
+    .await;
+```*/
+    pub fn get_omni_image(&self) -> builder::GetOmniImage<'_> {
+        builder::GetOmniImage::new(self)
+    }
+    /**List an advanced lip-sync tasks
+
+Lists the account's advanced lip-sync tasks, newest first. `data` is an array of task objects. Free.
+
+
+Sends a `GET` request to `/v1/videos/advanced-lip-sync`
+
+Arguments:
+- `page_num`: Page number, from 1 to 1000. Kling's default is 1.
+- `page_size`: Tasks per page, from 1 to 500. Kling's default is 30.
+```ignore
+let response = client.list_advanced_lip_sync()
+    .page_num(page_num)
+    .page_size(page_size)
+    .send()
+    .await;
+```*/
+    pub fn list_advanced_lip_sync(&self) -> builder::ListAdvancedLipSync<'_> {
+        builder::ListAdvancedLipSync::new(self)
+    }
+    /**Create an advanced lip-sync task
+
+Lip-syncs one face found by `POST /v1/videos/identify-face` to an audio track (the
+current official lip sync; LS-1). Billed per task.
+
+Quirks: `session_id` comes from identify-face (valid 24 h); `face_choose` holds exactly
+one face today. Per face, exactly one of `audio_id` (TTS, last 30 days, 2–60 s) and
+`sound_file` (URL or raw base64 .mp3/.wav/.m4a/.aac, ≤ 5 MB, 2–60 s). Times are
+milliseconds: the sound is cropped to [`sound_start_time`, `sound_end_time`] (at least
+2 s, within the sound) and inserted at `sound_insert_time`, where it must overlap the
+face's interval by at least 2 s and stay within the video. Volumes are 0 to 2 (default
+1). The query answers `task_info.parent_video` but no `external_task_id` (R-5), and
+only the system `task_id` is documented for it. Source: the 2026-09 lip sync page.
+
+
+Sends a `POST` request to `/v1/videos/advanced-lip-sync`
+
+```ignore
+let response = client.create_advanced_lip_sync()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_advanced_lip_sync(&self) -> builder::CreateAdvancedLipSync<'_> {
+        builder::CreateAdvancedLipSync::new(self)
+    }
+    /**Get an advanced lip-sync task
+
+Polls one task (free). Only the system `task_id` is documented here, not the `external_task_id`.
+`task_info.parent_video` describes the source video.
+
+
+Sends a `GET` request to `/v1/videos/advanced-lip-sync/{task_id}`
+
+Arguments:
+- `task_id`: The task's system `task_id`. This endpoint's docs do not offer the `external_task_id`
+in its place (advanced lip sync, AI multi-shot).
+
+```ignore
+let response = client.get_advanced_lip_sync()
+    .task_id(task_id)
+    .send()
+    .await;
+```*/
+    pub fn get_advanced_lip_sync(&self) -> builder::GetAdvancedLipSync<'_> {
+        builder::GetAdvancedLipSync::new(self)
+    }
+    /**List an avatar tasks
+
+Lists the account's avatar tasks, newest first. `data` is an array of task objects. Free.
+
+
+Sends a `GET` request to `/v1/videos/avatar/image2video`
+
+Arguments:
+- `page_num`: Page number, from 1 to 1000. Kling's default is 1.
+- `page_size`: Tasks per page, from 1 to 500. Kling's default is 30.
+```ignore
+let response = client.list_avatar()
+    .page_num(page_num)
+    .page_size(page_size)
+    .send()
+    .await;
+```*/
+    pub fn list_avatar(&self) -> builder::ListAvatar<'_> {
+        builder::ListAvatar::new(self)
+    }
+    /**Create an avatar task
+
+Makes the person in `image` speak an audio track: a TTS `audio_id` or a `sound_file`.
+Billed per task.
+
+Quirks: exactly one of `audio_id` (a TTS audio of the last 30 days, 2–300 s) and
+`sound_file` (URL or raw base64 .mp3/.wav/.m4a/.aac, ≤ 5 MB, 2–300 s) is required; JSON
+Schema does not express that here. `prompt` (≤ 2500) steers actions, emotions and the
+camera. `mode` is `std` (default) or `pro`. Source: the 2026-09 avatar page (reference
+§3.1).
+
+
+Sends a `POST` request to `/v1/videos/avatar/image2video`
+
+```ignore
+let response = client.create_avatar()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_avatar(&self) -> builder::CreateAvatar<'_> {
+        builder::CreateAvatar::new(self)
+    }
+    /**Get an avatar task
+
+Polls one task (free). `task_id` may also be the caller's `external_task_id`.
+
+
+Sends a `GET` request to `/v1/videos/avatar/image2video/{task_id}`
+
+Arguments:
+- `task_id`: The task's `task_id` (an opaque string; new ids are 18-digit numbers that overflow a
+JavaScript number) or the caller's `external_task_id`.
+
+```ignore
+let response = client.get_avatar()
+    .task_id(task_id)
+    .send()
+    .await;
+```*/
+    pub fn get_avatar(&self) -> builder::GetAvatar<'_> {
+        builder::GetAvatar::new(self)
+    }
     /**List video-effects tasks
 
 Lists the account's video-effects tasks. `data` is an array of task objects. Free.
@@ -7367,6 +14643,51 @@ let response = client.get_video_effects()
 ```*/
     pub fn get_video_effects(&self) -> builder::GetVideoEffects<'_> {
         builder::GetVideoEffects::new(self)
+    }
+    /**Identify the faces of a video
+
+Finds the faces of a video for advanced lip sync and answers at once (no task, no
+polling). Billed (the answer carries the deductions).
+
+Quirks: exactly one of `video_id` (a Kling video of the last 30 days, ≤ 60 s) and
+`video_url` (.mp4/.mov, ≤ 100 MB, 2–60 s, 720p or 1080p, 512–2160 px per side) is
+required; Kling's example sends the other as `""`. The answer's `session_id` is valid for
+24 hours and goes to `POST /v1/videos/advanced-lip-sync` with one `face_id`. Source: the
+2026-09 face recognition page (LS-1, reference §3.1).
+
+
+Sends a `POST` request to `/v1/videos/identify-face`
+
+```ignore
+let response = client.identify_face()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn identify_face(&self) -> builder::IdentifyFace<'_> {
+        builder::IdentifyFace::new(self)
+    }
+    /**Segment the subject, head, face and clothes of an image
+
+Recognises what an image contains and answers at once with segmentation images for the
+subject (`object_seg`), the head with hair (`head_seg`), the face without hair
+(`face_seg`) and the clothes (`cloth_seg`), each with `is_contain`. No task, no polling.
+
+Quirks: `image` is a URL or raw base64 jpg/jpeg/png, ≤ 10 MB, ≥ 300 px, ratio
+1:2.5–2.5:1. The answer has no `task_id`. Kling's sample answer repeats the deduction
+keys (malformed JSON). Source: the 2026-09 image recognition page (reference §3.1).
+
+
+Sends a `POST` request to `/v1/videos/image-recognize`
+
+```ignore
+let response = client.recognize_image()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn recognize_image(&self) -> builder::RecognizeImage<'_> {
+        builder::RecognizeImage::new(self)
     }
     /**List image-to-video tasks
 
@@ -7511,6 +14832,72 @@ let response = client.get_lip_sync()
     pub fn get_lip_sync(&self) -> builder::GetLipSync<'_> {
         builder::GetLipSync::new(self)
     }
+    /**List a motion-control tasks
+
+Lists the account's motion-control tasks, newest first. `data` is an array of task objects. Free.
+Kling's pages do not confirm a list endpoint for motion control (uncertain); a relay may answer 404.
+
+
+Sends a `GET` request to `/v1/videos/motion-control`
+
+Arguments:
+- `page_num`: Page number, from 1 to 1000. Kling's default is 1.
+- `page_size`: Tasks per page, from 1 to 500. Kling's default is 30.
+```ignore
+let response = client.list_motion_control()
+    .page_num(page_num)
+    .page_size(page_size)
+    .send()
+    .await;
+```*/
+    pub fn list_motion_control(&self) -> builder::ListMotionControl<'_> {
+        builder::ListMotionControl::new(self)
+    }
+    /**Create a motion-control task
+
+Makes the character of `image_url` perform the motion of the reference video `video_url`.
+Billed per second of output.
+
+Quirks: `model_name` is kling-v2-6 (default) or kling-v3 (since 2026-03-04).
+`character_orientation` and `mode` are required: with `video` the character faces as in
+the video (reference video up to 30 s), with `image` as in the image (up to 10 s).
+The image: URL or raw base64 jpg/png, ≤ 10 MB, 300–65536 px, ratio 1:2.5–2.5:1. The
+video: .mp4/.mov, ≤ 100 MB, 340–3850 px, at least 3 s. `element_list` (kling-v3, at most
+one element) makes the orientation follow the video. `keep_original_sound` defaults to
+`yes`. Source: the March 2026 motion-control page and relay copies (reference §3.1).
+
+
+Sends a `POST` request to `/v1/videos/motion-control`
+
+```ignore
+let response = client.create_motion_control()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_motion_control(&self) -> builder::CreateMotionControl<'_> {
+        builder::CreateMotionControl::new(self)
+    }
+    /**Get a motion-control task
+
+Polls one task (free). `task_id` may also be the caller's `external_task_id`.
+
+
+Sends a `GET` request to `/v1/videos/motion-control/{task_id}`
+
+Arguments:
+- `task_id`: The task's `task_id` (an opaque string; new ids are 18-digit numbers that overflow a
+JavaScript number) or the caller's `external_task_id`.
+
+```ignore
+let response = client.get_motion_control()
+    .task_id(task_id)
+    .send()
+    .await;
+```*/
+    pub fn get_motion_control(&self) -> builder::GetMotionControl<'_> {
+        builder::GetMotionControl::new(self)
+    }
     /**List multi-image-to-video tasks
 
 Lists the account's multi-image-to-video tasks. `data` is an array of task objects. Free.
@@ -7571,6 +14958,78 @@ let response = client.get_multi_image2video()
 ```*/
     pub fn get_multi_image2video(&self) -> builder::GetMultiImage2video<'_> {
         builder::GetMultiImage2video::new(self)
+    }
+    /**List an omni-video tasks
+
+Lists the account's omni-video tasks, newest first. `data` is an array of task objects. Free.
+
+
+Sends a `GET` request to `/v1/videos/omni-video`
+
+Arguments:
+- `page_num`: Page number, from 1 to 1000. Kling's default is 1.
+- `page_size`: Tasks per page, from 1 to 500. Kling's default is 30.
+```ignore
+let response = client.list_omni_video()
+    .page_num(page_num)
+    .page_size(page_size)
+    .send()
+    .await;
+```*/
+    pub fn list_omni_video(&self) -> builder::ListOmniVideo<'_> {
+        builder::ListOmniVideo::new(self)
+    }
+    /**Create an omni-video task
+
+Generates a video from a prompt that refers to reference images (`<<<image_1>>>`),
+elements (`<<<element_1>>>`) and at most one reference video (`<<<video_1>>>`): text to
+video, first/last frame, subject reference, video editing (`refer_type: base`) and video
+reference (`refer_type: feature`) in one endpoint; kling-v3-omni also cuts multi-shot
+videos. Billed per second of output.
+
+Quirks: `model_name` is kling-video-o1 (default) or kling-v3-omni. `prompt` is required
+unless `multi_shot` is true with `shot_type: customize` (then the shots come from
+`multi_prompt`). Images plus elements: at most 7 without a reference video, at most 4
+with one; at most 3 elements with first/last frames; `type` (`first_frame`/`end_frame`)
+only on frame images, and never an end frame alone. With a reference video `sound` must be
+`off` and `4k` is not available. `aspect_ratio` is required when there is no first frame
+and no video to edit. `duration` is `"3"` to `"15"` for kling-v3-omni, `"3"` to `"10"`
+for kling-video-o1 (text-only and first-frame-only o1 videos: 5 or 10), and is ignored
+with `refer_type: base`. Reference videos: .mp4/.mov, 3–10 s (3–15 s for 3.0 Omni feature
+reference since 2026-06-17), 720–2160 px, 24–60 fps, at most 200 MB. Source: the 3.0
+model specification and the March 2026 omni-video page (reference §3.1).
+
+
+Sends a `POST` request to `/v1/videos/omni-video`
+
+```ignore
+let response = client.create_omni_video()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_omni_video(&self) -> builder::CreateOmniVideo<'_> {
+        builder::CreateOmniVideo::new(self)
+    }
+    /**Get an omni-video task
+
+Polls one task (free). `task_id` may also be the caller's `external_task_id`.
+
+
+Sends a `GET` request to `/v1/videos/omni-video/{task_id}`
+
+Arguments:
+- `task_id`: The task's `task_id` (an opaque string; new ids are 18-digit numbers that overflow a
+JavaScript number) or the caller's `external_task_id`.
+
+```ignore
+let response = client.get_omni_video()
+    .task_id(task_id)
+    .send()
+    .await;
+```*/
+    pub fn get_omni_video(&self) -> builder::GetOmniVideo<'_> {
+        builder::GetOmniVideo::new(self)
     }
     /**List text-to-video tasks
 
@@ -7719,6 +15178,3061 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
+    /**Builder for [`Client::get_account_costs`]
+
+[`Client::get_account_costs`]: super::Client::get_account_costs*/
+    #[derive(Debug, Clone)]
+    pub struct GetAccountCosts<'a> {
+        client: &'a super::Client,
+        end_time: Result<i64, String>,
+        resource_pack_name: Result<Option<::std::string::String>, String>,
+        start_time: Result<i64, String>,
+    }
+    impl<'a> GetAccountCosts<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                end_time: Err("end_time was not initialized".to_string()),
+                resource_pack_name: Ok(None),
+                start_time: Err("start_time was not initialized".to_string()),
+            }
+        }
+        pub fn end_time<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.end_time = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for end_time failed".to_string());
+            self
+        }
+        pub fn resource_pack_name<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.resource_pack_name = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for resource_pack_name failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn start_time<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.start_time = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for start_time failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/account/costs`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::AccountCostsResponse>,
+            Error<types::KlingError>,
+        > {
+            let Self { client, end_time, resource_pack_name, start_time } = self;
+            let end_time = end_time.map_err(Error::InvalidRequest)?;
+            let resource_pack_name = resource_pack_name.map_err(Error::InvalidRequest)?;
+            let start_time = start_time.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/account/costs", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("end_time", &end_time))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "resource_pack_name",
+                        &resource_pack_name,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("start_time", &start_time))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_account_costs",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_text_to_audio`]
+
+[`Client::list_text_to_audio`]: super::Client::list_text_to_audio*/
+    #[derive(Debug, Clone)]
+    pub struct ListTextToAudio<'a> {
+        client: &'a super::Client,
+        page_num: Result<Option<::std::num::NonZeroU32>, String>,
+        page_size: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListTextToAudio<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                page_num: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn page_num<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_num = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_num failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/audio/text-to-audio`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskListResponse>, Error<types::KlingError>> {
+            let Self { client, page_num, page_size } = self;
+            let page_num = page_num.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/audio/text-to-audio", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("pageNum", &page_num))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_text_to_audio",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_text_to_audio`]
+
+[`Client::create_text_to_audio`]: super::Client::create_text_to_audio*/
+    #[derive(Debug, Clone)]
+    pub struct CreateTextToAudio<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::TextToAudioRequest, String>,
+    }
+    impl<'a> CreateTextToAudio<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::TextToAudioRequest>,
+            <V as std::convert::TryInto<
+                types::TextToAudioRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `TextToAudioRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::TextToAudioRequest,
+            ) -> types::builder::TextToAudioRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/audio/text-to-audio`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::TextToAudioRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/audio/text-to-audio", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_text_to_audio",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_text_to_audio`]
+
+[`Client::get_text_to_audio`]: super::Client::get_text_to_audio*/
+    #[derive(Debug, Clone)]
+    pub struct GetTextToAudio<'a> {
+        client: &'a super::Client,
+        task_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetTextToAudio<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                task_id: Err("task_id was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/audio/text-to-audio/{task_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, task_id } = self;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/audio/text-to-audio/{}", client.baseurl, encode_path(& task_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_text_to_audio",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_tts`]
+
+[`Client::create_tts`]: super::Client::create_tts*/
+    #[derive(Debug, Clone)]
+    pub struct CreateTts<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::TtsRequest, String>,
+    }
+    impl<'a> CreateTts<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::TtsRequest>,
+            <V as std::convert::TryInto<types::TtsRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `TtsRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::TtsRequest,
+            ) -> types::builder::TtsRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/audio/tts`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| types::TtsRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/audio/tts", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_tts",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_video_to_audio`]
+
+[`Client::list_video_to_audio`]: super::Client::list_video_to_audio*/
+    #[derive(Debug, Clone)]
+    pub struct ListVideoToAudio<'a> {
+        client: &'a super::Client,
+        page_num: Result<Option<::std::num::NonZeroU32>, String>,
+        page_size: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListVideoToAudio<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                page_num: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn page_num<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_num = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_num failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/audio/video-to-audio`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskListResponse>, Error<types::KlingError>> {
+            let Self { client, page_num, page_size } = self;
+            let page_num = page_num.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/audio/video-to-audio", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("pageNum", &page_num))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_video_to_audio",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_video_to_audio`]
+
+[`Client::create_video_to_audio`]: super::Client::create_video_to_audio*/
+    #[derive(Debug, Clone)]
+    pub struct CreateVideoToAudio<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::VideoToAudioRequest, String>,
+    }
+    impl<'a> CreateVideoToAudio<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::VideoToAudioRequest>,
+            <V as std::convert::TryInto<
+                types::VideoToAudioRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `VideoToAudioRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::VideoToAudioRequest,
+            ) -> types::builder::VideoToAudioRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/audio/video-to-audio`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::VideoToAudioRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/audio/video-to-audio", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_video_to_audio",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_video_to_audio`]
+
+[`Client::get_video_to_audio`]: super::Client::get_video_to_audio*/
+    #[derive(Debug, Clone)]
+    pub struct GetVideoToAudio<'a> {
+        client: &'a super::Client,
+        task_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetVideoToAudio<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                task_id: Err("task_id was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/audio/video-to-audio/{task_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, task_id } = self;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/audio/video-to-audio/{}", client.baseurl, encode_path(& task_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_video_to_audio",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_advanced_element`]
+
+[`Client::list_advanced_element`]: super::Client::list_advanced_element*/
+    #[derive(Debug, Clone)]
+    pub struct ListAdvancedElement<'a> {
+        client: &'a super::Client,
+        page_num: Result<Option<::std::num::NonZeroU32>, String>,
+        page_size: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListAdvancedElement<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                page_num: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn page_num<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_num = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_num failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/general/advanced-custom-elements`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskListResponse>, Error<types::KlingError>> {
+            let Self { client, page_num, page_size } = self;
+            let page_num = page_num.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/general/advanced-custom-elements", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("pageNum", &page_num))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_advanced_element",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_advanced_element`]
+
+[`Client::create_advanced_element`]: super::Client::create_advanced_element*/
+    #[derive(Debug, Clone)]
+    pub struct CreateAdvancedElement<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::AdvancedElementRequest, String>,
+    }
+    impl<'a> CreateAdvancedElement<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::AdvancedElementRequest>,
+            <V as std::convert::TryInto<
+                types::AdvancedElementRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `AdvancedElementRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::AdvancedElementRequest,
+            ) -> types::builder::AdvancedElementRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/general/advanced-custom-elements`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::AdvancedElementRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/general/advanced-custom-elements", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_advanced_element",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_advanced_element`]
+
+[`Client::get_advanced_element`]: super::Client::get_advanced_element*/
+    #[derive(Debug, Clone)]
+    pub struct GetAdvancedElement<'a> {
+        client: &'a super::Client,
+        task_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetAdvancedElement<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                task_id: Err("task_id was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/general/advanced-custom-elements/{task_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, task_id } = self;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/general/advanced-custom-elements/{}", client.baseurl,
+                encode_path(& task_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_advanced_element",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_preset_elements`]
+
+[`Client::list_preset_elements`]: super::Client::list_preset_elements*/
+    #[derive(Debug, Clone)]
+    pub struct ListPresetElements<'a> {
+        client: &'a super::Client,
+        page_num: Result<Option<::std::num::NonZeroU32>, String>,
+        page_size: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListPresetElements<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                page_num: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn page_num<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_num = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_num failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/general/advanced-presets-elements`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskListResponse>, Error<types::KlingError>> {
+            let Self { client, page_num, page_size } = self;
+            let page_num = page_num.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/general/advanced-presets-elements", client.baseurl,
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("pageNum", &page_num))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_preset_elements",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_ai_multi_shot`]
+
+[`Client::list_ai_multi_shot`]: super::Client::list_ai_multi_shot*/
+    #[derive(Debug, Clone)]
+    pub struct ListAiMultiShot<'a> {
+        client: &'a super::Client,
+        page_num: Result<Option<::std::num::NonZeroU32>, String>,
+        page_size: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListAiMultiShot<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                page_num: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn page_num<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_num = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_num failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/general/ai-multi-shot`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskListResponse>, Error<types::KlingError>> {
+            let Self { client, page_num, page_size } = self;
+            let page_num = page_num.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/general/ai-multi-shot", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("pageNum", &page_num))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_ai_multi_shot",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_ai_multi_shot`]
+
+[`Client::create_ai_multi_shot`]: super::Client::create_ai_multi_shot*/
+    #[derive(Debug, Clone)]
+    pub struct CreateAiMultiShot<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::AiMultiShotRequest, String>,
+    }
+    impl<'a> CreateAiMultiShot<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::AiMultiShotRequest>,
+            <V as std::convert::TryInto<
+                types::AiMultiShotRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `AiMultiShotRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::AiMultiShotRequest,
+            ) -> types::builder::AiMultiShotRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/general/ai-multi-shot`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::AiMultiShotRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/general/ai-multi-shot", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_ai_multi_shot",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_ai_multi_shot`]
+
+[`Client::get_ai_multi_shot`]: super::Client::get_ai_multi_shot*/
+    #[derive(Debug, Clone)]
+    pub struct GetAiMultiShot<'a> {
+        client: &'a super::Client,
+        task_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetAiMultiShot<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                task_id: Err("task_id was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/general/ai-multi-shot/{task_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, task_id } = self;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/general/ai-multi-shot/{}", client.baseurl, encode_path(& task_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_ai_multi_shot",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_custom_voice`]
+
+[`Client::list_custom_voice`]: super::Client::list_custom_voice*/
+    #[derive(Debug, Clone)]
+    pub struct ListCustomVoice<'a> {
+        client: &'a super::Client,
+        page_num: Result<Option<::std::num::NonZeroU32>, String>,
+        page_size: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListCustomVoice<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                page_num: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn page_num<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_num = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_num failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/general/custom-voices`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskListResponse>, Error<types::KlingError>> {
+            let Self { client, page_num, page_size } = self;
+            let page_num = page_num.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/general/custom-voices", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("pageNum", &page_num))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_custom_voice",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_custom_voice`]
+
+[`Client::create_custom_voice`]: super::Client::create_custom_voice*/
+    #[derive(Debug, Clone)]
+    pub struct CreateCustomVoice<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::CustomVoiceRequest, String>,
+    }
+    impl<'a> CreateCustomVoice<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CustomVoiceRequest>,
+            <V as std::convert::TryInto<
+                types::CustomVoiceRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `CustomVoiceRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::CustomVoiceRequest,
+            ) -> types::builder::CustomVoiceRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/general/custom-voices`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::CustomVoiceRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/general/custom-voices", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_custom_voice",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_custom_voice`]
+
+[`Client::get_custom_voice`]: super::Client::get_custom_voice*/
+    #[derive(Debug, Clone)]
+    pub struct GetCustomVoice<'a> {
+        client: &'a super::Client,
+        task_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetCustomVoice<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                task_id: Err("task_id was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/general/custom-voices/{task_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, task_id } = self;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/general/custom-voices/{}", client.baseurl, encode_path(& task_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_custom_voice",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_advanced_element`]
+
+[`Client::delete_advanced_element`]: super::Client::delete_advanced_element*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteAdvancedElement<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::DeleteElementRequest, String>,
+    }
+    impl<'a> DeleteAdvancedElement<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::DeleteElementRequest>,
+            <V as std::convert::TryInto<
+                types::DeleteElementRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `DeleteElementRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::DeleteElementRequest,
+            ) -> types::builder::DeleteElementRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/general/delete-advanced-elements`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::DeleteElementRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/general/delete-advanced-elements", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_advanced_element",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_element`]
+
+[`Client::delete_element`]: super::Client::delete_element*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteElement<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::DeleteElementRequest, String>,
+    }
+    impl<'a> DeleteElement<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::DeleteElementRequest>,
+            <V as std::convert::TryInto<
+                types::DeleteElementRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `DeleteElementRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::DeleteElementRequest,
+            ) -> types::builder::DeleteElementRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/general/delete-elements`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::DeleteElementRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/general/delete-elements", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_element",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_custom_voice`]
+
+[`Client::delete_custom_voice`]: super::Client::delete_custom_voice*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteCustomVoice<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::DeleteVoiceRequest, String>,
+    }
+    impl<'a> DeleteCustomVoice<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::DeleteVoiceRequest>,
+            <V as std::convert::TryInto<
+                types::DeleteVoiceRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `DeleteVoiceRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::DeleteVoiceRequest,
+            ) -> types::builder::DeleteVoiceRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/general/delete-voices`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::DeleteVoiceRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/general/delete-voices", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_custom_voice",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_preset_voices`]
+
+[`Client::list_preset_voices`]: super::Client::list_preset_voices*/
+    #[derive(Debug, Clone)]
+    pub struct ListPresetVoices<'a> {
+        client: &'a super::Client,
+        page_num: Result<Option<::std::num::NonZeroU32>, String>,
+        page_size: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListPresetVoices<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                page_num: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn page_num<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_num = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_num failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/general/presets-voices`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskListResponse>, Error<types::KlingError>> {
+            let Self { client, page_num, page_size } = self;
+            let page_num = page_num.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/general/presets-voices", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("pageNum", &page_num))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_preset_voices",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_image_expand`]
+
+[`Client::list_image_expand`]: super::Client::list_image_expand*/
+    #[derive(Debug, Clone)]
+    pub struct ListImageExpand<'a> {
+        client: &'a super::Client,
+        page_num: Result<Option<::std::num::NonZeroU32>, String>,
+        page_size: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListImageExpand<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                page_num: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn page_num<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_num = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_num failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/images/editing/expand`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskListResponse>, Error<types::KlingError>> {
+            let Self { client, page_num, page_size } = self;
+            let page_num = page_num.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/images/editing/expand", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("pageNum", &page_num))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_image_expand",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_image_expand`]
+
+[`Client::create_image_expand`]: super::Client::create_image_expand*/
+    #[derive(Debug, Clone)]
+    pub struct CreateImageExpand<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::ImageExpandRequest, String>,
+    }
+    impl<'a> CreateImageExpand<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ImageExpandRequest>,
+            <V as std::convert::TryInto<
+                types::ImageExpandRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `ImageExpandRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::ImageExpandRequest,
+            ) -> types::builder::ImageExpandRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/images/editing/expand`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::ImageExpandRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/images/editing/expand", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_image_expand",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_image_expand`]
+
+[`Client::get_image_expand`]: super::Client::get_image_expand*/
+    #[derive(Debug, Clone)]
+    pub struct GetImageExpand<'a> {
+        client: &'a super::Client,
+        task_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetImageExpand<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                task_id: Err("task_id was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/images/editing/expand/{task_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, task_id } = self;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/images/editing/expand/{}", client.baseurl, encode_path(& task_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_image_expand",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::list_image_generation`]
 
 [`Client::list_image_generation`]: super::Client::list_image_generation*/
@@ -8441,6 +18955,1449 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::list_multi_image2image`]
+
+[`Client::list_multi_image2image`]: super::Client::list_multi_image2image*/
+    #[derive(Debug, Clone)]
+    pub struct ListMultiImage2image<'a> {
+        client: &'a super::Client,
+        page_num: Result<Option<::std::num::NonZeroU32>, String>,
+        page_size: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListMultiImage2image<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                page_num: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn page_num<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_num = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_num failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/images/multi-image2image`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskListResponse>, Error<types::KlingError>> {
+            let Self { client, page_num, page_size } = self;
+            let page_num = page_num.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/images/multi-image2image", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("pageNum", &page_num))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_multi_image2image",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_multi_image2image`]
+
+[`Client::create_multi_image2image`]: super::Client::create_multi_image2image*/
+    #[derive(Debug, Clone)]
+    pub struct CreateMultiImage2image<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::MultiImage2ImageRequest, String>,
+    }
+    impl<'a> CreateMultiImage2image<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::MultiImage2ImageRequest>,
+            <V as std::convert::TryInto<
+                types::MultiImage2ImageRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `MultiImage2ImageRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::MultiImage2ImageRequest,
+            ) -> types::builder::MultiImage2ImageRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/images/multi-image2image`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::MultiImage2ImageRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/images/multi-image2image", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_multi_image2image",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_multi_image2image`]
+
+[`Client::get_multi_image2image`]: super::Client::get_multi_image2image*/
+    #[derive(Debug, Clone)]
+    pub struct GetMultiImage2image<'a> {
+        client: &'a super::Client,
+        task_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetMultiImage2image<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                task_id: Err("task_id was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/images/multi-image2image/{task_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, task_id } = self;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/images/multi-image2image/{}", client.baseurl, encode_path(&
+                task_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_multi_image2image",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_omni_image`]
+
+[`Client::list_omni_image`]: super::Client::list_omni_image*/
+    #[derive(Debug, Clone)]
+    pub struct ListOmniImage<'a> {
+        client: &'a super::Client,
+        page_num: Result<Option<::std::num::NonZeroU32>, String>,
+        page_size: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListOmniImage<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                page_num: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn page_num<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_num = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_num failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/images/omni-image`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskListResponse>, Error<types::KlingError>> {
+            let Self { client, page_num, page_size } = self;
+            let page_num = page_num.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/images/omni-image", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("pageNum", &page_num))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_omni_image",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_omni_image`]
+
+[`Client::create_omni_image`]: super::Client::create_omni_image*/
+    #[derive(Debug, Clone)]
+    pub struct CreateOmniImage<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::OmniImageRequest, String>,
+    }
+    impl<'a> CreateOmniImage<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::OmniImageRequest>,
+            <V as std::convert::TryInto<
+                types::OmniImageRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `OmniImageRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::OmniImageRequest,
+            ) -> types::builder::OmniImageRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/images/omni-image`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::OmniImageRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/images/omni-image", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_omni_image",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_omni_image`]
+
+[`Client::get_omni_image`]: super::Client::get_omni_image*/
+    #[derive(Debug, Clone)]
+    pub struct GetOmniImage<'a> {
+        client: &'a super::Client,
+        task_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetOmniImage<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                task_id: Err("task_id was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/images/omni-image/{task_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, task_id } = self;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/images/omni-image/{}", client.baseurl, encode_path(& task_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_omni_image",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_advanced_lip_sync`]
+
+[`Client::list_advanced_lip_sync`]: super::Client::list_advanced_lip_sync*/
+    #[derive(Debug, Clone)]
+    pub struct ListAdvancedLipSync<'a> {
+        client: &'a super::Client,
+        page_num: Result<Option<::std::num::NonZeroU32>, String>,
+        page_size: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListAdvancedLipSync<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                page_num: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn page_num<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_num = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_num failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/videos/advanced-lip-sync`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskListResponse>, Error<types::KlingError>> {
+            let Self { client, page_num, page_size } = self;
+            let page_num = page_num.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/videos/advanced-lip-sync", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("pageNum", &page_num))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_advanced_lip_sync",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_advanced_lip_sync`]
+
+[`Client::create_advanced_lip_sync`]: super::Client::create_advanced_lip_sync*/
+    #[derive(Debug, Clone)]
+    pub struct CreateAdvancedLipSync<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::AdvancedLipSyncRequest, String>,
+    }
+    impl<'a> CreateAdvancedLipSync<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::AdvancedLipSyncRequest>,
+            <V as std::convert::TryInto<
+                types::AdvancedLipSyncRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `AdvancedLipSyncRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::AdvancedLipSyncRequest,
+            ) -> types::builder::AdvancedLipSyncRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/videos/advanced-lip-sync`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::AdvancedLipSyncRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/videos/advanced-lip-sync", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_advanced_lip_sync",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_advanced_lip_sync`]
+
+[`Client::get_advanced_lip_sync`]: super::Client::get_advanced_lip_sync*/
+    #[derive(Debug, Clone)]
+    pub struct GetAdvancedLipSync<'a> {
+        client: &'a super::Client,
+        task_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetAdvancedLipSync<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                task_id: Err("task_id was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/videos/advanced-lip-sync/{task_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, task_id } = self;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/videos/advanced-lip-sync/{}", client.baseurl, encode_path(&
+                task_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_advanced_lip_sync",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_avatar`]
+
+[`Client::list_avatar`]: super::Client::list_avatar*/
+    #[derive(Debug, Clone)]
+    pub struct ListAvatar<'a> {
+        client: &'a super::Client,
+        page_num: Result<Option<::std::num::NonZeroU32>, String>,
+        page_size: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListAvatar<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                page_num: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn page_num<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_num = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_num failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/videos/avatar/image2video`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskListResponse>, Error<types::KlingError>> {
+            let Self { client, page_num, page_size } = self;
+            let page_num = page_num.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/videos/avatar/image2video", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("pageNum", &page_num))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_avatar",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_avatar`]
+
+[`Client::create_avatar`]: super::Client::create_avatar*/
+    #[derive(Debug, Clone)]
+    pub struct CreateAvatar<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::AvatarRequest, String>,
+    }
+    impl<'a> CreateAvatar<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::AvatarRequest>,
+            <V as std::convert::TryInto<types::AvatarRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `AvatarRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::AvatarRequest,
+            ) -> types::builder::AvatarRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/videos/avatar/image2video`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::AvatarRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/videos/avatar/image2video", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_avatar",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_avatar`]
+
+[`Client::get_avatar`]: super::Client::get_avatar*/
+    #[derive(Debug, Clone)]
+    pub struct GetAvatar<'a> {
+        client: &'a super::Client,
+        task_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetAvatar<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                task_id: Err("task_id was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/videos/avatar/image2video/{task_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, task_id } = self;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/videos/avatar/image2video/{}", client.baseurl, encode_path(&
+                task_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_avatar",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::list_video_effects`]
 
 [`Client::list_video_effects`]: super::Client::list_video_effects*/
@@ -8748,6 +20705,262 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_video_effects",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::identify_face`]
+
+[`Client::identify_face`]: super::Client::identify_face*/
+    #[derive(Debug, Clone)]
+    pub struct IdentifyFace<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::IdentifyFaceRequest, String>,
+    }
+    impl<'a> IdentifyFace<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::IdentifyFaceRequest>,
+            <V as std::convert::TryInto<
+                types::IdentifyFaceRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `IdentifyFaceRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::IdentifyFaceRequest,
+            ) -> types::builder::IdentifyFaceRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/videos/identify-face`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::IdentifyFaceResponse>,
+            Error<types::KlingError>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::IdentifyFaceRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/videos/identify-face", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "identify_face",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::recognize_image`]
+
+[`Client::recognize_image`]: super::Client::recognize_image*/
+    #[derive(Debug, Clone)]
+    pub struct RecognizeImage<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::ImageRecognizeRequest, String>,
+    }
+    impl<'a> RecognizeImage<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ImageRecognizeRequest>,
+            <V as std::convert::TryInto<
+                types::ImageRecognizeRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `ImageRecognizeRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::ImageRecognizeRequest,
+            ) -> types::builder::ImageRecognizeRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/videos/image-recognize`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::ImageRecognizeResponse>,
+            Error<types::KlingError>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::ImageRecognizeRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/videos/image-recognize", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "recognize_image",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -9521,6 +21734,368 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::list_motion_control`]
+
+[`Client::list_motion_control`]: super::Client::list_motion_control*/
+    #[derive(Debug, Clone)]
+    pub struct ListMotionControl<'a> {
+        client: &'a super::Client,
+        page_num: Result<Option<::std::num::NonZeroU32>, String>,
+        page_size: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListMotionControl<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                page_num: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn page_num<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_num = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_num failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/videos/motion-control`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskListResponse>, Error<types::KlingError>> {
+            let Self { client, page_num, page_size } = self;
+            let page_num = page_num.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/videos/motion-control", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("pageNum", &page_num))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_motion_control",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_motion_control`]
+
+[`Client::create_motion_control`]: super::Client::create_motion_control*/
+    #[derive(Debug, Clone)]
+    pub struct CreateMotionControl<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::MotionControlRequest, String>,
+    }
+    impl<'a> CreateMotionControl<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::MotionControlRequest>,
+            <V as std::convert::TryInto<
+                types::MotionControlRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `MotionControlRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::MotionControlRequest,
+            ) -> types::builder::MotionControlRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/videos/motion-control`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::MotionControlRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/videos/motion-control", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_motion_control",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_motion_control`]
+
+[`Client::get_motion_control`]: super::Client::get_motion_control*/
+    #[derive(Debug, Clone)]
+    pub struct GetMotionControl<'a> {
+        client: &'a super::Client,
+        task_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetMotionControl<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                task_id: Err("task_id was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/videos/motion-control/{task_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, task_id } = self;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/videos/motion-control/{}", client.baseurl, encode_path(& task_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_motion_control",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::list_multi_image2video`]
 
 [`Client::list_multi_image2video`]: super::Client::list_multi_image2video*/
@@ -9831,6 +22406,366 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_multi_image2video",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_omni_video`]
+
+[`Client::list_omni_video`]: super::Client::list_omni_video*/
+    #[derive(Debug, Clone)]
+    pub struct ListOmniVideo<'a> {
+        client: &'a super::Client,
+        page_num: Result<Option<::std::num::NonZeroU32>, String>,
+        page_size: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListOmniVideo<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                page_num: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn page_num<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_num = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_num failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/videos/omni-video`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskListResponse>, Error<types::KlingError>> {
+            let Self { client, page_num, page_size } = self;
+            let page_num = page_num.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/videos/omni-video", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("pageNum", &page_num))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_omni_video",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_omni_video`]
+
+[`Client::create_omni_video`]: super::Client::create_omni_video*/
+    #[derive(Debug, Clone)]
+    pub struct CreateOmniVideo<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::OmniVideoRequest, String>,
+    }
+    impl<'a> CreateOmniVideo<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::OmniVideoRequest>,
+            <V as std::convert::TryInto<
+                types::OmniVideoRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `OmniVideoRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::OmniVideoRequest,
+            ) -> types::builder::OmniVideoRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/videos/omni-video`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::OmniVideoRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/videos/omni-video", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_omni_video",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_omni_video`]
+
+[`Client::get_omni_video`]: super::Client::get_omni_video*/
+    #[derive(Debug, Clone)]
+    pub struct GetOmniVideo<'a> {
+        client: &'a super::Client,
+        task_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetOmniVideo<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                task_id: Err("task_id was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/videos/omni-video/{task_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, task_id } = self;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/videos/omni-video/{}", client.baseurl, encode_path(& task_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_omni_video",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;

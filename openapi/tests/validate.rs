@@ -26,22 +26,75 @@ fn query(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
 }
 
 #[test]
-fn the_spec_loads_with_openapiv3_and_has_24_operations() {
+fn the_spec_loads_with_openapiv3_and_has_69_operations() {
     let spec = parse(SPEC_YAML).unwrap();
     let ops = operations(&spec);
-    assert_eq!(ops.len(), 24);
-    for role in [
-        OperationRole::Create,
-        OperationRole::Get,
-        OperationRole::List,
+    assert_eq!(ops.len(), 69);
+    // 20 task kinds with create, get and list; 9 plain operations that answer at once.
+    for (role, count) in [
+        (OperationRole::Create, 20),
+        (OperationRole::Get, 20),
+        (OperationRole::List, 20),
+        (OperationRole::Other, 9),
     ] {
-        assert_eq!(ops.iter().filter(|o| o.role == role).count(), 8, "{role:?}");
+        assert_eq!(
+            ops.iter().filter(|o| o.role == role).count(),
+            count,
+            "{role:?}"
+        );
     }
     let mut ids = v().operation_ids();
     ids.sort_unstable();
     let mut expected: Vec<&str> = ops.iter().map(|o| o.operation_id.as_str()).collect();
     expected.sort_unstable();
     assert_eq!(ids, expected);
+}
+
+#[test]
+fn plain_operations_are_not_task_creates() {
+    let ops = operations(embedded());
+    let role = |id: &str| ops.iter().find(|o| o.operation_id == id).unwrap().role;
+    for id in [
+        "create_tts",
+        "identify_face",
+        "recognize_image",
+        "delete_custom_voice",
+        "delete_advanced_element",
+        "delete_element",
+        "list_preset_voices",
+        "list_preset_elements",
+        "get_account_costs",
+    ] {
+        assert_eq!(role(id), OperationRole::Other, "{id}");
+    }
+    assert_eq!(role("create_custom_voice"), OperationRole::Create);
+    assert_eq!(role("list_custom_voice"), OperationRole::List);
+}
+
+#[test]
+fn every_task_kind_has_its_own_kind_path() {
+    let ops = operations(embedded());
+    let kinds: Vec<&str> = ops
+        .iter()
+        .filter(|o| o.role == OperationRole::Create)
+        .map(|o| o.kind_segment())
+        .collect();
+    let mut unique = kinds.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), kinds.len(), "{kinds:?}");
+    let kind = |id: &str| {
+        ops.iter()
+            .find(|o| o.operation_id == id)
+            .unwrap()
+            .kind_segment()
+            .to_owned()
+    };
+    assert_eq!(kind("get_text2video"), "text2video");
+    assert_eq!(kind("create_avatar"), "avatar/image2video");
+    assert_eq!(kind("get_avatar"), "avatar/image2video");
+    assert_eq!(kind("list_image_expand"), "editing/expand");
+    assert_eq!(kind("get_account_costs"), "costs");
 }
 
 #[test]
