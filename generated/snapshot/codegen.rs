@@ -14,40 +14,11 @@ pub mod types {
         ::serde::Serialize,
         Clone,
         Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
-    #[serde(transparent)]
-    pub struct AccountCosts(pub ::std::option::Option<AccountCostsInner>);
-    impl ::std::ops::Deref for AccountCosts {
-        type Target = ::std::option::Option<AccountCostsInner>;
-        fn deref(&self) -> &::std::option::Option<AccountCostsInner> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<AccountCosts>
-    for ::std::option::Option<AccountCostsInner> {
-        fn from(value: AccountCosts) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<::std::option::Option<AccountCostsInner>>
-    for AccountCosts {
-        fn from(value: ::std::option::Option<AccountCostsInner>) -> Self {
-            Self(value)
-        }
-    }
-    ///The inner envelope (note `msg`, not `message`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
         Default,
         PartialEq,
         schemars::JsonSchema
     )]
-    pub struct AccountCostsInner {
+    pub struct AccountCosts {
         ///0 on success.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub code: ::std::option::Option<i64>,
@@ -58,8 +29,8 @@ pub mod types {
             ::std::vec::Vec<ResourcePack>,
         >,
     }
-    impl AccountCostsInner {
-        pub fn builder() -> builder::AccountCostsInner {
+    impl AccountCosts {
+        pub fn builder() -> builder::AccountCosts {
             Default::default()
         }
     }
@@ -75,6 +46,7 @@ pub mod types {
     pub struct AccountCostsResponse {
         ///0 on success, otherwise a Kling business code.
         pub code: i64,
+        ///Absent (or null) when `code` is not 0.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<AccountCosts>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1658,44 +1630,11 @@ decimal strings (G-4, R-2). Present in 2026-09 queries and legacy callbacks.
         ::serde::Serialize,
         Clone,
         Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
-    #[serde(transparent)]
-    pub struct FinalBalanceDeduction(
-        pub ::std::option::Option<FinalBalanceDeductionInner>,
-    );
-    impl ::std::ops::Deref for FinalBalanceDeduction {
-        type Target = ::std::option::Option<FinalBalanceDeductionInner>;
-        fn deref(&self) -> &::std::option::Option<FinalBalanceDeductionInner> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<FinalBalanceDeduction>
-    for ::std::option::Option<FinalBalanceDeductionInner> {
-        fn from(value: FinalBalanceDeduction) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<::std::option::Option<FinalBalanceDeductionInner>>
-    for FinalBalanceDeduction {
-        fn from(value: ::std::option::Option<FinalBalanceDeductionInner>) -> Self {
-            Self(value)
-        }
-    }
-    /**What the task cost in balance (cash) billing: the discounted price and the list price, as
-decimal strings (G-4, R-2). Present in 2026-09 queries and legacy callbacks.
-*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
         Default,
         PartialEq,
         schemars::JsonSchema
     )]
-    pub struct FinalBalanceDeductionInner {
+    pub struct FinalBalanceDeduction {
         ///The list price of the task.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub list_price: ::std::option::Option<::std::string::String>,
@@ -1703,8 +1642,8 @@ decimal strings (G-4, R-2). Present in 2026-09 queries and legacy callbacks.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub quota: ::std::option::Option<::std::string::String>,
     }
-    impl FinalBalanceDeductionInner {
-        pub fn builder() -> builder::FinalBalanceDeductionInner {
+    impl FinalBalanceDeduction {
+        pub fn builder() -> builder::FinalBalanceDeduction {
             Default::default()
         }
     }
@@ -1743,6 +1682,7 @@ decimal strings (G-4, R-2). Present in 2026-09 queries and legacy callbacks.
     pub struct IdentifyFaceResponse {
         ///0 on success, otherwise a Kling business code.
         pub code: i64,
+        ///Absent (or null) when `code` is not 0.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<IdentifyFaceResult>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1761,40 +1701,11 @@ decimal strings (G-4, R-2). Present in 2026-09 queries and legacy callbacks.
         ::serde::Serialize,
         Clone,
         Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
-    #[serde(transparent)]
-    pub struct IdentifyFaceResult(pub ::std::option::Option<IdentifyFaceResultInner>);
-    impl ::std::ops::Deref for IdentifyFaceResult {
-        type Target = ::std::option::Option<IdentifyFaceResultInner>;
-        fn deref(&self) -> &::std::option::Option<IdentifyFaceResultInner> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<IdentifyFaceResult>
-    for ::std::option::Option<IdentifyFaceResultInner> {
-        fn from(value: IdentifyFaceResult) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<::std::option::Option<IdentifyFaceResultInner>>
-    for IdentifyFaceResult {
-        fn from(value: ::std::option::Option<IdentifyFaceResultInner>) -> Self {
-            Self(value)
-        }
-    }
-    ///The identification.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
         Default,
         PartialEq,
         schemars::JsonSchema
     )]
-    pub struct IdentifyFaceResultInner {
+    pub struct IdentifyFaceResult {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub face_data: ::std::option::Option<::std::vec::Vec<FaceData>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1805,8 +1716,8 @@ decimal strings (G-4, R-2). Present in 2026-09 queries and legacy callbacks.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub session_id: ::std::option::Option<::std::string::String>,
     }
-    impl IdentifyFaceResultInner {
-        pub fn builder() -> builder::IdentifyFaceResultInner {
+    impl IdentifyFaceResult {
+        pub fn builder() -> builder::IdentifyFaceResult {
             Default::default()
         }
     }
@@ -2073,6 +1984,7 @@ an empty `model_name` still means kling-v1 per the description; IG-4).
     pub struct ImageRecognizeResponse {
         ///0 on success, otherwise a Kling business code.
         pub code: i64,
+        ///Absent (or null) when `code` is not 0.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<ImageRecognizeResult>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2091,42 +2003,11 @@ an empty `model_name` still means kling-v1 per the description; IG-4).
         ::serde::Serialize,
         Clone,
         Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
-    #[serde(transparent)]
-    pub struct ImageRecognizeResult(
-        pub ::std::option::Option<ImageRecognizeResultInner>,
-    );
-    impl ::std::ops::Deref for ImageRecognizeResult {
-        type Target = ::std::option::Option<ImageRecognizeResultInner>;
-        fn deref(&self) -> &::std::option::Option<ImageRecognizeResultInner> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ImageRecognizeResult>
-    for ::std::option::Option<ImageRecognizeResultInner> {
-        fn from(value: ImageRecognizeResult) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<::std::option::Option<ImageRecognizeResultInner>>
-    for ImageRecognizeResult {
-        fn from(value: ::std::option::Option<ImageRecognizeResultInner>) -> Self {
-            Self(value)
-        }
-    }
-    ///The recognition (no task id).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
         Default,
         PartialEq,
         schemars::JsonSchema
     )]
-    pub struct ImageRecognizeResultInner {
+    pub struct ImageRecognizeResult {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub final_balance_deduction: ::std::option::Option<FinalBalanceDeduction>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2134,8 +2015,8 @@ an empty `model_name` still means kling-v1 per the description; IG-4).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub task_result: ::std::option::Option<TaskResult>,
     }
-    impl ImageRecognizeResultInner {
-        pub fn builder() -> builder::ImageRecognizeResultInner {
+    impl ImageRecognizeResult {
+        pub fn builder() -> builder::ImageRecognizeResult {
             Default::default()
         }
     }
@@ -3796,6 +3677,7 @@ audio needs `mode: pro` (720p is silent only; T2V-7).
         ///Creation time, Unix milliseconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub created_at: ::std::option::Option<i64>,
+        ///Balance (cash) billing of the task, when the backend reports it.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub final_balance_deduction: ::std::option::Option<FinalBalanceDeduction>,
         ///Units billed for the task (resource-pack billing), when the backend reports them.
@@ -3814,6 +3696,7 @@ audio needs `mode: pro` (720p is silent only; T2V-7).
         ///Last update time, Unix milliseconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated_at: ::std::option::Option<i64>,
+        ///Echo of the create's `watermark_info`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub watermark_info: ::std::option::Option<TaskWatermarkInfo>,
     }
@@ -3942,46 +3825,17 @@ video-to-audio, TTS), voices (custom and preset voices) or elements (R-4).
         ::serde::Serialize,
         Clone,
         Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
-    #[serde(transparent)]
-    pub struct TaskWatermarkInfo(pub ::std::option::Option<TaskWatermarkInfoInner>);
-    impl ::std::ops::Deref for TaskWatermarkInfo {
-        type Target = ::std::option::Option<TaskWatermarkInfoInner>;
-        fn deref(&self) -> &::std::option::Option<TaskWatermarkInfoInner> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<TaskWatermarkInfo>
-    for ::std::option::Option<TaskWatermarkInfoInner> {
-        fn from(value: TaskWatermarkInfo) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<::std::option::Option<TaskWatermarkInfoInner>>
-    for TaskWatermarkInfo {
-        fn from(value: ::std::option::Option<TaskWatermarkInfoInner>) -> Self {
-            Self(value)
-        }
-    }
-    ///Echo of the create's `watermark_info` (G-4, R-1).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
         Default,
         PartialEq,
         schemars::JsonSchema
     )]
-    pub struct TaskWatermarkInfoInner {
+    pub struct TaskWatermarkInfo {
         ///Whether a watermarked variant (`watermark_url`) was requested.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub enabled: ::std::option::Option<bool>,
     }
-    impl TaskWatermarkInfoInner {
-        pub fn builder() -> builder::TaskWatermarkInfoInner {
+    impl TaskWatermarkInfo {
+        pub fn builder() -> builder::TaskWatermarkInfo {
             Default::default()
         }
     }
@@ -4952,7 +4806,7 @@ not from the lip-sync voice catalogue (I2V-6).
     /// Types for composing complex structures.
     pub mod builder {
         #[derive(Clone, Debug)]
-        pub struct AccountCostsInner {
+        pub struct AccountCosts {
             code: ::std::result::Result<
                 ::std::option::Option<i64>,
                 ::std::string::String,
@@ -4966,7 +4820,7 @@ not from the lip-sync voice catalogue (I2V-6).
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for AccountCostsInner {
+        impl ::std::default::Default for AccountCosts {
             fn default() -> Self {
                 Self {
                     code: Ok(Default::default()),
@@ -4975,7 +4829,7 @@ not from the lip-sync voice catalogue (I2V-6).
                 }
             }
         }
-        impl AccountCostsInner {
+        impl AccountCosts {
             pub fn code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
@@ -5017,10 +4871,10 @@ not from the lip-sync voice catalogue (I2V-6).
                 self
             }
         }
-        impl ::std::convert::TryFrom<AccountCostsInner> for super::AccountCostsInner {
+        impl ::std::convert::TryFrom<AccountCosts> for super::AccountCosts {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: AccountCostsInner,
+                value: AccountCosts,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     code: value.code?,
@@ -5029,8 +4883,8 @@ not from the lip-sync voice catalogue (I2V-6).
                 })
             }
         }
-        impl ::std::convert::From<super::AccountCostsInner> for AccountCostsInner {
-            fn from(value: super::AccountCostsInner) -> Self {
+        impl ::std::convert::From<super::AccountCosts> for AccountCosts {
+            fn from(value: super::AccountCosts) -> Self {
                 Self {
                     code: Ok(value.code),
                     msg: Ok(value.msg),
@@ -7106,7 +6960,7 @@ not from the lip-sync voice catalogue (I2V-6).
             }
         }
         #[derive(Clone, Debug)]
-        pub struct FinalBalanceDeductionInner {
+        pub struct FinalBalanceDeduction {
             list_price: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -7116,7 +6970,7 @@ not from the lip-sync voice catalogue (I2V-6).
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for FinalBalanceDeductionInner {
+        impl ::std::default::Default for FinalBalanceDeduction {
             fn default() -> Self {
                 Self {
                     list_price: Ok(Default::default()),
@@ -7124,7 +6978,7 @@ not from the lip-sync voice catalogue (I2V-6).
                 }
             }
         }
-        impl FinalBalanceDeductionInner {
+        impl FinalBalanceDeduction {
             pub fn list_price<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -7150,11 +7004,11 @@ not from the lip-sync voice catalogue (I2V-6).
                 self
             }
         }
-        impl ::std::convert::TryFrom<FinalBalanceDeductionInner>
-        for super::FinalBalanceDeductionInner {
+        impl ::std::convert::TryFrom<FinalBalanceDeduction>
+        for super::FinalBalanceDeduction {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: FinalBalanceDeductionInner,
+                value: FinalBalanceDeduction,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     list_price: value.list_price?,
@@ -7162,9 +7016,9 @@ not from the lip-sync voice catalogue (I2V-6).
                 })
             }
         }
-        impl ::std::convert::From<super::FinalBalanceDeductionInner>
-        for FinalBalanceDeductionInner {
-            fn from(value: super::FinalBalanceDeductionInner) -> Self {
+        impl ::std::convert::From<super::FinalBalanceDeduction>
+        for FinalBalanceDeduction {
+            fn from(value: super::FinalBalanceDeduction) -> Self {
                 Self {
                     list_price: Ok(value.list_price),
                     quota: Ok(value.quota),
@@ -7339,7 +7193,7 @@ not from the lip-sync voice catalogue (I2V-6).
             }
         }
         #[derive(Clone, Debug)]
-        pub struct IdentifyFaceResultInner {
+        pub struct IdentifyFaceResult {
             face_data: ::std::result::Result<
                 ::std::option::Option<::std::vec::Vec<super::FaceData>>,
                 ::std::string::String,
@@ -7357,7 +7211,7 @@ not from the lip-sync voice catalogue (I2V-6).
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for IdentifyFaceResultInner {
+        impl ::std::default::Default for IdentifyFaceResult {
             fn default() -> Self {
                 Self {
                     face_data: Ok(Default::default()),
@@ -7367,7 +7221,7 @@ not from the lip-sync voice catalogue (I2V-6).
                 }
             }
         }
-        impl IdentifyFaceResultInner {
+        impl IdentifyFaceResult {
             pub fn face_data<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -7425,11 +7279,10 @@ not from the lip-sync voice catalogue (I2V-6).
                 self
             }
         }
-        impl ::std::convert::TryFrom<IdentifyFaceResultInner>
-        for super::IdentifyFaceResultInner {
+        impl ::std::convert::TryFrom<IdentifyFaceResult> for super::IdentifyFaceResult {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: IdentifyFaceResultInner,
+                value: IdentifyFaceResult,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     face_data: value.face_data?,
@@ -7439,9 +7292,8 @@ not from the lip-sync voice catalogue (I2V-6).
                 })
             }
         }
-        impl ::std::convert::From<super::IdentifyFaceResultInner>
-        for IdentifyFaceResultInner {
-            fn from(value: super::IdentifyFaceResultInner) -> Self {
+        impl ::std::convert::From<super::IdentifyFaceResult> for IdentifyFaceResult {
+            fn from(value: super::IdentifyFaceResult) -> Self {
                 Self {
                     face_data: Ok(value.face_data),
                     final_balance_deduction: Ok(value.final_balance_deduction),
@@ -8605,7 +8457,7 @@ not from the lip-sync voice catalogue (I2V-6).
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ImageRecognizeResultInner {
+        pub struct ImageRecognizeResult {
             final_balance_deduction: ::std::result::Result<
                 ::std::option::Option<super::FinalBalanceDeduction>,
                 ::std::string::String,
@@ -8619,7 +8471,7 @@ not from the lip-sync voice catalogue (I2V-6).
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for ImageRecognizeResultInner {
+        impl ::std::default::Default for ImageRecognizeResult {
             fn default() -> Self {
                 Self {
                     final_balance_deduction: Ok(Default::default()),
@@ -8628,7 +8480,7 @@ not from the lip-sync voice catalogue (I2V-6).
                 }
             }
         }
-        impl ImageRecognizeResultInner {
+        impl ImageRecognizeResult {
             pub fn final_balance_deduction<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -8672,11 +8524,11 @@ not from the lip-sync voice catalogue (I2V-6).
                 self
             }
         }
-        impl ::std::convert::TryFrom<ImageRecognizeResultInner>
-        for super::ImageRecognizeResultInner {
+        impl ::std::convert::TryFrom<ImageRecognizeResult>
+        for super::ImageRecognizeResult {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: ImageRecognizeResultInner,
+                value: ImageRecognizeResult,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     final_balance_deduction: value.final_balance_deduction?,
@@ -8685,9 +8537,8 @@ not from the lip-sync voice catalogue (I2V-6).
                 })
             }
         }
-        impl ::std::convert::From<super::ImageRecognizeResultInner>
-        for ImageRecognizeResultInner {
-            fn from(value: super::ImageRecognizeResultInner) -> Self {
+        impl ::std::convert::From<super::ImageRecognizeResult> for ImageRecognizeResult {
+            fn from(value: super::ImageRecognizeResult) -> Self {
                 Self {
                     final_balance_deduction: Ok(value.final_balance_deduction),
                     final_unit_deduction: Ok(value.final_unit_deduction),
@@ -11870,20 +11721,20 @@ not from the lip-sync voice catalogue (I2V-6).
             }
         }
         #[derive(Clone, Debug)]
-        pub struct TaskWatermarkInfoInner {
+        pub struct TaskWatermarkInfo {
             enabled: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for TaskWatermarkInfoInner {
+        impl ::std::default::Default for TaskWatermarkInfo {
             fn default() -> Self {
                 Self {
                     enabled: Ok(Default::default()),
                 }
             }
         }
-        impl TaskWatermarkInfoInner {
+        impl TaskWatermarkInfo {
             pub fn enabled<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -11897,18 +11748,16 @@ not from the lip-sync voice catalogue (I2V-6).
                 self
             }
         }
-        impl ::std::convert::TryFrom<TaskWatermarkInfoInner>
-        for super::TaskWatermarkInfoInner {
+        impl ::std::convert::TryFrom<TaskWatermarkInfo> for super::TaskWatermarkInfo {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: TaskWatermarkInfoInner,
+                value: TaskWatermarkInfo,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self { enabled: value.enabled? })
             }
         }
-        impl ::std::convert::From<super::TaskWatermarkInfoInner>
-        for TaskWatermarkInfoInner {
-            fn from(value: super::TaskWatermarkInfoInner) -> Self {
+        impl ::std::convert::From<super::TaskWatermarkInfo> for TaskWatermarkInfo {
+            fn from(value: super::TaskWatermarkInfo) -> Self {
                 Self { enabled: Ok(value.enabled) }
             }
         }
