@@ -62,6 +62,9 @@ pub struct Operation {
     pub path_params: Vec<String>,
     /// The names of the query parameters.
     pub query_params: Vec<String>,
+    /// Where a task create's output lands in `task_result` (`videos`, `images`, `audios`,
+    /// `voices` or `elements`), from its `x-sdk.results`; `None` when the spec does not say.
+    pub results: Option<String>,
 }
 
 impl Operation {
@@ -148,6 +151,12 @@ pub fn operations(spec: &OpenAPI) -> Vec<Operation> {
                     .and_then(ref_name),
                 path_params,
                 query_params,
+                results: op
+                    .extensions
+                    .get("x-sdk")
+                    .and_then(|sdk| sdk.get("results"))
+                    .and_then(|r| r.as_str())
+                    .map(str::to_owned),
             });
         }
     }
