@@ -626,6 +626,130 @@ Kling's default is `16:9`.
             Default::default()
         }
     }
+    ///One filter of a deductions query.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct BillingFilter {
+        /**What to filter on (an open vocabulary). Known values: api_key_name (both queries);
+product_type, package_name, package_id (unit deductions; not name and id together).
+*/
+        pub key: BillingFilterKey,
+        ///The accepted values.
+        pub values: ::std::vec::Vec<::std::string::String>,
+    }
+    impl BillingFilter {
+        pub fn builder() -> builder::BillingFilter {
+            Default::default()
+        }
+    }
+    /**What to filter on (an open vocabulary). Known values: api_key_name (both queries);
+product_type, package_name, package_id (unit deductions; not name and id together).
+*/
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct BillingFilterKey(::std::string::String);
+    impl ::std::ops::Deref for BillingFilterKey {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<BillingFilterKey> for ::std::string::String {
+        fn from(value: BillingFilterKey) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for BillingFilterKey {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for BillingFilterKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for BillingFilterKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for BillingFilterKey {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /**Body of a deductions query. `start_time` and `end_time` are required unless `cursor`
+is set; a `cursor` overrides every other field (prose rules).
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct BillingQuery {
+        ///The previous page's `next_cursor`. Empty means the first page.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cursor: ::std::option::Option<::std::string::String>,
+        ///Tasks created until this time, Unix milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub end_time: ::std::option::Option<i64>,
+        ///Filters; one key's values are OR'ed, different keys AND'ed.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub filters: ::std::vec::Vec<BillingFilter>,
+        ///Deductions per page, at most 500 (Kling's default 500).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub limit: ::std::option::Option<::std::num::NonZeroU32>,
+        ///Tasks created from this time, Unix milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub start_time: ::std::option::Option<i64>,
+    }
+    impl BillingQuery {
+        pub fn builder() -> builder::BillingQuery {
+            Default::default()
+        }
+    }
     /**Kling POSTs the task object here whenever its status changes (see `components.callbacks`
 and the spec's introduction on signed callbacks). An empty string means none.
 */
@@ -1000,6 +1124,143 @@ with `image_tail` and with the motion brush.
                 .map_err(|e: self::error::ConversionError| {
                     <D::Error as ::serde::de::Error>::custom(e.to_string())
                 })
+        }
+    }
+    /**What one task cost. Balance deductions carry `cash_type`, `balance_*`, `list_price` and
+`currency`; unit deductions carry `package_id`, `product_type` and `unit_*`.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct Deduction {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub api_key_name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub balance_after_deduction: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub balance_before_deduction: ::std::option::Option<f64>,
+        ///Known values: balance, test_balance.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cash_type: ::std::option::Option<::std::string::String>,
+        ///Known values: CNY, USD.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub currency: ::std::option::Option<::std::string::String>,
+        ///Cash (balance deductions) or units (unit deductions).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub deduction_amount: ::std::option::Option<f64>,
+        ///Unix milliseconds, as a string.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub deduction_time: ::std::option::Option<::std::string::String>,
+        ///Video length in seconds (video tasks).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duration: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub list_price: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub model_name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub package_id: ::std::option::Option<::std::string::String>,
+        ///For example `Image to Video`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub product_function: ::std::option::Option<::std::string::String>,
+        ///Known values: video, image, try-on.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub product_type: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub refer_video_input: ::std::option::Option<bool>,
+        ///Known values: 720p (mode std), 1080p (pro), 4k.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub resolution: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub task_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub unit_after_deduction: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub unit_before_deduction: ::std::option::Option<f64>,
+        ///Known values: native, original, off.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub video_sound: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub voice_control: ::std::option::Option<bool>,
+    }
+    impl Deduction {
+        pub fn builder() -> builder::Deduction {
+            Default::default()
+        }
+    }
+    ///One page of deductions and the cursor to the next.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct DeductionsPage {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub has_more: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub next_cursor: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<DeductionsResult>,
+    }
+    impl DeductionsPage {
+        pub fn builder() -> builder::DeductionsPage {
+            Default::default()
+        }
+    }
+    ///Kling's envelope around one page of deductions.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct DeductionsResponse {
+        ///0 on success, otherwise a Kling business code.
+        pub code: i64,
+        ///Absent (or null) when `code` is not 0.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub data: ::std::option::Option<DeductionsPage>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub request_id: ::std::option::Option<::std::string::String>,
+    }
+    impl DeductionsResponse {
+        pub fn builder() -> builder::DeductionsResponse {
+            Default::default()
+        }
+    }
+    ///The deductions of this page.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct DeductionsResult {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub count: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub detail: ::std::option::Option<::std::vec::Vec<Deduction>>,
+    }
+    impl DeductionsResult {
+        pub fn builder() -> builder::DeductionsResult {
+            Default::default()
         }
     }
     ///Body of a custom-element deletion.
@@ -2662,6 +2923,437 @@ without a reference video, since 2026-04-23; T2V-2, I2V-4). Kling's default is `
                 })
         }
     }
+    ///Body of init-selection. Exactly one of `video_id` and `video_url` (prose rule).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct MultiElementInitRequest {
+        ///A Kling video id (last 30 days). Empty means none.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub video_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub video_url: ::std::option::Option<VideoRef>,
+    }
+    impl MultiElementInitRequest {
+        pub fn builder() -> builder::MultiElementInitRequest {
+            Default::default()
+        }
+    }
+    ///Points to mark (or unmark) on one frame of the session's video.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct MultiElementPointsRequest {
+        ///The frame, from 0 (at most 10 frames per session).
+        pub frame_index: i32,
+        ///At most 10 points per frame.
+        pub points: ::std::vec::Vec<SelectionPoint>,
+        ///The session of init-selection.
+        pub session_id: MultiElementPointsRequestSessionId,
+    }
+    impl MultiElementPointsRequest {
+        pub fn builder() -> builder::MultiElementPointsRequest {
+            Default::default()
+        }
+    }
+    ///The session of init-selection.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct MultiElementPointsRequestSessionId(::std::string::String);
+    impl ::std::ops::Deref for MultiElementPointsRequestSessionId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<MultiElementPointsRequestSessionId>
+    for ::std::string::String {
+        fn from(value: MultiElementPointsRequestSessionId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for MultiElementPointsRequestSessionId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MultiElementPointsRequestSessionId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for MultiElementPointsRequestSessionId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MultiElementPointsRequestSessionId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The state of an editing session; which fields are set depends on the operation.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct MultiElementSelection {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub final_balance_deduction: ::std::option::Option<FinalBalanceDeduction>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub final_unit_deduction: ::std::option::Option<::std::string::String>,
+        ///Frame rate of the prepared video (init-selection).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub fps: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub height: ::std::option::Option<i64>,
+        ///The prepared video (init-selection).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub normalized_video: ::std::option::Option<::std::string::String>,
+        ///Length of the prepared video in milliseconds (init-selection).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub original_duration: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub res: ::std::option::Option<SelectionResult>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub session_id: ::std::option::Option<::std::string::String>,
+        ///0, or a non-zero rejection code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<i64>,
+        ///Frames of the prepared video (init-selection).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total_frame: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub width: ::std::option::Option<i64>,
+    }
+    impl MultiElementSelection {
+        pub fn builder() -> builder::MultiElementSelection {
+            Default::default()
+        }
+    }
+    ///Kling's envelope around a selection operation. Check `code` and `data.status`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct MultiElementSelectionResponse {
+        ///0 on success, otherwise a Kling business code.
+        pub code: i64,
+        ///Absent (or null) when `code` is not 0.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub data: ::std::option::Option<MultiElementSelection>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub request_id: ::std::option::Option<::std::string::String>,
+    }
+    impl MultiElementSelectionResponse {
+        pub fn builder() -> builder::MultiElementSelectionResponse {
+            Default::default()
+        }
+    }
+    ///A body that names only the editing session.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct MultiElementSessionRequest {
+        ///The session of init-selection.
+        pub session_id: MultiElementSessionRequestSessionId,
+    }
+    impl MultiElementSessionRequest {
+        pub fn builder() -> builder::MultiElementSessionRequest {
+            Default::default()
+        }
+    }
+    ///The session of init-selection.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct MultiElementSessionRequestSessionId(::std::string::String);
+    impl ::std::ops::Deref for MultiElementSessionRequestSessionId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<MultiElementSessionRequestSessionId>
+    for ::std::string::String {
+        fn from(value: MultiElementSessionRequestSessionId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for MultiElementSessionRequestSessionId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MultiElementSessionRequestSessionId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for MultiElementSessionRequestSessionId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MultiElementSessionRequestSessionId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /**Body of a multi-element edit. `image_list`: 1–2 images for `addition`, one for `swap`,
+none for `removal` (prose rule).
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct MultiElementsRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub callback_url: ::std::option::Option<CallbackUrl>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duration: ::std::option::Option<VideoDuration>,
+        ///Add, swap or remove the marked element.
+        pub edit_mode: MultiElementsRequestEditMode,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub external_task_id: ::std::option::Option<ExternalTaskId>,
+        ///Subject-cropped images, referred to as `<<<image_n>>>`.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub image_list: ::std::vec::Vec<ImageListItem>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mode: ::std::option::Option<Mode>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub negative_prompt: ::std::option::Option<OptionalPrompt>,
+        pub prompt: Prompt,
+        ///The session of init-selection (valid 24 h).
+        pub session_id: MultiElementsRequestSessionId,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub watermark_info: ::std::option::Option<WatermarkInfo>,
+    }
+    impl MultiElementsRequest {
+        pub fn builder() -> builder::MultiElementsRequest {
+            Default::default()
+        }
+    }
+    ///Add, swap or remove the marked element.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum MultiElementsRequestEditMode {
+        #[serde(rename = "addition")]
+        Addition,
+        #[serde(rename = "swap")]
+        Swap,
+        #[serde(rename = "removal")]
+        Removal,
+    }
+    impl ::std::fmt::Display for MultiElementsRequestEditMode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Addition => f.write_str("addition"),
+                Self::Swap => f.write_str("swap"),
+                Self::Removal => f.write_str("removal"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for MultiElementsRequestEditMode {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "addition" => Ok(Self::Addition),
+                "swap" => Ok(Self::Swap),
+                "removal" => Ok(Self::Removal),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MultiElementsRequestEditMode {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for MultiElementsRequestEditMode {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///The session of init-selection (valid 24 h).
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct MultiElementsRequestSessionId(::std::string::String);
+    impl ::std::ops::Deref for MultiElementsRequestSessionId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<MultiElementsRequestSessionId> for ::std::string::String {
+        fn from(value: MultiElementsRequestSessionId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for MultiElementsRequestSessionId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MultiElementsRequestSessionId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for MultiElementsRequestSessionId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MultiElementsRequestSessionId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///Body of a multi-image-to-image create.
     #[derive(
         ::serde::Deserialize,
@@ -2829,6 +3521,29 @@ each lasts at least 1 s and the shots add up to the total `duration` (T2V-8).
                 .map_err(|e: self::error::ConversionError| {
                     <D::Error as ::serde::de::Error>::custom(e.to_string())
                 })
+        }
+    }
+    ///The mask of one marked object on a frame.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct ObjectMask {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub object_id: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub png_mask: ::std::option::Option<PngMask>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rle_mask: ::std::option::Option<RleMask>,
+    }
+    impl ObjectMask {
+        pub fn builder() -> builder::ObjectMask {
+            Default::default()
         }
     }
     /**Body of an omni-image create. Rules JSON Schema cannot express: images plus elements
@@ -3242,6 +3957,28 @@ video; `aspect_ratio` required without a first frame and without a video to edit
             Default::default()
         }
     }
+    ///The mask as a PNG.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct PngMask {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub base64: ::std::option::Option<::std::string::String>,
+        ///[height, width] in pixels.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub size: ::std::option::Option<::std::vec::Vec<i64>>,
+    }
+    impl PngMask {
+        pub fn builder() -> builder::PngMask {
+            Default::default()
+        }
+    }
     ///A required prompt, 1 to 2500 characters.
     #[derive(
         ::serde::Serialize,
@@ -3448,6 +4185,77 @@ video; `aspect_ratio` required without a first frame and without a video to edit
     }
     impl ResourcePack {
         pub fn builder() -> builder::ResourcePack {
+            Default::default()
+        }
+    }
+    ///A COCO-style run-length mask.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct RleMask {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub counts: ::std::option::Option<::std::string::String>,
+        ///[height, width] in pixels.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub size: ::std::option::Option<::std::vec::Vec<i64>>,
+    }
+    impl RleMask {
+        pub fn builder() -> builder::RleMask {
+            Default::default()
+        }
+    }
+    ///A point as fractions of the frame's width and height.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct SelectionPoint {
+        pub x: f64,
+        pub y: f64,
+    }
+    impl SelectionPoint {
+        pub fn builder() -> builder::SelectionPoint {
+            Default::default()
+        }
+    }
+    ///Masks of a frame (add/delete-selection) or the preview (preview-selection).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct SelectionResult {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub frame_index: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rle_mask_list: ::std::option::Option<::std::vec::Vec<ObjectMask>>,
+        ///The mask of every frame (preview).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tracking_output: ::std::option::Option<::std::string::String>,
+        ///The video with its masks (preview).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub video: ::std::option::Option<::std::string::String>,
+        ///Its cover image (preview).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub video_cover: ::std::option::Option<::std::string::String>,
+    }
+    impl SelectionResult {
+        pub fn builder() -> builder::SelectionResult {
             Default::default()
         }
     }
@@ -5768,6 +6576,190 @@ not from the lip-sync voice catalogue (I2V-6).
             }
         }
         #[derive(Clone, Debug)]
+        pub struct BillingFilter {
+            key: ::std::result::Result<super::BillingFilterKey, ::std::string::String>,
+            values: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for BillingFilter {
+            fn default() -> Self {
+                Self {
+                    key: Err("no value supplied for key".to_string()),
+                    values: Err("no value supplied for values".to_string()),
+                }
+            }
+        }
+        impl BillingFilter {
+            pub fn key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::BillingFilterKey>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.key = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for key: {e}")
+                    });
+                self
+            }
+            pub fn values<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.values = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for values: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<BillingFilter> for super::BillingFilter {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: BillingFilter,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    key: value.key?,
+                    values: value.values?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::BillingFilter> for BillingFilter {
+            fn from(value: super::BillingFilter) -> Self {
+                Self {
+                    key: Ok(value.key),
+                    values: Ok(value.values),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct BillingQuery {
+            cursor: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            end_time: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            filters: ::std::result::Result<
+                ::std::vec::Vec<super::BillingFilter>,
+                ::std::string::String,
+            >,
+            limit: ::std::result::Result<
+                ::std::option::Option<::std::num::NonZeroU32>,
+                ::std::string::String,
+            >,
+            start_time: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for BillingQuery {
+            fn default() -> Self {
+                Self {
+                    cursor: Ok(Default::default()),
+                    end_time: Ok(Default::default()),
+                    filters: Ok(Default::default()),
+                    limit: Ok(Default::default()),
+                    start_time: Ok(Default::default()),
+                }
+            }
+        }
+        impl BillingQuery {
+            pub fn cursor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cursor = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cursor: {e}")
+                    });
+                self
+            }
+            pub fn end_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.end_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for end_time: {e}")
+                    });
+                self
+            }
+            pub fn filters<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::BillingFilter>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.filters = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for filters: {e}")
+                    });
+                self
+            }
+            pub fn limit<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::num::NonZeroU32>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.limit = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for limit: {e}")
+                    });
+                self
+            }
+            pub fn start_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.start_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for start_time: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<BillingQuery> for super::BillingQuery {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: BillingQuery,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    cursor: value.cursor?,
+                    end_time: value.end_time?,
+                    filters: value.filters?,
+                    limit: value.limit?,
+                    start_time: value.start_time?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::BillingQuery> for BillingQuery {
+            fn from(value: super::BillingQuery) -> Self {
+                Self {
+                    cursor: Ok(value.cursor),
+                    end_time: Ok(value.end_time),
+                    filters: Ok(value.filters),
+                    limit: Ok(value.limit),
+                    start_time: Ok(value.start_time),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct CameraConfig {
             horizontal: ::std::result::Result<
                 ::std::option::Option<f64>,
@@ -6091,6 +7083,678 @@ not from the lip-sync voice catalogue (I2V-6).
                     video_id: Ok(value.video_id),
                     voice_name: Ok(value.voice_name),
                     voice_url: Ok(value.voice_url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct Deduction {
+            api_key_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            balance_after_deduction: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            balance_before_deduction: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            cash_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            currency: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            deduction_amount: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            deduction_time: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            duration: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            list_price: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            model_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            package_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            product_function: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            product_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            refer_video_input: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            resolution: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            task_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            unit_after_deduction: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            unit_before_deduction: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            video_sound: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            voice_control: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Deduction {
+            fn default() -> Self {
+                Self {
+                    api_key_name: Ok(Default::default()),
+                    balance_after_deduction: Ok(Default::default()),
+                    balance_before_deduction: Ok(Default::default()),
+                    cash_type: Ok(Default::default()),
+                    currency: Ok(Default::default()),
+                    deduction_amount: Ok(Default::default()),
+                    deduction_time: Ok(Default::default()),
+                    duration: Ok(Default::default()),
+                    list_price: Ok(Default::default()),
+                    model_name: Ok(Default::default()),
+                    package_id: Ok(Default::default()),
+                    product_function: Ok(Default::default()),
+                    product_type: Ok(Default::default()),
+                    refer_video_input: Ok(Default::default()),
+                    resolution: Ok(Default::default()),
+                    task_id: Ok(Default::default()),
+                    unit_after_deduction: Ok(Default::default()),
+                    unit_before_deduction: Ok(Default::default()),
+                    video_sound: Ok(Default::default()),
+                    voice_control: Ok(Default::default()),
+                }
+            }
+        }
+        impl Deduction {
+            pub fn api_key_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.api_key_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for api_key_name: {e}")
+                    });
+                self
+            }
+            pub fn balance_after_deduction<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.balance_after_deduction = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for balance_after_deduction: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn balance_before_deduction<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.balance_before_deduction = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for balance_before_deduction: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn cash_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cash_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cash_type: {e}")
+                    });
+                self
+            }
+            pub fn currency<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.currency = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for currency: {e}")
+                    });
+                self
+            }
+            pub fn deduction_amount<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.deduction_amount = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for deduction_amount: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn deduction_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.deduction_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for deduction_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for duration: {e}")
+                    });
+                self
+            }
+            pub fn list_price<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.list_price = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for list_price: {e}")
+                    });
+                self
+            }
+            pub fn model_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for model_name: {e}")
+                    });
+                self
+            }
+            pub fn package_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.package_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for package_id: {e}")
+                    });
+                self
+            }
+            pub fn product_function<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.product_function = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for product_function: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn product_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.product_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for product_type: {e}")
+                    });
+                self
+            }
+            pub fn refer_video_input<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refer_video_input = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for refer_video_input: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn resolution<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.resolution = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for resolution: {e}")
+                    });
+                self
+            }
+            pub fn task_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.task_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for task_id: {e}")
+                    });
+                self
+            }
+            pub fn unit_after_deduction<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.unit_after_deduction = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for unit_after_deduction: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn unit_before_deduction<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.unit_before_deduction = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for unit_before_deduction: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn video_sound<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.video_sound = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for video_sound: {e}")
+                    });
+                self
+            }
+            pub fn voice_control<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.voice_control = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for voice_control: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Deduction> for super::Deduction {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Deduction,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    api_key_name: value.api_key_name?,
+                    balance_after_deduction: value.balance_after_deduction?,
+                    balance_before_deduction: value.balance_before_deduction?,
+                    cash_type: value.cash_type?,
+                    currency: value.currency?,
+                    deduction_amount: value.deduction_amount?,
+                    deduction_time: value.deduction_time?,
+                    duration: value.duration?,
+                    list_price: value.list_price?,
+                    model_name: value.model_name?,
+                    package_id: value.package_id?,
+                    product_function: value.product_function?,
+                    product_type: value.product_type?,
+                    refer_video_input: value.refer_video_input?,
+                    resolution: value.resolution?,
+                    task_id: value.task_id?,
+                    unit_after_deduction: value.unit_after_deduction?,
+                    unit_before_deduction: value.unit_before_deduction?,
+                    video_sound: value.video_sound?,
+                    voice_control: value.voice_control?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Deduction> for Deduction {
+            fn from(value: super::Deduction) -> Self {
+                Self {
+                    api_key_name: Ok(value.api_key_name),
+                    balance_after_deduction: Ok(value.balance_after_deduction),
+                    balance_before_deduction: Ok(value.balance_before_deduction),
+                    cash_type: Ok(value.cash_type),
+                    currency: Ok(value.currency),
+                    deduction_amount: Ok(value.deduction_amount),
+                    deduction_time: Ok(value.deduction_time),
+                    duration: Ok(value.duration),
+                    list_price: Ok(value.list_price),
+                    model_name: Ok(value.model_name),
+                    package_id: Ok(value.package_id),
+                    product_function: Ok(value.product_function),
+                    product_type: Ok(value.product_type),
+                    refer_video_input: Ok(value.refer_video_input),
+                    resolution: Ok(value.resolution),
+                    task_id: Ok(value.task_id),
+                    unit_after_deduction: Ok(value.unit_after_deduction),
+                    unit_before_deduction: Ok(value.unit_before_deduction),
+                    video_sound: Ok(value.video_sound),
+                    voice_control: Ok(value.voice_control),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct DeductionsPage {
+            has_more: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            next_cursor: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            result: ::std::result::Result<
+                ::std::option::Option<super::DeductionsResult>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for DeductionsPage {
+            fn default() -> Self {
+                Self {
+                    has_more: Ok(Default::default()),
+                    next_cursor: Ok(Default::default()),
+                    result: Ok(Default::default()),
+                }
+            }
+        }
+        impl DeductionsPage {
+            pub fn has_more<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.has_more = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for has_more: {e}")
+                    });
+                self
+            }
+            pub fn next_cursor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_cursor = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next_cursor: {e}")
+                    });
+                self
+            }
+            pub fn result<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::DeductionsResult>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.result = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for result: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<DeductionsPage> for super::DeductionsPage {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: DeductionsPage,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    has_more: value.has_more?,
+                    next_cursor: value.next_cursor?,
+                    result: value.result?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::DeductionsPage> for DeductionsPage {
+            fn from(value: super::DeductionsPage) -> Self {
+                Self {
+                    has_more: Ok(value.has_more),
+                    next_cursor: Ok(value.next_cursor),
+                    result: Ok(value.result),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct DeductionsResponse {
+            code: ::std::result::Result<i64, ::std::string::String>,
+            data: ::std::result::Result<
+                ::std::option::Option<super::DeductionsPage>,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            request_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for DeductionsResponse {
+            fn default() -> Self {
+                Self {
+                    code: Err("no value supplied for code".to_string()),
+                    data: Ok(Default::default()),
+                    message: Ok(Default::default()),
+                    request_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl DeductionsResponse {
+            pub fn code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for code: {e}")
+                    });
+                self
+            }
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::DeductionsPage>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn request_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.request_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for request_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<DeductionsResponse> for super::DeductionsResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: DeductionsResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    code: value.code?,
+                    data: value.data?,
+                    message: value.message?,
+                    request_id: value.request_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::DeductionsResponse> for DeductionsResponse {
+            fn from(value: super::DeductionsResponse) -> Self {
+                Self {
+                    code: Ok(value.code),
+                    data: Ok(value.data),
+                    message: Ok(value.message),
+                    request_id: Ok(value.request_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct DeductionsResult {
+            count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            detail: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::Deduction>>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for DeductionsResult {
+            fn default() -> Self {
+                Self {
+                    count: Ok(Default::default()),
+                    detail: Ok(Default::default()),
+                }
+            }
+        }
+        impl DeductionsResult {
+            pub fn count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for count: {e}")
+                    });
+                self
+            }
+            pub fn detail<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::Deduction>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.detail = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for detail: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<DeductionsResult> for super::DeductionsResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: DeductionsResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    count: value.count?,
+                    detail: value.detail?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::DeductionsResult> for DeductionsResult {
+            fn from(value: super::DeductionsResult) -> Self {
+                Self {
+                    count: Ok(value.count),
+                    detail: Ok(value.detail),
                 }
             }
         }
@@ -9368,6 +11032,773 @@ not from the lip-sync voice catalogue (I2V-6).
             }
         }
         #[derive(Clone, Debug)]
+        pub struct MultiElementInitRequest {
+            video_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            video_url: ::std::result::Result<
+                ::std::option::Option<super::VideoRef>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MultiElementInitRequest {
+            fn default() -> Self {
+                Self {
+                    video_id: Ok(Default::default()),
+                    video_url: Ok(Default::default()),
+                }
+            }
+        }
+        impl MultiElementInitRequest {
+            pub fn video_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.video_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for video_id: {e}")
+                    });
+                self
+            }
+            pub fn video_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::VideoRef>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.video_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for video_url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MultiElementInitRequest>
+        for super::MultiElementInitRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MultiElementInitRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    video_id: value.video_id?,
+                    video_url: value.video_url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MultiElementInitRequest>
+        for MultiElementInitRequest {
+            fn from(value: super::MultiElementInitRequest) -> Self {
+                Self {
+                    video_id: Ok(value.video_id),
+                    video_url: Ok(value.video_url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MultiElementPointsRequest {
+            frame_index: ::std::result::Result<i32, ::std::string::String>,
+            points: ::std::result::Result<
+                ::std::vec::Vec<super::SelectionPoint>,
+                ::std::string::String,
+            >,
+            session_id: ::std::result::Result<
+                super::MultiElementPointsRequestSessionId,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MultiElementPointsRequest {
+            fn default() -> Self {
+                Self {
+                    frame_index: Err("no value supplied for frame_index".to_string()),
+                    points: Err("no value supplied for points".to_string()),
+                    session_id: Err("no value supplied for session_id".to_string()),
+                }
+            }
+        }
+        impl MultiElementPointsRequest {
+            pub fn frame_index<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.frame_index = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for frame_index: {e}")
+                    });
+                self
+            }
+            pub fn points<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::SelectionPoint>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.points = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for points: {e}")
+                    });
+                self
+            }
+            pub fn session_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MultiElementPointsRequestSessionId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for session_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MultiElementPointsRequest>
+        for super::MultiElementPointsRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MultiElementPointsRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    frame_index: value.frame_index?,
+                    points: value.points?,
+                    session_id: value.session_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MultiElementPointsRequest>
+        for MultiElementPointsRequest {
+            fn from(value: super::MultiElementPointsRequest) -> Self {
+                Self {
+                    frame_index: Ok(value.frame_index),
+                    points: Ok(value.points),
+                    session_id: Ok(value.session_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MultiElementSelection {
+            final_balance_deduction: ::std::result::Result<
+                ::std::option::Option<super::FinalBalanceDeduction>,
+                ::std::string::String,
+            >,
+            final_unit_deduction: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            fps: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            height: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            normalized_video: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            original_duration: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            res: ::std::result::Result<
+                ::std::option::Option<super::SelectionResult>,
+                ::std::string::String,
+            >,
+            session_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            total_frame: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            width: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MultiElementSelection {
+            fn default() -> Self {
+                Self {
+                    final_balance_deduction: Ok(Default::default()),
+                    final_unit_deduction: Ok(Default::default()),
+                    fps: Ok(Default::default()),
+                    height: Ok(Default::default()),
+                    normalized_video: Ok(Default::default()),
+                    original_duration: Ok(Default::default()),
+                    res: Ok(Default::default()),
+                    session_id: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    total_frame: Ok(Default::default()),
+                    width: Ok(Default::default()),
+                }
+            }
+        }
+        impl MultiElementSelection {
+            pub fn final_balance_deduction<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::FinalBalanceDeduction>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.final_balance_deduction = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for final_balance_deduction: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn final_unit_deduction<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.final_unit_deduction = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for final_unit_deduction: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn fps<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.fps = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for fps: {e}")
+                    });
+                self
+            }
+            pub fn height<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.height = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for height: {e}")
+                    });
+                self
+            }
+            pub fn normalized_video<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.normalized_video = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for normalized_video: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn original_duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.original_duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for original_duration: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn res<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::SelectionResult>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.res = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for res: {e}")
+                    });
+                self
+            }
+            pub fn session_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for session_id: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn total_frame<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_frame = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total_frame: {e}")
+                    });
+                self
+            }
+            pub fn width<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.width = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for width: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MultiElementSelection>
+        for super::MultiElementSelection {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MultiElementSelection,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    final_balance_deduction: value.final_balance_deduction?,
+                    final_unit_deduction: value.final_unit_deduction?,
+                    fps: value.fps?,
+                    height: value.height?,
+                    normalized_video: value.normalized_video?,
+                    original_duration: value.original_duration?,
+                    res: value.res?,
+                    session_id: value.session_id?,
+                    status: value.status?,
+                    total_frame: value.total_frame?,
+                    width: value.width?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MultiElementSelection>
+        for MultiElementSelection {
+            fn from(value: super::MultiElementSelection) -> Self {
+                Self {
+                    final_balance_deduction: Ok(value.final_balance_deduction),
+                    final_unit_deduction: Ok(value.final_unit_deduction),
+                    fps: Ok(value.fps),
+                    height: Ok(value.height),
+                    normalized_video: Ok(value.normalized_video),
+                    original_duration: Ok(value.original_duration),
+                    res: Ok(value.res),
+                    session_id: Ok(value.session_id),
+                    status: Ok(value.status),
+                    total_frame: Ok(value.total_frame),
+                    width: Ok(value.width),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MultiElementSelectionResponse {
+            code: ::std::result::Result<i64, ::std::string::String>,
+            data: ::std::result::Result<
+                ::std::option::Option<super::MultiElementSelection>,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            request_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MultiElementSelectionResponse {
+            fn default() -> Self {
+                Self {
+                    code: Err("no value supplied for code".to_string()),
+                    data: Ok(Default::default()),
+                    message: Ok(Default::default()),
+                    request_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl MultiElementSelectionResponse {
+            pub fn code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for code: {e}")
+                    });
+                self
+            }
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::MultiElementSelection>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn request_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.request_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for request_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MultiElementSelectionResponse>
+        for super::MultiElementSelectionResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MultiElementSelectionResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    code: value.code?,
+                    data: value.data?,
+                    message: value.message?,
+                    request_id: value.request_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MultiElementSelectionResponse>
+        for MultiElementSelectionResponse {
+            fn from(value: super::MultiElementSelectionResponse) -> Self {
+                Self {
+                    code: Ok(value.code),
+                    data: Ok(value.data),
+                    message: Ok(value.message),
+                    request_id: Ok(value.request_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MultiElementSessionRequest {
+            session_id: ::std::result::Result<
+                super::MultiElementSessionRequestSessionId,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MultiElementSessionRequest {
+            fn default() -> Self {
+                Self {
+                    session_id: Err("no value supplied for session_id".to_string()),
+                }
+            }
+        }
+        impl MultiElementSessionRequest {
+            pub fn session_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MultiElementSessionRequestSessionId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for session_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MultiElementSessionRequest>
+        for super::MultiElementSessionRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MultiElementSessionRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    session_id: value.session_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MultiElementSessionRequest>
+        for MultiElementSessionRequest {
+            fn from(value: super::MultiElementSessionRequest) -> Self {
+                Self {
+                    session_id: Ok(value.session_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MultiElementsRequest {
+            callback_url: ::std::result::Result<
+                ::std::option::Option<super::CallbackUrl>,
+                ::std::string::String,
+            >,
+            duration: ::std::result::Result<
+                ::std::option::Option<super::VideoDuration>,
+                ::std::string::String,
+            >,
+            edit_mode: ::std::result::Result<
+                super::MultiElementsRequestEditMode,
+                ::std::string::String,
+            >,
+            external_task_id: ::std::result::Result<
+                ::std::option::Option<super::ExternalTaskId>,
+                ::std::string::String,
+            >,
+            image_list: ::std::result::Result<
+                ::std::vec::Vec<super::ImageListItem>,
+                ::std::string::String,
+            >,
+            mode: ::std::result::Result<
+                ::std::option::Option<super::Mode>,
+                ::std::string::String,
+            >,
+            negative_prompt: ::std::result::Result<
+                ::std::option::Option<super::OptionalPrompt>,
+                ::std::string::String,
+            >,
+            prompt: ::std::result::Result<super::Prompt, ::std::string::String>,
+            session_id: ::std::result::Result<
+                super::MultiElementsRequestSessionId,
+                ::std::string::String,
+            >,
+            watermark_info: ::std::result::Result<
+                ::std::option::Option<super::WatermarkInfo>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MultiElementsRequest {
+            fn default() -> Self {
+                Self {
+                    callback_url: Ok(Default::default()),
+                    duration: Ok(Default::default()),
+                    edit_mode: Err("no value supplied for edit_mode".to_string()),
+                    external_task_id: Ok(Default::default()),
+                    image_list: Ok(Default::default()),
+                    mode: Ok(Default::default()),
+                    negative_prompt: Ok(Default::default()),
+                    prompt: Err("no value supplied for prompt".to_string()),
+                    session_id: Err("no value supplied for session_id".to_string()),
+                    watermark_info: Ok(Default::default()),
+                }
+            }
+        }
+        impl MultiElementsRequest {
+            pub fn callback_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.callback_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for callback_url: {e}")
+                    });
+                self
+            }
+            pub fn duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::VideoDuration>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for duration: {e}")
+                    });
+                self
+            }
+            pub fn edit_mode<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MultiElementsRequestEditMode>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.edit_mode = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for edit_mode: {e}")
+                    });
+                self
+            }
+            pub fn external_task_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ExternalTaskId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.external_task_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for external_task_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn image_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ImageListItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for image_list: {e}")
+                    });
+                self
+            }
+            pub fn mode<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Mode>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mode = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mode: {e}")
+                    });
+                self
+            }
+            pub fn negative_prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::OptionalPrompt>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.negative_prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for negative_prompt: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Prompt>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt: {e}")
+                    });
+                self
+            }
+            pub fn session_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MultiElementsRequestSessionId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for session_id: {e}")
+                    });
+                self
+            }
+            pub fn watermark_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WatermarkInfo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.watermark_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for watermark_info: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MultiElementsRequest>
+        for super::MultiElementsRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MultiElementsRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    callback_url: value.callback_url?,
+                    duration: value.duration?,
+                    edit_mode: value.edit_mode?,
+                    external_task_id: value.external_task_id?,
+                    image_list: value.image_list?,
+                    mode: value.mode?,
+                    negative_prompt: value.negative_prompt?,
+                    prompt: value.prompt?,
+                    session_id: value.session_id?,
+                    watermark_info: value.watermark_info?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MultiElementsRequest> for MultiElementsRequest {
+            fn from(value: super::MultiElementsRequest) -> Self {
+                Self {
+                    callback_url: Ok(value.callback_url),
+                    duration: Ok(value.duration),
+                    edit_mode: Ok(value.edit_mode),
+                    external_task_id: Ok(value.external_task_id),
+                    image_list: Ok(value.image_list),
+                    mode: Ok(value.mode),
+                    negative_prompt: Ok(value.negative_prompt),
+                    prompt: Ok(value.prompt),
+                    session_id: Ok(value.session_id),
+                    watermark_info: Ok(value.watermark_info),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct MultiImage2ImageRequest {
             aspect_ratio: ::std::result::Result<
                 ::std::option::Option<super::ImageAspectRatio>,
@@ -9914,6 +12345,89 @@ not from the lip-sync voice catalogue (I2V-6).
                     duration: Ok(value.duration),
                     index: Ok(value.index),
                     prompt: Ok(value.prompt),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ObjectMask {
+            object_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            png_mask: ::std::result::Result<
+                ::std::option::Option<super::PngMask>,
+                ::std::string::String,
+            >,
+            rle_mask: ::std::result::Result<
+                ::std::option::Option<super::RleMask>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ObjectMask {
+            fn default() -> Self {
+                Self {
+                    object_id: Ok(Default::default()),
+                    png_mask: Ok(Default::default()),
+                    rle_mask: Ok(Default::default()),
+                }
+            }
+        }
+        impl ObjectMask {
+            pub fn object_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.object_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for object_id: {e}")
+                    });
+                self
+            }
+            pub fn png_mask<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::PngMask>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.png_mask = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for png_mask: {e}")
+                    });
+                self
+            }
+            pub fn rle_mask<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::RleMask>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rle_mask = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for rle_mask: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ObjectMask> for super::ObjectMask {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ObjectMask,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    object_id: value.object_id?,
+                    png_mask: value.png_mask?,
+                    rle_mask: value.rle_mask?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ObjectMask> for ObjectMask {
+            fn from(value: super::ObjectMask) -> Self {
+                Self {
+                    object_id: Ok(value.object_id),
+                    png_mask: Ok(value.png_mask),
+                    rle_mask: Ok(value.rle_mask),
                 }
             }
         }
@@ -10724,6 +13238,70 @@ not from the lip-sync voice catalogue (I2V-6).
             }
         }
         #[derive(Clone, Debug)]
+        pub struct PngMask {
+            base64: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            size: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<i64>>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PngMask {
+            fn default() -> Self {
+                Self {
+                    base64: Ok(Default::default()),
+                    size: Ok(Default::default()),
+                }
+            }
+        }
+        impl PngMask {
+            pub fn base64<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.base64 = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for base64: {e}")
+                    });
+                self
+            }
+            pub fn size<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::vec::Vec<i64>>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.size = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for size: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PngMask> for super::PngMask {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PngMask,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    base64: value.base64?,
+                    size: value.size?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PngMask> for PngMask {
+            fn from(value: super::PngMask) -> Self {
+                Self {
+                    base64: Ok(value.base64),
+                    size: Ok(value.size),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct ReferImage {
             image_url: ::std::result::Result<super::MediaRef, ::std::string::String>,
         }
@@ -11016,6 +13594,246 @@ not from the lip-sync voice catalogue (I2V-6).
                     resource_pack_type: Ok(value.resource_pack_type),
                     status: Ok(value.status),
                     total_quantity: Ok(value.total_quantity),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct RleMask {
+            counts: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            size: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<i64>>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RleMask {
+            fn default() -> Self {
+                Self {
+                    counts: Ok(Default::default()),
+                    size: Ok(Default::default()),
+                }
+            }
+        }
+        impl RleMask {
+            pub fn counts<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.counts = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for counts: {e}")
+                    });
+                self
+            }
+            pub fn size<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::vec::Vec<i64>>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.size = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for size: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RleMask> for super::RleMask {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RleMask,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    counts: value.counts?,
+                    size: value.size?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RleMask> for RleMask {
+            fn from(value: super::RleMask) -> Self {
+                Self {
+                    counts: Ok(value.counts),
+                    size: Ok(value.size),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct SelectionPoint {
+            x: ::std::result::Result<f64, ::std::string::String>,
+            y: ::std::result::Result<f64, ::std::string::String>,
+        }
+        impl ::std::default::Default for SelectionPoint {
+            fn default() -> Self {
+                Self {
+                    x: Err("no value supplied for x".to_string()),
+                    y: Err("no value supplied for y".to_string()),
+                }
+            }
+        }
+        impl SelectionPoint {
+            pub fn x<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.x = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for x: {e}"));
+                self
+            }
+            pub fn y<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.y = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for y: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SelectionPoint> for super::SelectionPoint {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SelectionPoint,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { x: value.x?, y: value.y? })
+            }
+        }
+        impl ::std::convert::From<super::SelectionPoint> for SelectionPoint {
+            fn from(value: super::SelectionPoint) -> Self {
+                Self {
+                    x: Ok(value.x),
+                    y: Ok(value.y),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct SelectionResult {
+            frame_index: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            rle_mask_list: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::ObjectMask>>,
+                ::std::string::String,
+            >,
+            tracking_output: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            video: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            video_cover: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for SelectionResult {
+            fn default() -> Self {
+                Self {
+                    frame_index: Ok(Default::default()),
+                    rle_mask_list: Ok(Default::default()),
+                    tracking_output: Ok(Default::default()),
+                    video: Ok(Default::default()),
+                    video_cover: Ok(Default::default()),
+                }
+            }
+        }
+        impl SelectionResult {
+            pub fn frame_index<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.frame_index = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for frame_index: {e}")
+                    });
+                self
+            }
+            pub fn rle_mask_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::ObjectMask>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rle_mask_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for rle_mask_list: {e}")
+                    });
+                self
+            }
+            pub fn tracking_output<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tracking_output = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for tracking_output: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn video<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.video = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for video: {e}")
+                    });
+                self
+            }
+            pub fn video_cover<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.video_cover = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for video_cover: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SelectionResult> for super::SelectionResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SelectionResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    frame_index: value.frame_index?,
+                    rle_mask_list: value.rle_mask_list?,
+                    tracking_output: value.tracking_output?,
+                    video: value.video?,
+                    video_cover: value.video_cover?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::SelectionResult> for SelectionResult {
+            fn from(value: super::SelectionResult) -> Self {
+                Self {
+                    frame_index: Ok(value.frame_index),
+                    rle_mask_list: Ok(value.rle_mask_list),
+                    tracking_output: Ok(value.tracking_output),
+                    video: Ok(value.video),
+                    video_cover: Ok(value.video_cover),
                 }
             }
         }
@@ -13506,6 +16324,49 @@ const _: () = {
     {}
 };
 impl Client {
+    /**List what tasks cost in balance (cash) billing
+
+Lists the balance deductions of tasks created between `start_time` and `end_time` (Unix
+milliseconds), at most `limit` (≤ 500, Kling's default 500) per page, optionally filtered
+by API key name; `next_cursor` with `has_more` pages on. Free. Added 2026-07-06.
+
+Quirks: a POST that only reads. `start_time` and `end_time` are required unless `cursor`
+is set, and a `cursor` overrides every other field (rules JSON Schema does not express
+here). Filters of one key are OR'ed, of different keys AND'ed. The path has no `/v1`.
+Source: the 2026-09 balance deduction page (reference §3.5).
+
+
+Sends a `POST` request to `/account/billing/balance`
+
+```ignore
+let response = client.list_balance_deductions()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn list_balance_deductions(&self) -> builder::ListBalanceDeductions<'_> {
+        builder::ListBalanceDeductions::new(self)
+    }
+    /**List what tasks cost in resource-pack units
+
+Lists the resource-pack (unit) deductions of tasks, like the balance deductions, with the
+pack (`package_id`, `product_type` video, image or try-on) and the units before and after.
+Filter keys: `api_key_name`, `product_type`, `package_name` or `package_id` (not both
+name and id). Free. The path has no `/v1`. Source: the 2026-09 unit deduction page
+(reference §3.5).
+
+
+Sends a `POST` request to `/account/billing/package`
+
+```ignore
+let response = client.list_unit_deductions()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn list_unit_deductions(&self) -> builder::ListUnitDeductions<'_> {
+        builder::ListUnitDeductions::new(self)
+    }
     /**List the account's resource packs and what remains of them
 
 Lists the resource packs that were valid between `start_time` and `end_time` (Unix
@@ -14747,6 +17608,173 @@ let response = client.get_motion_control()
     pub fn get_motion_control(&self) -> builder::GetMotionControl<'_> {
         builder::GetMotionControl::new(self)
     }
+    /**List a multi-element edit tasks
+
+Lists the account's multi-element edit tasks, newest first. `data` is an array of task objects. Free.
+
+
+Sends a `GET` request to `/v1/videos/multi-elements`
+
+Arguments:
+- `page_num`: Page number, from 1 to 1000. Kling's default is 1.
+- `page_size`: Tasks per page, from 1 to 500. Kling's default is 30.
+```ignore
+let response = client.list_multi_elements()
+    .page_num(page_num)
+    .page_size(page_size)
+    .send()
+    .await;
+```*/
+    pub fn list_multi_elements(&self) -> builder::ListMultiElements<'_> {
+        builder::ListMultiElements::new(self)
+    }
+    /**Create a multi-element edit task
+
+Adds, swaps or removes an element in a video, after the video was prepared and the
+element marked with the selection operations (`POST /v1/videos/multi-elements/init-selection`,
+`add-selection`, `delete-selection`, `clear-selection`, `preview-selection`). Billed per task.
+
+Quirks: `session_id` comes from init-selection (valid 24 h). `edit_mode` `addition` needs
+1–2 images in `image_list`, `swap` exactly one, `removal` none (a rule JSON Schema does not
+express here); images are not cropped. `prompt` (≤ 2500) must refer to `<<<video_1>>>` and
+the images (`<<<image_1>>>`). `duration` `"5"` needs a 2–5 s source video, `"10"` a 7–10 s
+one. Result videos carry the `session_id`. Source: the 2026-09 multi-element video editing
+page (reference §3.1).
+
+
+Sends a `POST` request to `/v1/videos/multi-elements`
+
+```ignore
+let response = client.create_multi_elements()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_multi_elements(&self) -> builder::CreateMultiElements<'_> {
+        builder::CreateMultiElements::new(self)
+    }
+    /**Mark an element on a frame of the session's video
+
+Marks the element under the given points on one frame (one frame per call, at most 10
+frames and 10 points per frame) and answers at once with the segmentation masks of that
+frame (`res.rle_mask_list`: COCO-style RLE and a PNG). Points are fractions of the frame,
+[0, 1] each. Source: the 2026-09 multi-element video editing page.
+
+
+Sends a `POST` request to `/v1/videos/multi-elements/add-selection`
+
+```ignore
+let response = client.add_multi_element_selection()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn add_multi_element_selection(&self) -> builder::AddMultiElementSelection<'_> {
+        builder::AddMultiElementSelection::new(self)
+    }
+    /**Clear every mark of the session's video
+
+Removes every marked point of the session and answers at once. Source: the 2026-09
+multi-element video editing page.
+
+
+Sends a `POST` request to `/v1/videos/multi-elements/clear-selection`
+
+```ignore
+let response = client.clear_multi_element_selection()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn clear_multi_element_selection(
+        &self,
+    ) -> builder::ClearMultiElementSelection<'_> {
+        builder::ClearMultiElementSelection::new(self)
+    }
+    /**Remove marked points from a frame of the session's video
+
+Removes points marked with add-selection (the coordinates must match exactly) and answers
+at once with the frame's masks. Source: the 2026-09 multi-element video editing page.
+
+
+Sends a `POST` request to `/v1/videos/multi-elements/delete-selection`
+
+```ignore
+let response = client.delete_multi_element_selection()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn delete_multi_element_selection(
+        &self,
+    ) -> builder::DeleteMultiElementSelection<'_> {
+        builder::DeleteMultiElementSelection::new(self)
+    }
+    /**Prepare a video for multi-element editing
+
+Prepares a video for multi-element editing and opens a session (valid 24 hours) for the
+selection operations and the create. Answers at once; non-zero `data.status` means the
+video was rejected.
+
+Quirks: exactly one of `video_id` (a Kling video of the last 30 days) and `video_url`
+(.mp4/.mov, 720–2160 px, 24/30/60 fps); either way 2–5 s or 7–10 s long. The answer's
+`original_duration` and `total_frame` are needed by the create, `fps` by the preview.
+Source: the 2026-09 multi-element video editing page.
+
+
+Sends a `POST` request to `/v1/videos/multi-elements/init-selection`
+
+```ignore
+let response = client.init_multi_element_selection()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn init_multi_element_selection(
+        &self,
+    ) -> builder::InitMultiElementSelection<'_> {
+        builder::InitMultiElementSelection::new(self)
+    }
+    /**Preview the marked elements of the session's video
+
+Renders the marked elements over the video and answers at once with `res.video` (the video
+with its masks), `res.video_cover` and `res.tracking_output` (the mask of every frame).
+Source: the 2026-09 multi-element video editing page.
+
+
+Sends a `POST` request to `/v1/videos/multi-elements/preview-selection`
+
+```ignore
+let response = client.preview_multi_element_selection()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn preview_multi_element_selection(
+        &self,
+    ) -> builder::PreviewMultiElementSelection<'_> {
+        builder::PreviewMultiElementSelection::new(self)
+    }
+    /**Get a multi-element edit task
+
+Polls one task (free). `task_id` may also be the caller's `external_task_id`.
+
+
+Sends a `GET` request to `/v1/videos/multi-elements/{task_id}`
+
+Arguments:
+- `task_id`: The task's `task_id` (an opaque string; new ids are 18-digit numbers that overflow a
+JavaScript number) or the caller's `external_task_id`.
+
+```ignore
+let response = client.get_multi_elements()
+    .task_id(task_id)
+    .send()
+    .await;
+```*/
+    pub fn get_multi_elements(&self) -> builder::GetMultiElements<'_> {
+        builder::GetMultiElements::new(self)
+    }
     /**List multi-image-to-video tasks
 
 Lists the account's multi-image-to-video tasks. `data` is an array of task objects. Free.
@@ -14775,7 +17803,8 @@ subject-cropped images. Each image follows the usual rules (URL or raw base64, �
 ≥ 300 px, ratio 1:2.5–2.5:1). `prompt` and `negative_prompt` take up to 2500 characters
 and there is no `cfg_scale`, whatever older relay docs say (MI2V-3). Kling's navigation
 calls it "Reference to Video" (same path); it is no longer in Kling's 2026-09 docs, not
-deprecated (MI2V-2, G-3).
+deprecated (MI2V-2, G-3). `watermark_info` is accepted because a relay documents it,
+but no official table lists it here (MI2V-1, uncertain).
 
 
 Sends a `POST` request to `/v1/videos/multi-image2video`
@@ -15027,6 +18056,250 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
+    /**Builder for [`Client::list_balance_deductions`]
+
+[`Client::list_balance_deductions`]: super::Client::list_balance_deductions*/
+    #[derive(Debug, Clone)]
+    pub struct ListBalanceDeductions<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::BillingQuery, String>,
+    }
+    impl<'a> ListBalanceDeductions<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::BillingQuery>,
+            <V as std::convert::TryInto<types::BillingQuery>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `BillingQuery` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::BillingQuery,
+            ) -> types::builder::BillingQuery,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/account/billing/balance`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DeductionsResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::BillingQuery::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/account/billing/balance", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_balance_deductions",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_unit_deductions`]
+
+[`Client::list_unit_deductions`]: super::Client::list_unit_deductions*/
+    #[derive(Debug, Clone)]
+    pub struct ListUnitDeductions<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::BillingQuery, String>,
+    }
+    impl<'a> ListUnitDeductions<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::BillingQuery>,
+            <V as std::convert::TryInto<types::BillingQuery>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `BillingQuery` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::BillingQuery,
+            ) -> types::builder::BillingQuery,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/account/billing/package`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DeductionsResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::BillingQuery::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/account/billing/package", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_unit_deductions",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::get_account_costs`]
 
 [`Client::get_account_costs`]: super::Client::get_account_costs*/
@@ -21892,6 +25165,1032 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_motion_control",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_multi_elements`]
+
+[`Client::list_multi_elements`]: super::Client::list_multi_elements*/
+    #[derive(Debug, Clone)]
+    pub struct ListMultiElements<'a> {
+        client: &'a super::Client,
+        page_num: Result<Option<::std::num::NonZeroU32>, String>,
+        page_size: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListMultiElements<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                page_num: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn page_num<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_num = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_num failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/videos/multi-elements`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskListResponse>, Error<types::KlingError>> {
+            let Self { client, page_num, page_size } = self;
+            let page_num = page_num.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/videos/multi-elements", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("pageNum", &page_num))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_multi_elements",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_multi_elements`]
+
+[`Client::create_multi_elements`]: super::Client::create_multi_elements*/
+    #[derive(Debug, Clone)]
+    pub struct CreateMultiElements<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::MultiElementsRequest, String>,
+    }
+    impl<'a> CreateMultiElements<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::MultiElementsRequest>,
+            <V as std::convert::TryInto<
+                types::MultiElementsRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `MultiElementsRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::MultiElementsRequest,
+            ) -> types::builder::MultiElementsRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/videos/multi-elements`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::MultiElementsRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/videos/multi-elements", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_multi_elements",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::add_multi_element_selection`]
+
+[`Client::add_multi_element_selection`]: super::Client::add_multi_element_selection*/
+    #[derive(Debug, Clone)]
+    pub struct AddMultiElementSelection<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::MultiElementPointsRequest, String>,
+    }
+    impl<'a> AddMultiElementSelection<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::MultiElementPointsRequest>,
+            <V as std::convert::TryInto<
+                types::MultiElementPointsRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `MultiElementPointsRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::MultiElementPointsRequest,
+            ) -> types::builder::MultiElementPointsRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/videos/multi-elements/add-selection`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::MultiElementSelectionResponse>,
+            Error<types::KlingError>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::MultiElementPointsRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/videos/multi-elements/add-selection", client.baseurl,
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "add_multi_element_selection",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::clear_multi_element_selection`]
+
+[`Client::clear_multi_element_selection`]: super::Client::clear_multi_element_selection*/
+    #[derive(Debug, Clone)]
+    pub struct ClearMultiElementSelection<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::MultiElementSessionRequest, String>,
+    }
+    impl<'a> ClearMultiElementSelection<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::MultiElementSessionRequest>,
+            <V as std::convert::TryInto<
+                types::MultiElementSessionRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `MultiElementSessionRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::MultiElementSessionRequest,
+            ) -> types::builder::MultiElementSessionRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/videos/multi-elements/clear-selection`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::MultiElementSelectionResponse>,
+            Error<types::KlingError>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::MultiElementSessionRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/videos/multi-elements/clear-selection", client.baseurl,
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "clear_multi_element_selection",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_multi_element_selection`]
+
+[`Client::delete_multi_element_selection`]: super::Client::delete_multi_element_selection*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteMultiElementSelection<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::MultiElementPointsRequest, String>,
+    }
+    impl<'a> DeleteMultiElementSelection<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::MultiElementPointsRequest>,
+            <V as std::convert::TryInto<
+                types::MultiElementPointsRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `MultiElementPointsRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::MultiElementPointsRequest,
+            ) -> types::builder::MultiElementPointsRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/videos/multi-elements/delete-selection`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::MultiElementSelectionResponse>,
+            Error<types::KlingError>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::MultiElementPointsRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/videos/multi-elements/delete-selection", client.baseurl,
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_multi_element_selection",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::init_multi_element_selection`]
+
+[`Client::init_multi_element_selection`]: super::Client::init_multi_element_selection*/
+    #[derive(Debug, Clone)]
+    pub struct InitMultiElementSelection<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::MultiElementInitRequest, String>,
+    }
+    impl<'a> InitMultiElementSelection<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::MultiElementInitRequest>,
+            <V as std::convert::TryInto<
+                types::MultiElementInitRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `MultiElementInitRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::MultiElementInitRequest,
+            ) -> types::builder::MultiElementInitRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/videos/multi-elements/init-selection`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::MultiElementSelectionResponse>,
+            Error<types::KlingError>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::MultiElementInitRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/videos/multi-elements/init-selection", client.baseurl,
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "init_multi_element_selection",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::preview_multi_element_selection`]
+
+[`Client::preview_multi_element_selection`]: super::Client::preview_multi_element_selection*/
+    #[derive(Debug, Clone)]
+    pub struct PreviewMultiElementSelection<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::MultiElementSessionRequest, String>,
+    }
+    impl<'a> PreviewMultiElementSelection<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::MultiElementSessionRequest>,
+            <V as std::convert::TryInto<
+                types::MultiElementSessionRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `MultiElementSessionRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::MultiElementSessionRequest,
+            ) -> types::builder::MultiElementSessionRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/videos/multi-elements/preview-selection`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::MultiElementSelectionResponse>,
+            Error<types::KlingError>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::MultiElementSessionRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/videos/multi-elements/preview-selection", client.baseurl,
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "preview_multi_element_selection",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_multi_elements`]
+
+[`Client::get_multi_elements`]: super::Client::get_multi_elements*/
+    #[derive(Debug, Clone)]
+    pub struct GetMultiElements<'a> {
+        client: &'a super::Client,
+        task_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetMultiElements<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                task_id: Err("task_id was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/videos/multi-elements/{task_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, task_id } = self;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/videos/multi-elements/{}", client.baseurl, encode_path(& task_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_multi_elements",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;

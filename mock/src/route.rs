@@ -263,7 +263,7 @@ mod tests {
     #[test]
     fn both_prefixes_route_to_the_spec_operations() {
         let r = routes();
-        assert_eq!(r.endpoints().len(), 69);
+        assert_eq!(r.endpoints().len(), 79);
         match r.route("POST", "/kling/v1/videos/text2video") {
             Routed::Operation { endpoint, api, .. } => {
                 assert_eq!(endpoint.operation_id, "create_text2video");

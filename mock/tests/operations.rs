@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 async fn every_operation_of_the_spec_is_served_with_klings_shapes() {
     let server = MockServer::start().await.unwrap();
     let all = ops();
-    assert_eq!(all.len(), 69);
+    assert_eq!(all.len(), 79);
     for create in all.iter().filter(|o| o.role == OperationRole::Create) {
         let kind = create.kind_segment();
         let (status, created) = call(&server, create, "", Some(&example_body(create))).await;
@@ -54,16 +54,16 @@ async fn every_operation_of_the_spec_is_served_with_klings_shapes() {
             "{kind}: lists are per kind"
         );
     }
-    assert_eq!(server.tasks_created(), 20);
+    assert_eq!(server.tasks_created(), 21);
     let journal = server.journal();
-    assert_eq!(journal.len(), 60);
+    assert_eq!(journal.len(), 63);
     let mut seen: Vec<&str> = journal
         .iter()
         .filter_map(|e| e.operation_id.as_deref())
         .collect();
     seen.sort_unstable();
     seen.dedup();
-    assert_eq!(seen.len(), 60, "every task operation was routed");
+    assert_eq!(seen.len(), 63, "every task operation was routed");
 }
 
 #[tokio::test]
@@ -73,7 +73,7 @@ async fn plain_operations_answer_at_once_in_the_specs_shapes() {
         .into_iter()
         .filter(|o| o.role == OperationRole::Other)
         .collect();
-    assert_eq!(plain.len(), 9);
+    assert_eq!(plain.len(), 16);
     for op in &plain {
         let body = (op.method == nicerouter_kling_spec::Method::Post).then(|| example_body(op));
         let query = [

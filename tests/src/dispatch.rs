@@ -130,6 +130,7 @@ pub async fn call(
         create_custom_voice, get_custom_voice, list_custom_voice, CustomVoiceRequest;
         create_advanced_element, get_advanced_element, list_advanced_element, AdvancedElementRequest;
         create_ai_multi_shot, get_ai_multi_shot, list_ai_multi_shot, AiMultiShotRequest;
+        create_multi_elements, get_multi_elements, list_multi_elements, MultiElementsRequest;
         }
         plain_posts {
         create_tts, TtsRequest;
@@ -138,6 +139,13 @@ pub async fn call(
         delete_custom_voice, DeleteVoiceRequest;
         delete_advanced_element, DeleteElementRequest;
         delete_element, DeleteElementRequest;
+        init_multi_element_selection, MultiElementInitRequest;
+        add_multi_element_selection, MultiElementPointsRequest;
+        delete_multi_element_selection, MultiElementPointsRequest;
+        clear_multi_element_selection, MultiElementSessionRequest;
+        preview_multi_element_selection, MultiElementSessionRequest;
+        list_balance_deductions, BillingQuery;
+        list_unit_deductions, BillingQuery;
         }
         plain_pages {
         list_preset_voices;

@@ -24,8 +24,8 @@ async fn every_operation_sends_what_the_spec_says() {
     let ops = operations(embedded());
     assert_eq!(
         ops.len(),
-        69,
-        "20 kinds × create, get, list, and 9 plain operations"
+        79,
+        "21 kinds × create, get, list, and 16 plain operations"
     );
 
     for op in &ops {

@@ -75,6 +75,18 @@ fn rust_schemas() -> BTreeMap<&'static str, Value> {
         AiMultiShotRequest => types::AiMultiShotRequest,
         AccountCostsResponse => types::AccountCostsResponse, AccountCosts => types::AccountCosts,
         ResourcePack => types::ResourcePack,
+        MultiElementsRequest => types::MultiElementsRequest,
+        MultiElementInitRequest => types::MultiElementInitRequest,
+        MultiElementSessionRequest => types::MultiElementSessionRequest,
+        MultiElementPointsRequest => types::MultiElementPointsRequest,
+        SelectionPoint => types::SelectionPoint,
+        MultiElementSelectionResponse => types::MultiElementSelectionResponse,
+        MultiElementSelection => types::MultiElementSelection,
+        SelectionResult => types::SelectionResult, ObjectMask => types::ObjectMask,
+        RleMask => types::RleMask, PngMask => types::PngMask,
+        BillingQuery => types::BillingQuery, BillingFilter => types::BillingFilter,
+        DeductionsResponse => types::DeductionsResponse, DeductionsPage => types::DeductionsPage,
+        DeductionsResult => types::DeductionsResult, Deduction => types::Deduction,
     }
 }
 
