@@ -97,6 +97,18 @@ pub fn lint(spec: &OpenAPI) -> Vec<Problem> {
             if op.tags.is_empty() {
                 push(at.clone(), "operation-tag", "operation has no tag".into());
             }
+            if let Some(sdk) = op.extensions.get("x-sdk") {
+                let fields = SdkFields {
+                    is_object: sdk.is_object(),
+                    cli: sdk.get("cli").and_then(|c| c.as_str()),
+                    kind: sdk.get("kind").map(|k| k.as_str()),
+                    results: sdk.get("results").map(|r| r.as_str()),
+                };
+                let creates_task = method == "post" && !path.contains('{');
+                for message in fields.problems(creates_task) {
+                    push(at.clone(), "x-sdk", message);
+                }
+            }
 
             if let Some(body) = &op.request_body {
                 match body {
@@ -201,7 +213,9 @@ pub fn lint(spec: &OpenAPI) -> Vec<Problem> {
         }
     }
 
-    // Every create has its get and its list.
+    // Every task create has its get and its list. Plain operations (an `x-sdk` without a
+    // `kind`: TTS, face identification, deletions, …) answer at once and have neither; the
+    // spec crate gives them the role `Other`, so they are not checked here.
     let ops = operations(spec);
     for create in ops.iter().filter(|o| o.role == OperationRole::Create) {
         for (role, what) in [
@@ -294,6 +308,68 @@ pub fn lint(spec: &OpenAPI) -> Vec<Problem> {
     problems.sort();
     problems.dedup();
     problems
+}
+
+/// Where a task kind's output lands in `task_result`.
+const SDK_RESULTS: &[&str] = &["videos", "images", "audios", "voices", "elements"];
+
+/// The members of an operation's `x-sdk` extension (a member that is present but not a
+/// string is `Some(None)`).
+struct SdkFields<'a> {
+    is_object: bool,
+    cli: Option<&'a str>,
+    kind: Option<Option<&'a str>>,
+    results: Option<Option<&'a str>>,
+}
+
+impl SdkFields<'_> {
+    /// What is wrong: `x-sdk` must be an object with the CLI words in `cli`; a `kind` (a task
+    /// kind's Rust variant, with its `results`) only on a POST that creates a task, and a plain
+    /// operation has neither.
+    fn problems(&self, creates_task: bool) -> Vec<String> {
+        if !self.is_object {
+            return vec!["`x-sdk` must be an object".into()];
+        }
+        let mut problems = Vec::new();
+        if self.cli.is_none_or(|c| c.trim().is_empty()) {
+            problems.push("`x-sdk.cli` must name the command words".into());
+        }
+        match self.kind {
+            None => {
+                if self.results.is_some() {
+                    problems.push("`x-sdk.results` needs a `kind`".into());
+                }
+            }
+            Some(kind) => {
+                let is_variant = kind.is_some_and(|k| {
+                    k.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+                        && k.chars().all(|c| c.is_ascii_alphanumeric())
+                });
+                if !is_variant {
+                    problems.push(
+                        "`x-sdk.kind` must be a Rust variant name such as `OmniVideo`".into(),
+                    );
+                }
+                if !creates_task {
+                    problems.push(
+                        "`x-sdk.kind` belongs on the POST that creates a task (no path parameters)"
+                            .into(),
+                    );
+                }
+                if !self
+                    .results
+                    .flatten()
+                    .is_some_and(|r| SDK_RESULTS.contains(&r))
+                {
+                    problems.push(format!(
+                        "`x-sdk.results` must be one of {}",
+                        SDK_RESULTS.join(", ")
+                    ));
+                }
+            }
+        }
+        problems
+    }
 }
 
 fn schema_label(schema: &ReferenceOr<Schema>) -> String {
@@ -488,6 +564,65 @@ mod tests {
             .find(|p| p.rule == "operation-summary")
             .map(|p| p.location.clone());
         assert_eq!(summary.as_deref(), Some("paths./v1/videos/text2video.post"));
+    }
+
+    #[test]
+    fn a_plain_operation_needs_no_get_or_list_but_a_task_create_does() {
+        // TTS answers at once: its `x-sdk` names no kind, so no get and no list are expected.
+        let problems = lint(nicerouter_kling_spec::embedded());
+        assert!(
+            !problems
+                .iter()
+                .any(|p| p.location.contains("/v1/audio/tts")),
+            "{problems:#?}"
+        );
+        // Give it a kind and it becomes a task create, which must have both.
+        let yaml = nicerouter_kling_spec::SPEC_YAML.replacen(
+            "x-sdk: {cli: audio tts}",
+            "x-sdk: {kind: Tts, cli: audio tts, results: audios}",
+            1,
+        );
+        let problems = lint_yaml(&yaml);
+        let on_tts: Vec<_> = problems
+            .iter()
+            .filter(|p| p.location == "paths./v1/audio/tts.post")
+            .map(|p| p.rule)
+            .collect();
+        assert_eq!(
+            on_tts,
+            ["create-has-get-and-list", "create-has-get-and-list"],
+            "{problems:#?}"
+        );
+    }
+
+    #[test]
+    fn a_malformed_x_sdk_is_reported() {
+        let yaml = nicerouter_kling_spec::SPEC_YAML
+            .replacen(
+                "x-sdk: {cli: audio tts}",
+                "x-sdk: {cli: audio tts, results: audios}",
+                1,
+            )
+            .replacen(
+                "x-sdk: {kind: OmniVideo, cli: video omni, results: videos}",
+                "x-sdk: {kind: omni-video, cli: '', results: films}",
+                1,
+            );
+        let problems = lint_yaml(&yaml);
+        let messages: Vec<_> = problems
+            .iter()
+            .filter(|p| p.rule == "x-sdk")
+            .map(|p| format!("{}: {}", p.location, p.message))
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "paths./v1/audio/tts.post: `x-sdk.results` needs a `kind`",
+                "paths./v1/videos/omni-video.post: `x-sdk.cli` must name the command words",
+                "paths./v1/videos/omni-video.post: `x-sdk.kind` must be a Rust variant name such as `OmniVideo`",
+                "paths./v1/videos/omni-video.post: `x-sdk.results` must be one of videos, images, audios, voices, elements",
+            ]
+        );
     }
 
     #[test]

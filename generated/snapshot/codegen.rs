@@ -8,7 +8,235 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///Video frame aspect ratio. Kling's default is `16:9`.
+    ///The inner envelope (note `msg`, not `message`).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct AccountCosts {
+        ///0 on success.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub msg: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub resource_pack_subscribe_infos: ::std::option::Option<
+            ::std::vec::Vec<ResourcePack>,
+        >,
+    }
+    impl AccountCosts {
+        pub fn builder() -> builder::AccountCosts {
+            Default::default()
+        }
+    }
+    ///Kling's envelope around the account's resource packs. Check `code` and `data.code`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct AccountCostsResponse {
+        ///0 on success, otherwise a Kling business code.
+        pub code: i64,
+        ///Absent (or null) when `code` is not 0.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub data: ::std::option::Option<AccountCosts>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub request_id: ::std::option::Option<::std::string::String>,
+    }
+    impl AccountCostsResponse {
+        pub fn builder() -> builder::AccountCostsResponse {
+            Default::default()
+        }
+    }
+    /**Body of an advanced custom-element create. `image_refer` needs `element_image_list`;
+`video_refer` needs `element_video_list` (prose rules).
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct AdvancedElementRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub callback_url: ::std::option::Option<CallbackUrl>,
+        ///The element's description, at most 100 characters.
+        pub element_description: AdvancedElementRequestElementDescription,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub element_image_list: ::std::option::Option<ElementImageList>,
+        ///The element's name, at most 20 characters.
+        pub element_name: AdvancedElementRequestElementName,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub element_video_list: ::std::option::Option<ElementVideoList>,
+        ///A voice to bind (character or humanoid image elements only). Empty means none.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub element_voice_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub external_task_id: ::std::option::Option<ExternalTaskId>,
+        ///`image_refer`: defined by images (multi-image element); `video_refer`: by a video of a realistic person.
+        pub reference_type: AdvancedElementRequestReferenceType,
+        ///Tags.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub tag_list: ::std::vec::Vec<ElementTag>,
+    }
+    impl AdvancedElementRequest {
+        pub fn builder() -> builder::AdvancedElementRequest {
+            Default::default()
+        }
+    }
+    ///The element's description, at most 100 characters.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct AdvancedElementRequestElementDescription(::std::string::String);
+    impl ::std::ops::Deref for AdvancedElementRequestElementDescription {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AdvancedElementRequestElementDescription>
+    for ::std::string::String {
+        fn from(value: AdvancedElementRequestElementDescription) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for AdvancedElementRequestElementDescription {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 100usize {
+                return Err("longer than 100 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AdvancedElementRequestElementDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for AdvancedElementRequestElementDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AdvancedElementRequestElementDescription {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The element's name, at most 20 characters.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct AdvancedElementRequestElementName(::std::string::String);
+    impl ::std::ops::Deref for AdvancedElementRequestElementName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AdvancedElementRequestElementName>
+    for ::std::string::String {
+        fn from(value: AdvancedElementRequestElementName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for AdvancedElementRequestElementName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 20usize {
+                return Err("longer than 20 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AdvancedElementRequestElementName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for AdvancedElementRequestElementName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AdvancedElementRequestElementName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`image_refer`: defined by images (multi-image element); `video_refer`: by a video of a realistic person.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -22,37 +250,33 @@ pub mod types {
         PartialOrd,
         schemars::JsonSchema
     )]
-    pub enum AspectRatio {
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "1:1")]
-        X11,
+    pub enum AdvancedElementRequestReferenceType {
+        #[serde(rename = "video_refer")]
+        VideoRefer,
+        #[serde(rename = "image_refer")]
+        ImageRefer,
     }
-    impl ::std::fmt::Display for AspectRatio {
+    impl ::std::fmt::Display for AdvancedElementRequestReferenceType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
-                Self::X169 => f.write_str("16:9"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X11 => f.write_str("1:1"),
+                Self::VideoRefer => f.write_str("video_refer"),
+                Self::ImageRefer => f.write_str("image_refer"),
             }
         }
     }
-    impl ::std::str::FromStr for AspectRatio {
+    impl ::std::str::FromStr for AdvancedElementRequestReferenceType {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             match value {
-                "16:9" => Ok(Self::X169),
-                "9:16" => Ok(Self::X916),
-                "1:1" => Ok(Self::X11),
+                "video_refer" => Ok(Self::VideoRefer),
+                "image_refer" => Ok(Self::ImageRefer),
                 _ => Err("invalid value".into()),
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for AspectRatio {
+    impl ::std::convert::TryFrom<&str> for AdvancedElementRequestReferenceType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -60,12 +284,257 @@ pub mod types {
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String> for AspectRatio {
+    impl ::std::convert::TryFrom<::std::string::String>
+    for AdvancedElementRequestReferenceType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    ///Body of an advanced lip-sync create.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct AdvancedLipSyncRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub callback_url: ::std::option::Option<CallbackUrl>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub external_task_id: ::std::option::Option<ExternalTaskId>,
+        ///The faces to lip-sync; Kling supports one today.
+        pub face_choose: ::std::vec::Vec<FaceChoice>,
+        ///The `session_id` of identify-face (valid 24 h).
+        pub session_id: AdvancedLipSyncRequestSessionId,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub watermark_info: ::std::option::Option<WatermarkInfo>,
+    }
+    impl AdvancedLipSyncRequest {
+        pub fn builder() -> builder::AdvancedLipSyncRequest {
+            Default::default()
+        }
+    }
+    ///The `session_id` of identify-face (valid 24 h).
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct AdvancedLipSyncRequestSessionId(::std::string::String);
+    impl ::std::ops::Deref for AdvancedLipSyncRequestSessionId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AdvancedLipSyncRequestSessionId>
+    for ::std::string::String {
+        fn from(value: AdvancedLipSyncRequestSessionId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for AdvancedLipSyncRequestSessionId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AdvancedLipSyncRequestSessionId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for AdvancedLipSyncRequestSessionId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AdvancedLipSyncRequestSessionId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Body of an AI multi-shot create.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct AiMultiShotRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub callback_url: ::std::option::Option<CallbackUrl>,
+        pub element_frontal_image: MediaRef,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub external_task_id: ::std::option::Option<ExternalTaskId>,
+    }
+    impl AiMultiShotRequest {
+        pub fn builder() -> builder::AiMultiShotRequest {
+            Default::default()
+        }
+    }
+    /**Video frame aspect ratio (an open vocabulary). Known values: `16:9`, `9:16`, `1:1`.
+Kling's default is `16:9`.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct AspectRatio(pub ::std::string::String);
+    impl ::std::ops::Deref for AspectRatio {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AspectRatio> for ::std::string::String {
+        fn from(value: AspectRatio) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for AspectRatio {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
+    }
+    impl ::std::fmt::Display for AspectRatio {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
+    impl ::std::str::FromStr for AspectRatio {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.to_string()))
+        }
+    }
+    /**An audio file: a public URL or the raw base64 of an .mp3/.wav/.m4a/.aac file, at most
+5 MB. Empty means none.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct AudioRef(pub ::std::string::String);
+    impl ::std::ops::Deref for AudioRef {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AudioRef> for ::std::string::String {
+        fn from(value: AudioRef) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for AudioRef {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
+    }
+    impl ::std::fmt::Display for AudioRef {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
+    impl ::std::str::FromStr for AudioRef {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.to_string()))
+        }
+    }
+    /**A generated audio track (R-4). Text-to-audio and video-to-audio set `url_mp3`, `url_wav`,
+`duration_mp3` and `duration_wav`; TTS sets `url` and `duration`. The id (usable as
+`audio_id` by avatar and advanced lip-sync) and the URLs expire after 30 days.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct AudioResult {
+        ///TTS length in seconds, as a string.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duration: ::std::option::Option<::std::string::String>,
+        ///MP3 length in seconds, as a string.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duration_mp3: ::std::option::Option<::std::string::String>,
+        ///WAV length in seconds, as a string.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duration_wav: ::std::option::Option<::std::string::String>,
+        ///Audio id.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///TTS download URL.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url: ::std::option::Option<::std::string::String>,
+        ///MP3 download URL.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url_mp3: ::std::option::Option<::std::string::String>,
+        ///WAV download URL.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url_wav: ::std::option::Option<::std::string::String>,
+    }
+    impl AudioResult {
+        pub fn builder() -> builder::AudioResult {
+            Default::default()
         }
     }
     ///`file` sends `audio_file` (raw base64); `url` sends `audio_url`.
@@ -122,6 +591,207 @@ pub mod types {
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    ///Body of an avatar create. Exactly one of `audio_id` and `sound_file` (prose rule).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct AvatarRequest {
+        ///A TTS audio id (`task_result.audios[].id` of `POST /v1/audio/tts`), at most 30 days old, 2–300 s.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub audio_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub callback_url: ::std::option::Option<CallbackUrl>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub external_task_id: ::std::option::Option<ExternalTaskId>,
+        pub image: MediaRef,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mode: ::std::option::Option<Mode>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt: ::std::option::Option<OptionalPrompt>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sound_file: ::std::option::Option<AudioRef>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub watermark_info: ::std::option::Option<WatermarkInfo>,
+    }
+    impl AvatarRequest {
+        pub fn builder() -> builder::AvatarRequest {
+            Default::default()
+        }
+    }
+    ///One filter of a deductions query.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct BillingFilter {
+        /**What to filter on (an open vocabulary). Known values: api_key_name (both queries);
+product_type, package_name, package_id (unit deductions; not name and id together).
+*/
+        pub key: BillingFilterKey,
+        ///The accepted values.
+        pub values: ::std::vec::Vec<::std::string::String>,
+    }
+    impl BillingFilter {
+        pub fn builder() -> builder::BillingFilter {
+            Default::default()
+        }
+    }
+    /**What to filter on (an open vocabulary). Known values: api_key_name (both queries);
+product_type, package_name, package_id (unit deductions; not name and id together).
+*/
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct BillingFilterKey(::std::string::String);
+    impl ::std::ops::Deref for BillingFilterKey {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<BillingFilterKey> for ::std::string::String {
+        fn from(value: BillingFilterKey) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for BillingFilterKey {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for BillingFilterKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for BillingFilterKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for BillingFilterKey {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /**Body of a deductions query. `start_time` and `end_time` are required unless `cursor`
+is set; a `cursor` overrides every other field (prose rules).
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct BillingQuery {
+        ///The previous page's `next_cursor`. Empty means the first page.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cursor: ::std::option::Option<::std::string::String>,
+        ///Tasks created until this time, Unix milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub end_time: ::std::option::Option<i64>,
+        ///Filters; one key's values are OR'ed, different keys AND'ed.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub filters: ::std::vec::Vec<BillingFilter>,
+        ///Deductions per page, at most 500 (Kling's default 500).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub limit: ::std::option::Option<::std::num::NonZeroU32>,
+        ///Tasks created from this time, Unix milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub start_time: ::std::option::Option<i64>,
+    }
+    impl BillingQuery {
+        pub fn builder() -> builder::BillingQuery {
+            Default::default()
+        }
+    }
+    /**Kling POSTs the task object here whenever its status changes (see `components.callbacks`
+and the spec's introduction on signed callbacks). An empty string means none.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct CallbackUrl(pub ::std::string::String);
+    impl ::std::ops::Deref for CallbackUrl {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CallbackUrl> for ::std::string::String {
+        fn from(value: CallbackUrl) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for CallbackUrl {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
+    }
+    impl ::std::fmt::Display for CallbackUrl {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
+    impl ::std::str::FromStr for CallbackUrl {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.to_string()))
         }
     }
     ///Six camera axes, each a number from −10 to 10. Exactly one may be non-zero.
@@ -254,7 +924,7 @@ with `image_tail` and with the motion brush.
             value.parse()
         }
     }
-    ///Prompt adherence, 0 to 1 (Kling's default 0.5). Not supported by kling-v2.x models; omit it for them.
+    ///Prompt adherence, 0 to 1 (Kling's default 0.5). Only the kling-v1.x models support it; omit it for kling-v2.x and kling-v3 (T2V-4, I2V-8).
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -304,6 +974,331 @@ with `image_tail` and with the motion brush.
             value.parse()
         }
     }
+    ///Whether the character faces as in the image (reference video ≤ 10 s) or as in the video (≤ 30 s).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum CharacterOrientation {
+        #[serde(rename = "image")]
+        Image,
+        #[serde(rename = "video")]
+        Video,
+    }
+    impl ::std::fmt::Display for CharacterOrientation {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Image => f.write_str("image"),
+                Self::Video => f.write_str("video"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CharacterOrientation {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "image" => Ok(Self::Image),
+                "video" => Ok(Self::Video),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CharacterOrientation {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CharacterOrientation {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Body of a custom-voice create. One of `voice_url` and `video_id` (prose rule).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct CustomVoiceRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub callback_url: ::std::option::Option<CallbackUrl>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub external_task_id: ::std::option::Option<ExternalTaskId>,
+        ///A Kling video with a voice (kling-v2-6 with `sound: on`, avatar or lip sync). Empty means none.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub video_id: ::std::option::Option<::std::string::String>,
+        ///The voice's name, at most 20 characters.
+        pub voice_name: CustomVoiceRequestVoiceName,
+        ///A recording (.mp3/.wav, or .mp4/.mov video), 5–30 s, one clean human voice. Empty means none.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub voice_url: ::std::option::Option<::std::string::String>,
+    }
+    impl CustomVoiceRequest {
+        pub fn builder() -> builder::CustomVoiceRequest {
+            Default::default()
+        }
+    }
+    ///The voice's name, at most 20 characters.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct CustomVoiceRequestVoiceName(::std::string::String);
+    impl ::std::ops::Deref for CustomVoiceRequestVoiceName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CustomVoiceRequestVoiceName> for ::std::string::String {
+        fn from(value: CustomVoiceRequestVoiceName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CustomVoiceRequestVoiceName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 20usize {
+                return Err("longer than 20 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CustomVoiceRequestVoiceName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CustomVoiceRequestVoiceName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CustomVoiceRequestVoiceName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /**What one task cost. Balance deductions carry `cash_type`, `balance_*`, `list_price` and
+`currency`; unit deductions carry `package_id`, `product_type` and `unit_*`.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct Deduction {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub api_key_name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub balance_after_deduction: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub balance_before_deduction: ::std::option::Option<f64>,
+        ///Known values: balance, test_balance.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cash_type: ::std::option::Option<::std::string::String>,
+        ///Known values: CNY, USD.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub currency: ::std::option::Option<::std::string::String>,
+        ///Cash (balance deductions) or units (unit deductions).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub deduction_amount: ::std::option::Option<f64>,
+        ///Unix milliseconds, as a string.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub deduction_time: ::std::option::Option<::std::string::String>,
+        ///Video length in seconds (video tasks).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duration: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub list_price: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub model_name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub package_id: ::std::option::Option<::std::string::String>,
+        ///For example `Image to Video`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub product_function: ::std::option::Option<::std::string::String>,
+        ///Known values: video, image, try-on.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub product_type: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub refer_video_input: ::std::option::Option<bool>,
+        ///Known values: 720p (mode std), 1080p (pro), 4k.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub resolution: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub task_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub unit_after_deduction: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub unit_before_deduction: ::std::option::Option<f64>,
+        ///Known values: native, original, off.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub video_sound: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub voice_control: ::std::option::Option<bool>,
+    }
+    impl Deduction {
+        pub fn builder() -> builder::Deduction {
+            Default::default()
+        }
+    }
+    ///One page of deductions and the cursor to the next.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct DeductionsPage {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub has_more: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub next_cursor: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<DeductionsResult>,
+    }
+    impl DeductionsPage {
+        pub fn builder() -> builder::DeductionsPage {
+            Default::default()
+        }
+    }
+    ///Kling's envelope around one page of deductions.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct DeductionsResponse {
+        ///0 on success, otherwise a Kling business code.
+        pub code: i64,
+        ///Absent (or null) when `code` is not 0.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub data: ::std::option::Option<DeductionsPage>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub request_id: ::std::option::Option<::std::string::String>,
+    }
+    impl DeductionsResponse {
+        pub fn builder() -> builder::DeductionsResponse {
+            Default::default()
+        }
+    }
+    ///The deductions of this page.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct DeductionsResult {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub count: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub detail: ::std::option::Option<::std::vec::Vec<Deduction>>,
+    }
+    impl DeductionsResult {
+        pub fn builder() -> builder::DeductionsResult {
+            Default::default()
+        }
+    }
+    ///Body of a custom-element deletion.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct DeleteElementRequest {
+        pub element_id: ElementId,
+    }
+    impl DeleteElementRequest {
+        pub fn builder() -> builder::DeleteElementRequest {
+            Default::default()
+        }
+    }
+    ///Body of a custom-voice deletion.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct DeleteVoiceRequest {
+        pub voice_id: VoiceId,
+    }
+    impl DeleteVoiceRequest {
+        pub fn builder() -> builder::DeleteVoiceRequest {
+            Default::default()
+        }
+    }
     ///A motion-brush area and the path it moves along.
     #[derive(
         ::serde::Deserialize,
@@ -325,28 +1320,53 @@ with `image_tail` and with the motion brush.
             Default::default()
         }
     }
-    ///A subject element (kling-v3).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
-    #[serde(deny_unknown_fields)]
-    pub struct ElementListItem {
-        ///The element's id (a non-negative 64-bit integer).
-        pub element_id: i64,
-    }
-    impl ElementListItem {
-        pub fn builder() -> builder::ElementListItem {
-            Default::default()
-        }
-    }
-    /**Caller-chosen task id, unique per account; echoed in `task_info.external_task_id`, and
-usable in place of `task_id` to look the task up. The SDK generates one for every create,
-so that a create whose answer was lost can be found instead of paid for twice.
+    /**Effect scene (an open vocabulary: about ten scenes are added every month and old ones are
+discontinued, EF-2, EF-4). The 2026-09 list has 219 scenes. Dual-image scenes (take
+`input.images`): pet_skateboard, daily_ootd, toss_run, switch_to_silk, studio_look,
+french_elegance, finger_swipe, smooth_transition, kiss_pro, snow_night_kiss, eternal_kiss,
+cheers_2026, fight_pro, hug_pro, heart_gesture_pro. Single-image scenes (take
+`input.image`): net_the_fish, birthday_board, summer_fireworks, blow_blaze,
+champagne_birthday, pet_working_daily, pet_roll_window, pet_crash_earth, makeup_style,
+hair_dressup, barbie_transform, critter_paste, wiggle_faces_pets, paw_headbang, food_splash,
+dj_pet, pet_diving, disco_paws, pet_fitness, j_var_live, pet_burst, idol_live,
+beast_striker, african_sway, jealousy_sway, chubby_fish, shrug_dance, soccer_star,
+bra_hot_dance, arg_hot_dance, fra_hot_dance, bra_goal, arg_goal, por_goal, victory_slide,
+samba_fever, bicycle_kick, football_dance_2, red_card_sent_off, football_dance,
+magic_world_vlog, magic_world_vlog_9_16, air_dunk, whirling_beverage_9_16, tennis_trend,
+tennis_trend_9_16, football_live_9_16, whirling_beverage, f1_live, football_live,
+spielberg_transition, korean_baseball_9_16, korean_baseball, tiny_beast_printer,
+landmark_reveal, winter_charm, flash_ride, maestro_of_magic, magic_carpet_ride,
+good_luck_spirit, shooting_star, sparkler_wand, sovereign_scepter, dirt_rush,
+return_of_the_king, dance_with_dragon, minimalist_light, martial_meow, sassy_shake,
+knock_at_a_door_revenge, palm_sized_figure_pro, prank_box, perler_beads, spring_bloom,
+get_rich_quick, make_it_rain, twist_shake, the_hip_sway, send_my_love, funky_martian,
+wealth_drive, the_high_kick, the_exercise, lucky_veggie, flash_drive, shush_my_dreams,
+advent_of_flora, raid_check, fortune_in_motion, chinese_trend, sedan_chair_dance, skyfall,
+good_luck_dance, laicai_dance, yangge_dance, color_mixing, lantern_festival_cuju,
+unique_firework, unique_spring_couplets, horse_mask, fortune_knocks_cartoon,
+tangyuan_to_animal, hot_feet_dance, swag_dance, pigeon_dance, bloodline_dance, chanel_dance,
+cute_dance, love_theme_song, pumpitup_dance, city_to_village, fortune_god_transform,
+new_year_feast, ring_in_new, horse_year_firework, crystal_horse, drunk_dance,
+drunk_dance_pet, daoma_dance, bouncy_dance, smooth_sailing_dance, new_year_greeting,
+lion_dance, prosperity, great_success, golden_horse_fortune, red_packet_box,
+lucky_horse_year, lucky_red_packet, lucky_money_come, lion_dance_pet, dumpling_making_pet,
+fish_making_pet, pet_red_packet, lantern_glow, expression_challenge, overdrive,
+heart_gesture_dance, poping, martial_arts, running, nezha, motorcycle_dance,
+subject_3_dance, ghost_step_dance, phantom_jewel, zoom_out, dollar_rain_pro, pet_bee_pro,
+countdown_teleport, santa_random_surprise, magic_match_tree, bullet_time_360,
+happy_birthday, birthday_star, thumbs_up_pro, tiger_hug_pro, pet_lion_pro, surprise_bouquet,
+bouquet_drop, glamour_photo_shoot, box_of_joy, first_toast_of_the_year, my_santa_pic,
+santa_gift, steampunk_christmas, snowglobe, christmas_photo_shoot, ornament_crash,
+santa_express, instant_christmas, coronation_of_frost, building_sweater, spark_in_the_snow,
+scarlet_and_snow, bullet_time_lite, jumping_ginger_joy, pure_white_wings, black_wings,
+golden_wing, pink_pink_wings, venomous_spider, throne_of_king, luminous_elf, woodland_elf,
+guardian_spirit, swish_swish, snowboarding, witch_transform, vampire_transform,
+pumpkin_head_transform, demon_transform, mummy_transform, zombie_transform,
+cute_pumpkin_transform, halloween_escape, pet_moto_rider, running_man, 3d_cartoon_2,
+pet_dance, swing_swing, day_to_night, surfsurf, skateskate. Discontinued: hug, kiss, fight,
+thumbs_up, tiger_hug, pet_lion, 3d_cartoon_1 (2026-01-30), celebration, c4d_cartoon
+(2025-12-30), magic_match_tree (2026-07-03, still listed); bloombloom, dizzydizzy,
+fuzzyfuzzy, squish and expansion are no longer listed.
 */
     #[derive(
         ::serde::Serialize,
@@ -360,19 +1380,19 @@ so that a create whose answer was lost can be found instead of paid for twice.
         schemars::JsonSchema
     )]
     #[serde(transparent)]
-    pub struct ExternalTaskId(::std::string::String);
-    impl ::std::ops::Deref for ExternalTaskId {
+    pub struct EffectScene(::std::string::String);
+    impl ::std::ops::Deref for EffectScene {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
-    impl ::std::convert::From<ExternalTaskId> for ::std::string::String {
-        fn from(value: ExternalTaskId) -> Self {
+    impl ::std::convert::From<EffectScene> for ::std::string::String {
+        fn from(value: EffectScene) -> Self {
             value.0
         }
     }
-    impl ::std::str::FromStr for ExternalTaskId {
+    impl ::std::str::FromStr for EffectScene {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -383,7 +1403,7 @@ so that a create whose answer was lost can be found instead of paid for twice.
             Ok(Self(value.to_string()))
         }
     }
-    impl ::std::convert::TryFrom<&str> for ExternalTaskId {
+    impl ::std::convert::TryFrom<&str> for EffectScene {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -391,7 +1411,7 @@ so that a create whose answer was lost can be found instead of paid for twice.
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String> for ExternalTaskId {
+    impl ::std::convert::TryFrom<::std::string::String> for EffectScene {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -399,7 +1419,7 @@ so that a create whose answer was lost can be found instead of paid for twice.
             value.parse()
         }
     }
-    impl<'de> ::serde::Deserialize<'de> for ExternalTaskId {
+    impl<'de> ::serde::Deserialize<'de> for EffectScene {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -411,9 +1431,329 @@ so that a create whose answer was lost can be found instead of paid for twice.
                 })
         }
     }
-    /**Body of an image-to-video create. Mutually exclusive groups: (`image` + `image_tail`),
-(`static_mask` / `dynamic_masks`) and (`camera_control`). `voice_list` requires
-`sound: on` (kling-v2-6); `element_list` is for kling-v3.
+    /**An element id. Kling documents a 64-bit integer (`long`), yet its examples also send it
+as a string (`"160"`), so both are accepted (I2V-5, IG-2).
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(untagged)]
+    pub enum ElementId {
+        Int64(i64),
+        String(::std::string::String),
+    }
+    impl ::std::fmt::Display for ElementId {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Int64(x) => x.fmt(f),
+                Self::String(x) => x.fmt(f),
+            }
+        }
+    }
+    impl ::std::convert::From<i64> for ElementId {
+        fn from(value: i64) -> Self {
+            Self::Int64(value)
+        }
+    }
+    ///The images of an `image_refer` element.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct ElementImageList {
+        pub frontal_image: MediaRef,
+        ///One to three more views.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub refer_images: ::std::vec::Vec<ReferImage>,
+    }
+    impl ElementImageList {
+        pub fn builder() -> builder::ElementImageList {
+            Default::default()
+        }
+    }
+    ///A subject element from the element library (kling-v3, kling-v3-omni, kling-video-o1).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct ElementListItem {
+        pub element_id: ElementId,
+    }
+    impl ElementListItem {
+        pub fn builder() -> builder::ElementListItem {
+            Default::default()
+        }
+    }
+    ///A custom or preset element (R-4).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct ElementResult {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub element_description: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub element_id: ::std::option::Option<ElementId>,
+        ///The images that define the element, as sent (`frontal_image`, `refer_images`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub element_image_list: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub element_name: ::std::option::Option<::std::string::String>,
+        ///The videos that define the element, as sent (`refer_videos`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub element_video_list: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub element_voice_info: ::std::option::Option<VoiceResult>,
+        ///`kling` for the official library, otherwise the creator's id.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub owned_by: ::std::option::Option<::std::string::String>,
+        ///How the element was defined. Known values: video_refer, image_refer.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub reference_type: ::std::option::Option<::std::string::String>,
+        ///Known values: succeed (usable), deleted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        ///The element's tags (`{id, name, description}`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tag_list: ::std::option::Option<
+            ::std::vec::Vec<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+        >,
+    }
+    impl ElementResult {
+        pub fn builder() -> builder::ElementResult {
+            Default::default()
+        }
+    }
+    ///A tag of an element.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct ElementTag {
+        /**Tag id (an open vocabulary). Known values: o_101 Hottest, o_102 Character,
+o_103 Animal, o_104 Item, o_105 Costume, o_106 Scene, o_107 Effect, o_108 Others.
+*/
+        pub tag_id: ElementTagTagId,
+    }
+    impl ElementTag {
+        pub fn builder() -> builder::ElementTag {
+            Default::default()
+        }
+    }
+    /**Tag id (an open vocabulary). Known values: o_101 Hottest, o_102 Character,
+o_103 Animal, o_104 Item, o_105 Costume, o_106 Scene, o_107 Effect, o_108 Others.
+*/
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ElementTagTagId(::std::string::String);
+    impl ::std::ops::Deref for ElementTagTagId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ElementTagTagId> for ::std::string::String {
+        fn from(value: ElementTagTagId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ElementTagTagId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ElementTagTagId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ElementTagTagId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ElementTagTagId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The video of a `video_refer` element.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct ElementVideoList {
+        ///Exactly one video: .mp4/.mov, 3–8 s, 1080p, 16:9 or 9:16, ≤ 200 MB.
+        pub refer_videos: [ReferVideo; 1usize],
+    }
+    impl ElementVideoList {
+        pub fn builder() -> builder::ElementVideoList {
+            Default::default()
+        }
+    }
+    ///How far to extend, as a multiple of the original height (up, down) or width (left, right), 0 to 2.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ExpansionRatio(pub f64);
+    impl ::std::ops::Deref for ExpansionRatio {
+        type Target = f64;
+        fn deref(&self) -> &f64 {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ExpansionRatio> for f64 {
+        fn from(value: ExpansionRatio) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<f64> for ExpansionRatio {
+        fn from(value: f64) -> Self {
+            Self(value)
+        }
+    }
+    impl ::std::fmt::Display for ExpansionRatio {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
+    impl ::std::str::FromStr for ExpansionRatio {
+        type Err = <f64 as ::std::str::FromStr>::Err;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.parse()?))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ExpansionRatio {
+        type Error = <f64 as ::std::str::FromStr>::Err;
+        fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<String> for ExpansionRatio {
+        type Error = <f64 as ::std::str::FromStr>::Err;
+        fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
+            value.parse()
+        }
+    }
+    /**Caller-chosen task id, unique per account; echoed in `task_info.external_task_id`, and
+usable in place of `task_id` to look the task up. The SDK generates one for every create,
+so that a create whose answer was lost can be found instead of paid for twice. An empty
+string means none (Kling's own examples send `""`).
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ExternalTaskId(pub ::std::string::String);
+    impl ::std::ops::Deref for ExternalTaskId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ExternalTaskId> for ::std::string::String {
+        fn from(value: ExternalTaskId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for ExternalTaskId {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
+    }
+    impl ::std::fmt::Display for ExternalTaskId {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
+    impl ::std::str::FromStr for ExternalTaskId {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.to_string()))
+        }
+    }
+    /**The face to lip-sync and its sound. Exactly one of `audio_id` and `sound_file`
+(prose rule); the cropped sound lasts at least 2 s and overlaps the face by at least 2 s.
 */
     #[derive(
         ::serde::Deserialize,
@@ -424,12 +1764,248 @@ so that a create whose answer was lost can be found instead of paid for twice.
         schemars::JsonSchema
     )]
     #[serde(deny_unknown_fields)]
+    pub struct FaceChoice {
+        ///A TTS audio id (last 30 days, 2–60 s).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub audio_id: ::std::option::Option<::std::string::String>,
+        ///A `face_id` from identify-face.
+        pub face_id: FaceChoiceFaceId,
+        ///Volume of the video's own sound, 0 to 2 (Kling's default 1).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub original_audio_volume: ::std::option::Option<f64>,
+        ///Where to stop cropping the sound, in milliseconds from its start.
+        pub sound_end_time: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sound_file: ::std::option::Option<AudioRef>,
+        ///Where to insert the cropped sound, in milliseconds from the video's start.
+        pub sound_insert_time: i64,
+        ///Where to start cropping the sound, in milliseconds from its start.
+        pub sound_start_time: i64,
+        ///Volume of the sound, 0 to 2 (Kling's default 1).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sound_volume: ::std::option::Option<f64>,
+    }
+    impl FaceChoice {
+        pub fn builder() -> builder::FaceChoice {
+            Default::default()
+        }
+    }
+    ///A `face_id` from identify-face.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct FaceChoiceFaceId(::std::string::String);
+    impl ::std::ops::Deref for FaceChoiceFaceId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<FaceChoiceFaceId> for ::std::string::String {
+        fn from(value: FaceChoiceFaceId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for FaceChoiceFaceId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FaceChoiceFaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for FaceChoiceFaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for FaceChoiceFaceId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///One face of the video.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct FaceData {
+        ///When the face disappears, in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub end_time: ::std::option::Option<i64>,
+        ///The face's id, for `face_choose[].face_id`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub face_id: ::std::option::Option<::std::string::String>,
+        ///A picture of the face.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub face_image: ::std::option::Option<::std::string::String>,
+        ///When the face appears, in milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub start_time: ::std::option::Option<i64>,
+    }
+    impl FaceData {
+        pub fn builder() -> builder::FaceData {
+            Default::default()
+        }
+    }
+    /**What the task cost in balance (cash) billing: the discounted price and the list price, as
+decimal strings (G-4, R-2). Present in 2026-09 queries and legacy callbacks.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct FinalBalanceDeduction {
+        ///The list price of the task.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub list_price: ::std::option::Option<::std::string::String>,
+        ///Balance deducted (the discounted price).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub quota: ::std::option::Option<::std::string::String>,
+    }
+    impl FinalBalanceDeduction {
+        pub fn builder() -> builder::FinalBalanceDeduction {
+            Default::default()
+        }
+    }
+    ///Body of a face identification. Exactly one of `video_id` and `video_url` (prose rule).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct IdentifyFaceRequest {
+        ///A Kling video id (last 30 days, ≤ 60 s). Empty means none.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub video_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub video_url: ::std::option::Option<VideoRef>,
+    }
+    impl IdentifyFaceRequest {
+        pub fn builder() -> builder::IdentifyFaceRequest {
+            Default::default()
+        }
+    }
+    ///Kling's envelope around a face identification. Check `code`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct IdentifyFaceResponse {
+        ///0 on success, otherwise a Kling business code.
+        pub code: i64,
+        ///Absent (or null) when `code` is not 0.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub data: ::std::option::Option<IdentifyFaceResult>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub request_id: ::std::option::Option<::std::string::String>,
+    }
+    impl IdentifyFaceResponse {
+        pub fn builder() -> builder::IdentifyFaceResponse {
+            Default::default()
+        }
+    }
+    ///The identification.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct IdentifyFaceResult {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub face_data: ::std::option::Option<::std::vec::Vec<FaceData>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub final_balance_deduction: ::std::option::Option<FinalBalanceDeduction>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub final_unit_deduction: ::std::option::Option<::std::string::String>,
+        ///The session for advanced lip sync, valid for 24 hours.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub session_id: ::std::option::Option<::std::string::String>,
+    }
+    impl IdentifyFaceResult {
+        pub fn builder() -> builder::IdentifyFaceResult {
+            Default::default()
+        }
+    }
+    /**Body of an image-to-video create. Rules JSON Schema cannot express: **at least one of
+`image` and `image_tail`** must be given, neither may be empty then (I2V-1);
+`image_tail`, the motion brush (`static_mask` / `dynamic_masks`) and `camera_control`
+are mutually exclusive; `prompt` must not be empty unless `multi_shot` is true with
+`shot_type: customize` (then the shots come from `multi_prompt`); `multi_shot`,
+`shot_type`, `multi_prompt` and `element_list` are for kling-v3; `voice_list` needs
+`sound: on` (kling-v2-6 and later) and is documented as exclusive with `element_list`;
+`cfg_scale` only with kling-v1.x.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
     pub struct Image2VideoRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub aspect_ratio: ::std::option::Option<AspectRatio>,
-        ///Kling POSTs the task object here on status changes.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub callback_url: ::std::option::Option<::std::string::String>,
+        pub callback_url: ::std::option::Option<CallbackUrl>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub camera_control: ::std::option::Option<CameraControl>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -439,32 +2015,42 @@ so that a create whose answer was lost can be found instead of paid for twice.
         ///Motion-brush moving areas, at most 6.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub dynamic_masks: ::std::vec::Vec<DynamicMask>,
-        ///Subject elements for kling-v3.
+        ///Subject elements for kling-v3, at most 3 (I2V-5).
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub element_list: ::std::vec::Vec<ElementListItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub external_task_id: ::std::option::Option<ExternalTaskId>,
-        pub image: MediaRef,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub image: ::std::option::Option<MediaRef>,
         ///End frame, a URL or raw base64; ≤ 10 MB, ≥ 300 px. Empty means none.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub image_tail: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mode: ::std::option::Option<Mode>,
-        /**Model. Known values: kling-v1, kling-v1-5, kling-v1-6, kling-v2-master, kling-v2-1,
-kling-v2-1-master, kling-v2-5-turbo, kling-v2-6, kling-v3.
+        /**Model (an open vocabulary). Known values: kling-v1, kling-v1-5, kling-v1-6,
+kling-v2-master, kling-v2-1, kling-v2-1-master, kling-v2-5-turbo, kling-v2-6,
+kling-v3.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub model_name: ::std::option::Option<::std::string::String>,
+        ///kling-v3 shots (1 to 6), with `multi_shot: true` and `shot_type: customize`.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub multi_prompt: ::std::vec::Vec<MultiPromptItem>,
+        ///kling-v3 multi-shot video (Kling's default false); see `shot_type` (I2V-2).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub multi_shot: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub negative_prompt: ::std::option::Option<OptionalPrompt>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub prompt: ::std::option::Option<OptionalPrompt>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub shot_type: ::std::option::Option<ShotType>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sound: ::std::option::Option<Sound>,
         ///Motion-brush static area (URL or raw base64 png/jpg).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub static_mask: ::std::option::Option<::std::string::String>,
-        ///Voices for kling-v2-6 (requires `sound: on`), at most 2.
+        ///Voices (kling-v2-6 and later, requires `sound: on`), at most 2 (I2V-6).
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub voice_list: ::std::vec::Vec<VoiceListItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -475,12 +2061,14 @@ kling-v2-1-master, kling-v2-5-turbo, kling-v2-6, kling-v3.
             Default::default()
         }
     }
-    ///Image aspect ratio (`21:9` not on kling-v1). Kling's default is `16:9`.
+    /**Image aspect ratio (an open vocabulary). Known values: `16:9`, `9:16`, `1:1`, `4:3`,
+`3:4`, `3:2`, `2:3`, `21:9` (not on kling-v1) and, for omni-image only, `auto`. Kling's
+default is `16:9` (`auto` for omni-image).
+*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -489,75 +2077,73 @@ kling-v2-1-master, kling-v2-5-turbo, kling-v2-6, kling-v3.
         PartialOrd,
         schemars::JsonSchema
     )]
-    pub enum ImageAspectRatio {
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "1:1")]
-        X11,
-        #[serde(rename = "4:3")]
-        X43,
-        #[serde(rename = "3:4")]
-        X34,
-        #[serde(rename = "3:2")]
-        X32,
-        #[serde(rename = "2:3")]
-        X23,
-        #[serde(rename = "21:9")]
-        X219,
+    #[serde(transparent)]
+    pub struct ImageAspectRatio(pub ::std::string::String);
+    impl ::std::ops::Deref for ImageAspectRatio {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ImageAspectRatio> for ::std::string::String {
+        fn from(value: ImageAspectRatio) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for ImageAspectRatio {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
     }
     impl ::std::fmt::Display for ImageAspectRatio {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X169 => f.write_str("16:9"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X11 => f.write_str("1:1"),
-                Self::X43 => f.write_str("4:3"),
-                Self::X34 => f.write_str("3:4"),
-                Self::X32 => f.write_str("3:2"),
-                Self::X23 => f.write_str("2:3"),
-                Self::X219 => f.write_str("21:9"),
-            }
+            self.0.fmt(f)
         }
     }
     impl ::std::str::FromStr for ImageAspectRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "16:9" => Ok(Self::X169),
-                "9:16" => Ok(Self::X916),
-                "1:1" => Ok(Self::X11),
-                "4:3" => Ok(Self::X43),
-                "3:4" => Ok(Self::X34),
-                "3:2" => Ok(Self::X32),
-                "2:3" => Ok(Self::X23),
-                "21:9" => Ok(Self::X219),
-                _ => Err("invalid value".into()),
-            }
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.to_string()))
         }
     }
-    impl ::std::convert::TryFrom<&str> for ImageAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
+    ///Body of an image-expand create. The new image may be at most 3× the original area (prose rule).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct ImageExpandRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub callback_url: ::std::option::Option<CallbackUrl>,
+        pub down_expansion_ratio: ExpansionRatio,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub external_task_id: ::std::option::Option<ExternalTaskId>,
+        pub image: MediaRef,
+        pub left_expansion_ratio: ExpansionRatio,
+        ///Number of images, 1 to 9 (Kling's default 1).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub n: ::std::option::Option<::std::num::NonZeroU32>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt: ::std::option::Option<OptionalPrompt>,
+        pub right_expansion_ratio: ExpansionRatio,
+        pub up_expansion_ratio: ExpansionRatio,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub watermark_info: ::std::option::Option<WatermarkInfo>,
     }
-    impl ::std::convert::TryFrom<::std::string::String> for ImageAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
+    impl ImageExpandRequest {
+        pub fn builder() -> builder::ImageExpandRequest {
+            Default::default()
         }
     }
     /**Body of an image-generation create. Rules JSON Schema cannot express: no
-`negative_prompt` with `image`; `image_reference` only for kling-v1-5 and then required
-with `image`; `human_fidelity` only with `image_reference: subject`.
+`negative_prompt` with `image`; `image` required when `image_reference` is set;
+`image_reference`, `image_fidelity` and `human_fidelity` only for kling-v2-1 (IG-3);
+`human_fidelity` only with `image_reference: subject`; elements plus reference images at
+most 10.
 */
     #[derive(
         ::serde::Deserialize,
@@ -571,22 +2157,28 @@ with `image`; `human_fidelity` only with `image_reference: subject`.
     pub struct ImageGenerationRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub aspect_ratio: ::std::option::Option<ImageAspectRatio>,
-        ///Kling POSTs the task object here on status changes.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub callback_url: ::std::option::Option<::std::string::String>,
+        pub callback_url: ::std::option::Option<CallbackUrl>,
+        ///Elements from the element library (kling-v3, IG-2); with the reference image at most 10.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub element_list: ::std::vec::Vec<ElementListItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub external_task_id: ::std::option::Option<ExternalTaskId>,
-        ///Facial reference strength, 0 to 1 (Kling's default 0.45); only with `image_reference: subject`.
+        ///Facial reference strength, 0 to 1 (Kling's default 0.45); kling-v2-1 only, with `image_reference: subject` (IG-3).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub human_fidelity: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub image: ::std::option::Option<MediaRef>,
-        ///Reference strength, 0 to 1 (Kling's default 0.5).
+        ///Reference strength, 0 to 1 (Kling's default 0.5); kling-v2-1 only (IG-3).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub image_fidelity: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub image_reference: ::std::option::Option<ImageReference>,
-        ///Model. Known values: kling-v1, kling-v1-5, kling-v2, kling-v2-new, kling-v2-1.
+        /**Model (an open vocabulary). Known values: kling-v3 (Kling Image 3.0, the default of
+the 2026-09 table; IG-1), kling-v2-1, and the older kling-v2-new, kling-v2,
+kling-v1-5, kling-v1 (no longer listed in 2026-09, not announced as discontinued;
+an empty `model_name` still means kling-v1 per the description; IG-4).
+*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub model_name: ::std::option::Option<::std::string::String>,
         ///Number of images, 1 to 9 (Kling's default 1). Uses `n` concurrency slots.
@@ -623,7 +2215,76 @@ with `image`; `human_fidelity` only with `image_reference: subject`.
             Default::default()
         }
     }
-    ///What to keep from the reference image (kling-v1-5 only); `face` needs exactly one face.
+    ///Body of an image recognition.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct ImageRecognizeRequest {
+        pub image: MediaRef,
+    }
+    impl ImageRecognizeRequest {
+        pub fn builder() -> builder::ImageRecognizeRequest {
+            Default::default()
+        }
+    }
+    ///Kling's envelope around an image recognition. Check `code`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct ImageRecognizeResponse {
+        ///0 on success, otherwise a Kling business code.
+        pub code: i64,
+        ///Absent (or null) when `code` is not 0.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub data: ::std::option::Option<ImageRecognizeResult>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub request_id: ::std::option::Option<::std::string::String>,
+    }
+    impl ImageRecognizeResponse {
+        pub fn builder() -> builder::ImageRecognizeResponse {
+            Default::default()
+        }
+    }
+    ///The recognition (no task id).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct ImageRecognizeResult {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub final_balance_deduction: ::std::option::Option<FinalBalanceDeduction>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub final_unit_deduction: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub task_result: ::std::option::Option<TaskResult>,
+    }
+    impl ImageRecognizeResult {
+        pub fn builder() -> builder::ImageRecognizeResult {
+            Default::default()
+        }
+    }
+    /**What to keep from the reference image: `subject` (character features) or `face`
+(appearance; the image must show exactly one face). kling-v2-1 only in the 2026-09 docs
+(IG-3; the 2025 docs said kling-v1-5).
+*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -679,7 +2340,95 @@ with `image`; `human_fidelity` only with `image_reference: subject`.
             value.parse()
         }
     }
-    ///Output resolution (2k only for some models). Kling's default is `1k`.
+    /**Output resolution (an open vocabulary). Known values: `1k`, `2k` (not every model) and
+`4k` (omni-image with kling-v3-omni). Kling's default is `1k`.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ImageResolution(pub ::std::string::String);
+    impl ::std::ops::Deref for ImageResolution {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ImageResolution> for ::std::string::String {
+        fn from(value: ImageResolution) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for ImageResolution {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
+    }
+    impl ::std::fmt::Display for ImageResolution {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
+    impl ::std::str::FromStr for ImageResolution {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.to_string()))
+        }
+    }
+    /**A generated image. The URLs expire about 30 days after the task. Most kinds set `url`;
+AI multi-shot sets `url_1` … `url_3` instead, and image recognition adds `type` and
+`is_contain` (R-4), so `url` is optional.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct ImageResult {
+        ///Position of the image in the task, from 0.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub index: ::std::option::Option<i32>,
+        ///Image recognition: whether the image contains that subject.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_contain: ::std::option::Option<bool>,
+        ///Image recognition: what was segmented. Known values: object_seg, head_seg (with hair), face_seg (without hair), cloth_seg.
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
+        ///Download URL (signed; expires after about 30 days).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url: ::std::option::Option<::std::string::String>,
+        ///AI multi-shot, first angle.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url_1: ::std::option::Option<::std::string::String>,
+        ///AI multi-shot, second angle.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url_2: ::std::option::Option<::std::string::String>,
+        ///AI multi-shot, third angle.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url_3: ::std::option::Option<::std::string::String>,
+        ///The watermarked variant, when `watermark_info.enabled` was requested.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub watermark_url: ::std::option::Option<::std::string::String>,
+    }
+    impl ImageResult {
+        pub fn builder() -> builder::ImageResult {
+            Default::default()
+        }
+    }
+    ///Whether the reference video's own sound is kept. Kling's default is `yes`.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -693,33 +2442,33 @@ with `image`; `human_fidelity` only with `image_reference: subject`.
         PartialOrd,
         schemars::JsonSchema
     )]
-    pub enum ImageResolution {
-        #[serde(rename = "1k")]
-        X1k,
-        #[serde(rename = "2k")]
-        X2k,
+    pub enum KeepOriginalSound {
+        #[serde(rename = "yes")]
+        Yes,
+        #[serde(rename = "no")]
+        No,
     }
-    impl ::std::fmt::Display for ImageResolution {
+    impl ::std::fmt::Display for KeepOriginalSound {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
-                Self::X1k => f.write_str("1k"),
-                Self::X2k => f.write_str("2k"),
+                Self::Yes => f.write_str("yes"),
+                Self::No => f.write_str("no"),
             }
         }
     }
-    impl ::std::str::FromStr for ImageResolution {
+    impl ::std::str::FromStr for KeepOriginalSound {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             match value {
-                "1k" => Ok(Self::X1k),
-                "2k" => Ok(Self::X2k),
+                "yes" => Ok(Self::Yes),
+                "no" => Ok(Self::No),
                 _ => Err("invalid value".into()),
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for ImageResolution {
+    impl ::std::convert::TryFrom<&str> for KeepOriginalSound {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -727,36 +2476,12 @@ with `image`; `human_fidelity` only with `image_reference: subject`.
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String> for ImageResolution {
+    impl ::std::convert::TryFrom<::std::string::String> for KeepOriginalSound {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
-        }
-    }
-    ///A generated image. The URL expires about 30 days after the task.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
-    pub struct ImageResult {
-        ///Position of the image in the task, from 0.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub index: ::std::option::Option<i32>,
-        ///Download URL (signed; expires after about 30 days).
-        pub url: ::std::string::String,
-        ///The watermarked variant, when `watermark_info.enabled` was requested.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub watermark_url: ::std::option::Option<::std::string::String>,
-    }
-    impl ImageResult {
-        pub fn builder() -> builder::ImageResult {
-            Default::default()
         }
     }
     /**An error body. Kling answers `{code, message, request_id}` with an integer `code`; relays
@@ -820,10 +2545,13 @@ OpenAI-style `{"error": {...}}`, so every member is optional and `code` is untyp
         ///Id of a Kling-generated video (≤ 30 days old, 5 s or 10 s).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub video_id: ::std::option::Option<::std::string::String>,
-        ///URL of an .mp4/.mov video, ≤ 100 MB, 2–10 s, 720p or 1080p.
+        ///URL of an .mp4/.mov video, ≤ 100 MB, 2–10 s, 720p or 1080p (width 720–1920 px; LS-2).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub video_url: ::std::option::Option<::std::string::String>,
-        ///Preset voice id (text2video), for example `uk_boy1`, `genshin_vindi2`, `ai_shatang`.
+        /**Preset lip-sync voice id (text2video; an open vocabulary bound to `voice_language`),
+for example `uk_boy1`, `genshin_vindi2`, `girlfriend_4_speech02` (en) or
+`ai_shatang`, `chuanmeizi_speech02` (zh). Not a TTS or custom-voice id (LS-5).
+*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub voice_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -965,7 +2693,7 @@ OpenAI-style `{"error": {...}}`, so every member is optional and `code` is untyp
             value.parse()
         }
     }
-    ///Body of a lip-sync create.
+    ///Body of a (legacy, LS-1) lip-sync create.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -976,9 +2704,8 @@ OpenAI-style `{"error": {...}}`, so every member is optional and `code` is untyp
     )]
     #[serde(deny_unknown_fields)]
     pub struct LipSyncRequest {
-        ///Kling POSTs the task object here on status changes.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub callback_url: ::std::option::Option<::std::string::String>,
+        pub callback_url: ::std::option::Option<CallbackUrl>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub external_task_id: ::std::option::Option<ExternalTaskId>,
         pub input: LipSyncInput,
@@ -1055,7 +2782,461 @@ prefix. jpg/jpeg/png, at most 10 MB, each side at least 300 px, aspect ratio bet
                 })
         }
     }
-    ///Generation mode. `std` is faster and cheaper, `pro` is higher quality. Kling's default is `std`.
+    /**Generation mode (an open vocabulary). Known values: `std` (720p; faster and cheaper),
+`pro` (1080p; higher quality) and `4k` (kling-v3 text/image-to-video and kling-v3-omni
+without a reference video, since 2026-04-23; T2V-2, I2V-4). Kling's default is `std`
+(`pro` for omni-video); kling-v2-master takes no mode (T2V-6).
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct Mode(pub ::std::string::String);
+    impl ::std::ops::Deref for Mode {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<Mode> for ::std::string::String {
+        fn from(value: Mode) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for Mode {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
+    }
+    impl ::std::fmt::Display for Mode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
+    impl ::std::str::FromStr for Mode {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.to_string()))
+        }
+    }
+    ///Body of a motion-control create.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct MotionControlRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub callback_url: ::std::option::Option<CallbackUrl>,
+        pub character_orientation: CharacterOrientation,
+        ///At most one element (kling-v3).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub element_list: ::std::vec::Vec<ElementListItem>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub external_task_id: ::std::option::Option<ExternalTaskId>,
+        pub image_url: MediaRef,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub keep_original_sound: ::std::option::Option<KeepOriginalSound>,
+        pub mode: Mode,
+        ///Model (an open vocabulary). Known values: kling-v2-6 (the default), kling-v3.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub model_name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt: ::std::option::Option<OptionalPrompt>,
+        ///The motion to copy, an .mp4/.mov URL, ≤ 100 MB, 340–3850 px, at least 3 s.
+        pub video_url: MotionControlRequestVideoUrl,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub watermark_info: ::std::option::Option<WatermarkInfo>,
+    }
+    impl MotionControlRequest {
+        pub fn builder() -> builder::MotionControlRequest {
+            Default::default()
+        }
+    }
+    ///The motion to copy, an .mp4/.mov URL, ≤ 100 MB, 340–3850 px, at least 3 s.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct MotionControlRequestVideoUrl(::std::string::String);
+    impl ::std::ops::Deref for MotionControlRequestVideoUrl {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<MotionControlRequestVideoUrl> for ::std::string::String {
+        fn from(value: MotionControlRequestVideoUrl) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for MotionControlRequestVideoUrl {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MotionControlRequestVideoUrl {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for MotionControlRequestVideoUrl {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MotionControlRequestVideoUrl {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Body of init-selection. Exactly one of `video_id` and `video_url` (prose rule).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct MultiElementInitRequest {
+        ///A Kling video id (last 30 days). Empty means none.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub video_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub video_url: ::std::option::Option<VideoRef>,
+    }
+    impl MultiElementInitRequest {
+        pub fn builder() -> builder::MultiElementInitRequest {
+            Default::default()
+        }
+    }
+    ///Points to mark (or unmark) on one frame of the session's video.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct MultiElementPointsRequest {
+        ///The frame, from 0 (at most 10 frames per session).
+        pub frame_index: i32,
+        ///At most 10 points per frame.
+        pub points: ::std::vec::Vec<SelectionPoint>,
+        ///The session of init-selection.
+        pub session_id: MultiElementPointsRequestSessionId,
+    }
+    impl MultiElementPointsRequest {
+        pub fn builder() -> builder::MultiElementPointsRequest {
+            Default::default()
+        }
+    }
+    ///The session of init-selection.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct MultiElementPointsRequestSessionId(::std::string::String);
+    impl ::std::ops::Deref for MultiElementPointsRequestSessionId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<MultiElementPointsRequestSessionId>
+    for ::std::string::String {
+        fn from(value: MultiElementPointsRequestSessionId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for MultiElementPointsRequestSessionId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MultiElementPointsRequestSessionId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for MultiElementPointsRequestSessionId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MultiElementPointsRequestSessionId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The state of an editing session; which fields are set depends on the operation.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct MultiElementSelection {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub final_balance_deduction: ::std::option::Option<FinalBalanceDeduction>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub final_unit_deduction: ::std::option::Option<::std::string::String>,
+        ///Frame rate of the prepared video (init-selection).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub fps: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub height: ::std::option::Option<i64>,
+        ///The prepared video (init-selection).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub normalized_video: ::std::option::Option<::std::string::String>,
+        ///Length of the prepared video in milliseconds (init-selection).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub original_duration: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub res: ::std::option::Option<SelectionResult>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub session_id: ::std::option::Option<::std::string::String>,
+        ///0, or a non-zero rejection code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<i64>,
+        ///Frames of the prepared video (init-selection).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total_frame: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub width: ::std::option::Option<i64>,
+    }
+    impl MultiElementSelection {
+        pub fn builder() -> builder::MultiElementSelection {
+            Default::default()
+        }
+    }
+    ///Kling's envelope around a selection operation. Check `code` and `data.status`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct MultiElementSelectionResponse {
+        ///0 on success, otherwise a Kling business code.
+        pub code: i64,
+        ///Absent (or null) when `code` is not 0.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub data: ::std::option::Option<MultiElementSelection>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub request_id: ::std::option::Option<::std::string::String>,
+    }
+    impl MultiElementSelectionResponse {
+        pub fn builder() -> builder::MultiElementSelectionResponse {
+            Default::default()
+        }
+    }
+    ///A body that names only the editing session.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct MultiElementSessionRequest {
+        ///The session of init-selection.
+        pub session_id: MultiElementSessionRequestSessionId,
+    }
+    impl MultiElementSessionRequest {
+        pub fn builder() -> builder::MultiElementSessionRequest {
+            Default::default()
+        }
+    }
+    ///The session of init-selection.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct MultiElementSessionRequestSessionId(::std::string::String);
+    impl ::std::ops::Deref for MultiElementSessionRequestSessionId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<MultiElementSessionRequestSessionId>
+    for ::std::string::String {
+        fn from(value: MultiElementSessionRequestSessionId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for MultiElementSessionRequestSessionId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MultiElementSessionRequestSessionId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for MultiElementSessionRequestSessionId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MultiElementSessionRequestSessionId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /**Body of a multi-element edit. `image_list`: 1–2 images for `addition`, one for `swap`,
+none for `removal` (prose rule).
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct MultiElementsRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub callback_url: ::std::option::Option<CallbackUrl>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duration: ::std::option::Option<VideoDuration>,
+        ///Add, swap or remove the marked element.
+        pub edit_mode: MultiElementsRequestEditMode,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub external_task_id: ::std::option::Option<ExternalTaskId>,
+        ///Subject-cropped images, referred to as `<<<image_n>>>`.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub image_list: ::std::vec::Vec<ImageListItem>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mode: ::std::option::Option<Mode>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub negative_prompt: ::std::option::Option<OptionalPrompt>,
+        pub prompt: Prompt,
+        ///The session of init-selection (valid 24 h).
+        pub session_id: MultiElementsRequestSessionId,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub watermark_info: ::std::option::Option<WatermarkInfo>,
+    }
+    impl MultiElementsRequest {
+        pub fn builder() -> builder::MultiElementsRequest {
+            Default::default()
+        }
+    }
+    ///Add, swap or remove the marked element.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -1069,33 +3250,37 @@ prefix. jpg/jpeg/png, at most 10 MB, each side at least 300 px, aspect ratio bet
         PartialOrd,
         schemars::JsonSchema
     )]
-    pub enum Mode {
-        #[serde(rename = "std")]
-        Std,
-        #[serde(rename = "pro")]
-        Pro,
+    pub enum MultiElementsRequestEditMode {
+        #[serde(rename = "addition")]
+        Addition,
+        #[serde(rename = "swap")]
+        Swap,
+        #[serde(rename = "removal")]
+        Removal,
     }
-    impl ::std::fmt::Display for Mode {
+    impl ::std::fmt::Display for MultiElementsRequestEditMode {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
-                Self::Std => f.write_str("std"),
-                Self::Pro => f.write_str("pro"),
+                Self::Addition => f.write_str("addition"),
+                Self::Swap => f.write_str("swap"),
+                Self::Removal => f.write_str("removal"),
             }
         }
     }
-    impl ::std::str::FromStr for Mode {
+    impl ::std::str::FromStr for MultiElementsRequestEditMode {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             match value {
-                "std" => Ok(Self::Std),
-                "pro" => Ok(Self::Pro),
+                "addition" => Ok(Self::Addition),
+                "swap" => Ok(Self::Swap),
+                "removal" => Ok(Self::Removal),
                 _ => Err("invalid value".into()),
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for Mode {
+    impl ::std::convert::TryFrom<&str> for MultiElementsRequestEditMode {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -1103,12 +3288,121 @@ prefix. jpg/jpeg/png, at most 10 MB, each side at least 300 px, aspect ratio bet
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String> for Mode {
+    impl ::std::convert::TryFrom<::std::string::String>
+    for MultiElementsRequestEditMode {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    ///The session of init-selection (valid 24 h).
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct MultiElementsRequestSessionId(::std::string::String);
+    impl ::std::ops::Deref for MultiElementsRequestSessionId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<MultiElementsRequestSessionId> for ::std::string::String {
+        fn from(value: MultiElementsRequestSessionId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for MultiElementsRequestSessionId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MultiElementsRequestSessionId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for MultiElementsRequestSessionId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MultiElementsRequestSessionId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Body of a multi-image-to-image create.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct MultiImage2ImageRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub aspect_ratio: ::std::option::Option<ImageAspectRatio>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub callback_url: ::std::option::Option<CallbackUrl>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub external_task_id: ::std::option::Option<ExternalTaskId>,
+        ///Model (an open vocabulary). Known value: kling-v2-1 (the default).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub model_name: ::std::option::Option<::std::string::String>,
+        ///Number of images, 1 to 9 (Kling's default 1).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub n: ::std::option::Option<::std::num::NonZeroU32>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub negative_prompt: ::std::option::Option<OptionalPrompt>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt: ::std::option::Option<OptionalPrompt>,
+        ///Scene reference image (URL or raw base64). Empty means none.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub scene_image: ::std::option::Option<::std::string::String>,
+        ///Style reference image (URL or raw base64). Empty means none.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub style_image: ::std::option::Option<::std::string::String>,
+        ///One to four subject images, already cropped to the subject.
+        pub subject_image_list: ::std::vec::Vec<SubjectImage>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub watermark_info: ::std::option::Option<WatermarkInfo>,
+    }
+    impl MultiImage2ImageRequest {
+        pub fn builder() -> builder::MultiImage2ImageRequest {
+            Default::default()
         }
     }
     ///Body of a multi-image-to-video create (kling-v1-6 only).
@@ -1124,9 +3418,8 @@ prefix. jpg/jpeg/png, at most 10 MB, each side at least 300 px, aspect ratio bet
     pub struct MultiImage2VideoRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub aspect_ratio: ::std::option::Option<AspectRatio>,
-        ///Kling POSTs the task object here on status changes.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub callback_url: ::std::option::Option<::std::string::String>,
+        pub callback_url: ::std::option::Option<CallbackUrl>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub duration: ::std::option::Option<VideoDuration>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1135,19 +3428,23 @@ prefix. jpg/jpeg/png, at most 10 MB, each side at least 300 px, aspect ratio bet
         pub image_list: ::std::vec::Vec<ImageListItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mode: ::std::option::Option<Mode>,
-        ///Model. Known value: kling-v1-6 (the default).
+        ///Model (an open vocabulary). Known value: kling-v1-6 (the default).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub model_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub negative_prompt: ::std::option::Option<OptionalPrompt>,
         pub prompt: Prompt,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub watermark_info: ::std::option::Option<WatermarkInfo>,
     }
     impl MultiImage2VideoRequest {
         pub fn builder() -> builder::MultiImage2VideoRequest {
             Default::default()
         }
     }
-    ///One shot of a multi-shot video (kling-v3).
+    /**One shot of a multi-shot video (kling-v3, kling-v3-omni). Shots are numbered from 1;
+each lasts at least 1 s and the shots add up to the total `duration` (T2V-8).
+*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -1158,9 +3455,11 @@ prefix. jpg/jpeg/png, at most 10 MB, each side at least 300 px, aspect ratio bet
     )]
     #[serde(deny_unknown_fields)]
     pub struct MultiPromptItem {
-        ///Shot length in seconds, as a string. The shots add up to the total duration.
+        ///Shot length in seconds, as a string.
         pub duration: MultiPromptItemDuration,
+        ///Shot number, from 1.
         pub index: i32,
+        ///What happens in this shot, at most 512 characters.
         pub prompt: MultiPromptItemPrompt,
     }
     impl MultiPromptItem {
@@ -1168,7 +3467,7 @@ prefix. jpg/jpeg/png, at most 10 MB, each side at least 300 px, aspect ratio bet
             Default::default()
         }
     }
-    ///Shot length in seconds, as a string. The shots add up to the total duration.
+    ///Shot length in seconds, as a string.
     #[derive(
         ::serde::Serialize,
         Clone,
@@ -1234,7 +3533,7 @@ prefix. jpg/jpeg/png, at most 10 MB, each side at least 300 px, aspect ratio bet
                 })
         }
     }
-    ///`MultiPromptItemPrompt`
+    ///What happens in this shot, at most 512 characters.
     #[derive(
         ::serde::Serialize,
         Clone,
@@ -1306,6 +3605,350 @@ prefix. jpg/jpeg/png, at most 10 MB, each side at least 300 px, aspect ratio bet
                 })
         }
     }
+    ///The mask of one marked object on a frame.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct ObjectMask {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub object_id: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub png_mask: ::std::option::Option<PngMask>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rle_mask: ::std::option::Option<RleMask>,
+    }
+    impl ObjectMask {
+        pub fn builder() -> builder::ObjectMask {
+            Default::default()
+        }
+    }
+    /**Body of an omni-image create. Rules JSON Schema cannot express: images plus elements
+at most 10; `n` only with `result_type: single`, `series_amount` only with `series`.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct OmniImageRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub aspect_ratio: ::std::option::Option<ImageAspectRatio>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub callback_url: ::std::option::Option<CallbackUrl>,
+        ///Elements from the element library.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub element_list: ::std::vec::Vec<ElementListItem>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub external_task_id: ::std::option::Option<ExternalTaskId>,
+        ///Reference images, referred to as `<<<image_n>>>`.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub image_list: ::std::vec::Vec<ImageListItem>,
+        ///Model (an open vocabulary). Known values: kling-image-o1 (the default), kling-v3-omni.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub model_name: ::std::option::Option<::std::string::String>,
+        ///Number of images, 1 to 9 (Kling's default 1), for `result_type: single`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub n: ::std::option::Option<::std::num::NonZeroU32>,
+        pub prompt: Prompt,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub resolution: ::std::option::Option<ImageResolution>,
+        ///One image per `n` (`single`, Kling's default) or a coherent series.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result_type: ::std::option::Option<OmniImageRequestResultType>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub series_amount: ::std::option::Option<SeriesAmount>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub watermark_info: ::std::option::Option<WatermarkInfo>,
+    }
+    impl OmniImageRequest {
+        pub fn builder() -> builder::OmniImageRequest {
+            Default::default()
+        }
+    }
+    ///One image per `n` (`single`, Kling's default) or a coherent series.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum OmniImageRequestResultType {
+        #[serde(rename = "single")]
+        Single,
+        #[serde(rename = "series")]
+        Series,
+    }
+    impl ::std::fmt::Display for OmniImageRequestResultType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Single => f.write_str("single"),
+                Self::Series => f.write_str("series"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for OmniImageRequestResultType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "single" => Ok(Self::Single),
+                "series" => Ok(Self::Series),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for OmniImageRequestResultType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for OmniImageRequestResultType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    /**A reference image of an omni-video, referred to as `<<<image_n>>>`. `type` marks the
+first or last frame; other images are references. An end frame alone is not allowed.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct OmniVideoImage {
+        pub image_url: MediaRef,
+        ///`first_frame` or `end_frame`; omit it for a reference image.
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<OmniVideoImageType>,
+    }
+    impl OmniVideoImage {
+        pub fn builder() -> builder::OmniVideoImage {
+            Default::default()
+        }
+    }
+    ///`first_frame` or `end_frame`; omit it for a reference image.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum OmniVideoImageType {
+        #[serde(rename = "first_frame")]
+        FirstFrame,
+        #[serde(rename = "end_frame")]
+        EndFrame,
+    }
+    impl ::std::fmt::Display for OmniVideoImageType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::FirstFrame => f.write_str("first_frame"),
+                Self::EndFrame => f.write_str("end_frame"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for OmniVideoImageType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "first_frame" => Ok(Self::FirstFrame),
+                "end_frame" => Ok(Self::EndFrame),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for OmniVideoImageType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for OmniVideoImageType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    /**Body of an omni-video create. Rules JSON Schema cannot express: `prompt` must not be
+empty unless `multi_shot` is true with `shot_type: customize`; images plus elements at
+most 7 (at most 4 with a reference video); `sound: off` and no `4k` with a reference
+video; `aspect_ratio` required without a first frame and without a video to edit.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct OmniVideoRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub aspect_ratio: ::std::option::Option<AspectRatio>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub callback_url: ::std::option::Option<CallbackUrl>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duration: ::std::option::Option<VideoDuration>,
+        ///Elements from the element library (kling-video-o1 only multi-image elements).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub element_list: ::std::vec::Vec<ElementListItem>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub external_task_id: ::std::option::Option<ExternalTaskId>,
+        ///Reference and frame images.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub image_list: ::std::vec::Vec<OmniVideoImage>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mode: ::std::option::Option<Mode>,
+        ///Model (an open vocabulary). Known values: kling-video-o1 (the default), kling-v3-omni.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub model_name: ::std::option::Option<::std::string::String>,
+        ///The shots (1 to 6), with `multi_shot: true` and `shot_type: customize`.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub multi_prompt: ::std::vec::Vec<MultiPromptItem>,
+        ///kling-v3-omni multi-shot video (Kling's default false).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub multi_shot: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt: ::std::option::Option<OptionalPrompt>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub shot_type: ::std::option::Option<ShotType>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sound: ::std::option::Option<Sound>,
+        ///At most one reference video.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub video_list: ::std::vec::Vec<OmniVideoVideo>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub watermark_info: ::std::option::Option<WatermarkInfo>,
+    }
+    impl OmniVideoRequest {
+        pub fn builder() -> builder::OmniVideoRequest {
+            Default::default()
+        }
+    }
+    /**The reference video of an omni-video, referred to as `<<<video_1>>>`: .mp4/.mov, 3–10 s
+(3–15 s for kling-v3-omni feature reference), 720–2160 px, 24–60 fps, ≤ 200 MB.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct OmniVideoVideo {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub keep_original_sound: ::std::option::Option<KeepOriginalSound>,
+        ///`base` edits this video (Kling's default; `duration` is then ignored); `feature` takes its camera and motion as a reference.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub refer_type: ::std::option::Option<OmniVideoVideoReferType>,
+        pub video_url: VideoRef,
+    }
+    impl OmniVideoVideo {
+        pub fn builder() -> builder::OmniVideoVideo {
+            Default::default()
+        }
+    }
+    ///`base` edits this video (Kling's default; `duration` is then ignored); `feature` takes its camera and motion as a reference.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum OmniVideoVideoReferType {
+        #[serde(rename = "feature")]
+        Feature,
+        #[serde(rename = "base")]
+        Base,
+    }
+    impl ::std::fmt::Display for OmniVideoVideoReferType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Feature => f.write_str("feature"),
+                Self::Base => f.write_str("base"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for OmniVideoVideoReferType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "feature" => Ok(Self::Feature),
+                "base" => Ok(Self::Base),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for OmniVideoVideoReferType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for OmniVideoVideoReferType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     ///An optional prompt or negative prompt, at most 2500 characters.
     #[derive(
         ::serde::Serialize,
@@ -1370,7 +4013,7 @@ prefix. jpg/jpeg/png, at most 10 MB, each side at least 300 px, aspect ratio bet
                 })
         }
     }
-    ///The source video of a video-extend or lip-sync task.
+    ///The source video of a video-extend, lip-sync, advanced lip-sync or video-to-audio task.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -1393,6 +4036,28 @@ prefix. jpg/jpeg/png, at most 10 MB, each side at least 300 px, aspect ratio bet
     }
     impl ParentVideo {
         pub fn builder() -> builder::ParentVideo {
+            Default::default()
+        }
+    }
+    ///The mask as a PNG.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct PngMask {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub base64: ::std::option::Option<::std::string::String>,
+        ///[height, width] in pixels.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub size: ::std::option::Option<::std::vec::Vec<i64>>,
+    }
+    impl PngMask {
+        pub fn builder() -> builder::PngMask {
             Default::default()
         }
     }
@@ -1468,7 +4133,300 @@ prefix. jpg/jpeg/png, at most 10 MB, each side at least 300 px, aspect ratio bet
                 })
         }
     }
-    ///How a multi-shot video is cut (kling-v3).
+    ///One more view of an element.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct ReferImage {
+        pub image_url: MediaRef,
+    }
+    impl ReferImage {
+        pub fn builder() -> builder::ReferImage {
+            Default::default()
+        }
+    }
+    ///The video of an element.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct ReferVideo {
+        ///The video's URL.
+        pub video_url: ReferVideoVideoUrl,
+    }
+    impl ReferVideo {
+        pub fn builder() -> builder::ReferVideo {
+            Default::default()
+        }
+    }
+    ///The video's URL.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ReferVideoVideoUrl(::std::string::String);
+    impl ::std::ops::Deref for ReferVideoVideoUrl {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ReferVideoVideoUrl> for ::std::string::String {
+        fn from(value: ReferVideoVideoUrl) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ReferVideoVideoUrl {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ReferVideoVideoUrl {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ReferVideoVideoUrl {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ReferVideoVideoUrl {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///One resource pack of the account.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct ResourcePack {
+        ///Unix milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub effective_time: ::std::option::Option<i64>,
+        ///Unix milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub invalid_time: ::std::option::Option<i64>,
+        ///Unix milliseconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub purchase_time: ::std::option::Option<i64>,
+        ///What remains; lags by up to 12 hours.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub remaining_quantity: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub resource_pack_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub resource_pack_name: ::std::option::Option<::std::string::String>,
+        ///Known values: decreasing_total (a total that runs down), constant_period (a periodic quota).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub resource_pack_type: ::std::option::Option<::std::string::String>,
+        ///Known values: toBeOnline, online, expired, runOut.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total_quantity: ::std::option::Option<f64>,
+    }
+    impl ResourcePack {
+        pub fn builder() -> builder::ResourcePack {
+            Default::default()
+        }
+    }
+    ///A COCO-style run-length mask.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct RleMask {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub counts: ::std::option::Option<::std::string::String>,
+        ///[height, width] in pixels.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub size: ::std::option::Option<::std::vec::Vec<i64>>,
+    }
+    impl RleMask {
+        pub fn builder() -> builder::RleMask {
+            Default::default()
+        }
+    }
+    ///A point as fractions of the frame's width and height.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct SelectionPoint {
+        pub x: f64,
+        pub y: f64,
+    }
+    impl SelectionPoint {
+        pub fn builder() -> builder::SelectionPoint {
+            Default::default()
+        }
+    }
+    ///Masks of a frame (add/delete-selection) or the preview (preview-selection).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct SelectionResult {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub frame_index: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rle_mask_list: ::std::option::Option<::std::vec::Vec<ObjectMask>>,
+        ///The mask of every frame (preview).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tracking_output: ::std::option::Option<::std::string::String>,
+        ///The video with its masks (preview).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub video: ::std::option::Option<::std::string::String>,
+        ///Its cover image (preview).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub video_cover: ::std::option::Option<::std::string::String>,
+    }
+    impl SelectionResult {
+        pub fn builder() -> builder::SelectionResult {
+            Default::default()
+        }
+    }
+    /**How many images a series has: 2 to 9, or `"auto"` to let Kling choose (since
+2026-04-27; uses as many concurrency slots as images made). Kling's default is 4.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(untagged)]
+    pub enum SeriesAmount {
+        Int32(i32),
+        String(SeriesAmountString),
+    }
+    impl ::std::convert::From<i32> for SeriesAmount {
+        fn from(value: i32) -> Self {
+            Self::Int32(value)
+        }
+    }
+    impl ::std::convert::From<SeriesAmountString> for SeriesAmount {
+        fn from(value: SeriesAmountString) -> Self {
+            Self::String(value)
+        }
+    }
+    ///`SeriesAmountString`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum SeriesAmountString {
+        #[serde(rename = "auto")]
+        Auto,
+    }
+    impl ::std::fmt::Display for SeriesAmountString {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Auto => f.write_str("auto"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for SeriesAmountString {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "auto" => Ok(Self::Auto),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SeriesAmountString {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for SeriesAmountString {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    /**How a multi-shot video is cut: `customize` takes the shots from `multi_prompt`,
+`intelligence` lets Kling cut the `prompt` (text/image-to-video since 2026-02-10).
+*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -1524,7 +4482,9 @@ prefix. jpg/jpeg/png, at most 10 MB, each side at least 300 px, aspect ratio bet
             value.parse()
         }
     }
-    ///Native audio generation (kling-v2-6 and later). Kling's default is `off`.
+    /**Native audio generation (kling-v2-6 and later). Kling's default is `off`. On kling-v2-6
+audio needs `mode: pro` (720p is silent only; T2V-7).
+*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -1580,6 +4540,24 @@ prefix. jpg/jpeg/png, at most 10 MB, each side at least 300 px, aspect ratio bet
             value.parse()
         }
     }
+    ///One subject image.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct SubjectImage {
+        pub subject_image: MediaRef,
+    }
+    impl SubjectImage {
+        pub fn builder() -> builder::SubjectImage {
+            Default::default()
+        }
+    }
     /**A task, as returned by create (a subset), get, list, and POSTed to `callback_url`.
 */
     #[derive(
@@ -1594,7 +4572,10 @@ prefix. jpg/jpeg/png, at most 10 MB, each side at least 300 px, aspect ratio bet
         ///Creation time, Unix milliseconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub created_at: ::std::option::Option<i64>,
-        ///Units billed for the task, when the backend reports them.
+        ///Balance (cash) billing of the task, when the backend reports it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub final_balance_deduction: ::std::option::Option<FinalBalanceDeduction>,
+        ///Units billed for the task (resource-pack billing), when the backend reports them (R-3).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub final_unit_deduction: ::std::option::Option<::std::string::String>,
         ///System task id. Opaque; new ids are 18-digit numeric strings.
@@ -1610,6 +4591,9 @@ prefix. jpg/jpeg/png, at most 10 MB, each side at least 300 px, aspect ratio bet
         ///Last update time, Unix milliseconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated_at: ::std::option::Option<i64>,
+        ///Echo of the create's `watermark_info`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub watermark_info: ::std::option::Option<TaskWatermarkInfo>,
     }
     impl Task {
         pub fn builder() -> builder::Task {
@@ -1694,7 +4678,10 @@ with a non-zero `code` and no `data`; clients must check `code`.
             Default::default()
         }
     }
-    ///Present once the task has succeeded.
+    /**Present once the task has succeeded. Which arrays are set depends on the kind: videos,
+images (omni-image also `series_images` and `result_type`), audios (text-to-audio,
+video-to-audio, TTS), voices (custom and preset voices) or elements (R-4).
+*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -1706,26 +4693,62 @@ with a non-zero `code` and no `data`; clients must check `code`.
     )]
     pub struct TaskResult {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub audios: ::std::option::Option<::std::vec::Vec<AudioResult>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub elements: ::std::option::Option<::std::vec::Vec<ElementResult>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub images: ::std::option::Option<::std::vec::Vec<ImageResult>>,
+        ///Omni-image: `single` or `series` (open).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result_type: ::std::option::Option<::std::string::String>,
+        ///Omni-image series (`result_type: series`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub series_images: ::std::option::Option<::std::vec::Vec<ImageResult>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub videos: ::std::option::Option<::std::vec::Vec<VideoResult>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub voices: ::std::option::Option<::std::vec::Vec<VoiceResult>>,
     }
     impl TaskResult {
         pub fn builder() -> builder::TaskResult {
             Default::default()
         }
     }
+    ///Echo of the create's `watermark_info` (G-4, R-1).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct TaskWatermarkInfo {
+        ///Whether a watermarked variant (`watermark_url`) was requested.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub enabled: ::std::option::Option<bool>,
+    }
+    impl TaskWatermarkInfo {
+        pub fn builder() -> builder::TaskWatermarkInfo {
+            Default::default()
+        }
+    }
     /**Body of a text-to-video create. Kling's defaults (sent by Kling, not by this spec):
 `model_name` kling-v1, `mode` std, `aspect_ratio` 16:9, `duration` "5", `cfg_scale` 0.5.
-Rules JSON Schema cannot express: `camera_control.config` only with `type: simple` and
-exactly one non-zero axis; `cfg_scale` not with kling-v2.x models; `multi_shot`,
-`shot_type` and `multi_prompt` only with kling-v3.
+Rules JSON Schema cannot express: `prompt` must not be empty unless `multi_shot` is true
+with `shot_type: customize`, in which case the shots come from `multi_prompt` (1 to 6
+shots adding up to `duration`) and `prompt` is ignored (T2V-3);
+`camera_control.config` only with `type: simple` and exactly one non-zero axis;
+`cfg_scale` only with kling-v1.x models; `multi_shot`, `shot_type` and `multi_prompt`
+only with kling-v3; `voice_list` needs `sound: on`.
 */
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
         Debug,
+        Default,
         PartialEq,
         schemars::JsonSchema
     )]
@@ -1733,9 +4756,8 @@ exactly one non-zero axis; `cfg_scale` not with kling-v2.x models; `multi_shot`,
     pub struct Text2VideoRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub aspect_ratio: ::std::option::Option<AspectRatio>,
-        ///Kling POSTs the task object here on status changes.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub callback_url: ::std::option::Option<::std::string::String>,
+        pub callback_url: ::std::option::Option<CallbackUrl>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub camera_control: ::std::option::Option<CameraControl>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1746,30 +4768,131 @@ exactly one non-zero axis; `cfg_scale` not with kling-v2.x models; `multi_shot`,
         pub external_task_id: ::std::option::Option<ExternalTaskId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mode: ::std::option::Option<Mode>,
-        /**Model. Known values: kling-v1, kling-v1-6, kling-v2-master, kling-v2-1-master,
-kling-v2-5-turbo, kling-v2-6, kling-v3. Kling adds models every month.
+        /**Model (an open vocabulary; Kling adds models every month). Known values: kling-v1,
+kling-v1-6, kling-v2-master, kling-v2-1-master, kling-v2-5-turbo, kling-v2-6,
+kling-v3. The new-standard path ids (kling-3.0, kling-3.0-turbo, …) are not
+`model_name` values.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub model_name: ::std::option::Option<::std::string::String>,
-        ///kling-v3 shots (1 to 6).
+        ///kling-v3 shots (1 to 6), with `multi_shot: true` and `shot_type: customize`.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub multi_prompt: ::std::vec::Vec<MultiPromptItem>,
-        ///kling-v3 multi-shot video; when true `prompt` is ignored in favour of `multi_prompt`.
+        ///kling-v3 multi-shot video (Kling's default false); see `shot_type`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub multi_shot: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub negative_prompt: ::std::option::Option<OptionalPrompt>,
-        pub prompt: Prompt,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt: ::std::option::Option<OptionalPrompt>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub shot_type: ::std::option::Option<ShotType>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sound: ::std::option::Option<Sound>,
+        /**Voices referenced as `<<<voice_1>>>` (needs `sound: on`), at most 2. Listed by the
+3.0 specification for text-to-video, but its capability map and the kling.ai page do
+not have it, so Kling may ignore it here (T2V-5, uncertain).
+*/
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub voice_list: ::std::vec::Vec<VoiceListItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub watermark_info: ::std::option::Option<WatermarkInfo>,
     }
     impl Text2VideoRequest {
         pub fn builder() -> builder::Text2VideoRequest {
             Default::default()
+        }
+    }
+    ///Body of a text-to-audio create.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct TextToAudioRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub callback_url: ::std::option::Option<CallbackUrl>,
+        ///Length in seconds, 3.0 to 10.0 with one decimal (a number, not a string).
+        pub duration: f64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub external_task_id: ::std::option::Option<ExternalTaskId>,
+        ///The sound to make, at most 200 characters.
+        pub prompt: TextToAudioRequestPrompt,
+    }
+    impl TextToAudioRequest {
+        pub fn builder() -> builder::TextToAudioRequest {
+            Default::default()
+        }
+    }
+    ///The sound to make, at most 200 characters.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct TextToAudioRequestPrompt(::std::string::String);
+    impl ::std::ops::Deref for TextToAudioRequestPrompt {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<TextToAudioRequestPrompt> for ::std::string::String {
+        fn from(value: TextToAudioRequestPrompt) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for TextToAudioRequestPrompt {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for TextToAudioRequestPrompt {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for TextToAudioRequestPrompt {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for TextToAudioRequestPrompt {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///A point in pixels; the origin (0, 0) is the bottom-left corner of the input image.
@@ -1791,66 +4914,7 @@ kling-v2-5-turbo, kling-v2-6, kling-v3. Kling adds models every month.
             Default::default()
         }
     }
-    ///Video length in seconds, **as a string**. Kling's default is `"5"`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
-    pub enum VideoDuration {
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "10")]
-        X10,
-    }
-    impl ::std::fmt::Display for VideoDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X5 => f.write_str("5"),
-                Self::X10 => f.write_str("10"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for VideoDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "5" => Ok(Self::X5),
-                "10" => Ok(Self::X10),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for VideoDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for VideoDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Single-image scenes: `image`, and `duration` `"5"`. Dual-character scenes (`hug`, `kiss`,
-`heart_gesture`, `fight`): `images` (exactly two), `duration` `"5"` or `"10"`, and
-optionally `model_name` and `mode`. Never both `image` and `images`.
-*/
+    ///Body of a TTS request.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -1860,16 +4924,227 @@ optionally `model_name` and `mode`. Never both `image` and `images`.
         schemars::JsonSchema
     )]
     #[serde(deny_unknown_fields)]
+    pub struct TtsRequest {
+        ///The text to speak, at most 1000 characters.
+        pub text: TtsRequestText,
+        /**A TTS voice id from Kling's voice guide (an open vocabulary, bound to
+`voice_language`), for example `oversea_male1`. Not a preset or custom voice id.
+*/
+        pub voice_id: TtsRequestVoiceId,
+        pub voice_language: VoiceLanguage,
+        ///Speech speed, 0.8 to 2.0 (Kling's default 1.0; rounded to one decimal).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub voice_speed: ::std::option::Option<f64>,
+    }
+    impl TtsRequest {
+        pub fn builder() -> builder::TtsRequest {
+            Default::default()
+        }
+    }
+    ///The text to speak, at most 1000 characters.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct TtsRequestText(::std::string::String);
+    impl ::std::ops::Deref for TtsRequestText {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<TtsRequestText> for ::std::string::String {
+        fn from(value: TtsRequestText) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for TtsRequestText {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 1000usize {
+                return Err("longer than 1000 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for TtsRequestText {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for TtsRequestText {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for TtsRequestText {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /**A TTS voice id from Kling's voice guide (an open vocabulary, bound to
+`voice_language`), for example `oversea_male1`. Not a preset or custom voice id.
+*/
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct TtsRequestVoiceId(::std::string::String);
+    impl ::std::ops::Deref for TtsRequestVoiceId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<TtsRequestVoiceId> for ::std::string::String {
+        fn from(value: TtsRequestVoiceId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for TtsRequestVoiceId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for TtsRequestVoiceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for TtsRequestVoiceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for TtsRequestVoiceId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /**Video length in seconds, **as a string** (an open vocabulary). Known values: `"3"` to
+`"15"`. kling-v3 and kling-v3-omni take 3–15 s, kling-video-o1 3–10 s, kling-v2-6 and
+the older models `"5"` or `"10"` (T2V-1, I2V-3). Kling's default is `"5"`.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct VideoDuration(pub ::std::string::String);
+    impl ::std::ops::Deref for VideoDuration {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<VideoDuration> for ::std::string::String {
+        fn from(value: VideoDuration) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for VideoDuration {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
+    }
+    impl ::std::fmt::Display for VideoDuration {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
+    impl ::std::str::FromStr for VideoDuration {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.to_string()))
+        }
+    }
+    /**The scene's input. Single-image scenes: `image`. Dual-image scenes: `images` (exactly
+two: left, right). Never both `image` and `images` (a rule JSON Schema does not express
+here). The current docs have no `duration`, `model_name` or `mode` (EF-1, EF-3); older
+scenes and clients still send them, so they are accepted and optional.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
     pub struct VideoEffectsInput {
-        pub duration: VideoDuration,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duration: ::std::option::Option<VideoDuration>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub image: ::std::option::Option<MediaRef>,
-        ///The two images (left, right) of a dual-character scene.
+        ///The two images (left, right) of a dual-image scene; Kling stitches them into one photo.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub images: ::std::option::Option<[MediaRef; 2usize]>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mode: ::std::option::Option<Mode>,
-        ///Model for dual-character scenes (kling-v1, kling-v1-5, kling-v1-6); older docs also send kling-v1-6 for single-image scenes.
+        ///Legacy: the model of the discontinued dual-character scenes (kling-v1, kling-v1-5, kling-v1-6). Open vocabulary.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub model_name: ::std::option::Option<::std::string::String>,
     }
@@ -1889,13 +5164,9 @@ optionally `model_name` and `mode`. Never both `image` and `images`.
     )]
     #[serde(deny_unknown_fields)]
     pub struct VideoEffectsRequest {
-        ///Kling POSTs the task object here on status changes.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub callback_url: ::std::option::Option<::std::string::String>,
-        /**Effect scene. Dual-character: hug, kiss, heart_gesture, fight. Single-image (the list
-grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion, santa_gift, ...
-*/
-        pub effect_scene: VideoEffectsRequestEffectScene,
+        pub callback_url: ::std::option::Option<CallbackUrl>,
+        pub effect_scene: EffectScene,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub external_task_id: ::std::option::Option<ExternalTaskId>,
         pub input: VideoEffectsInput,
@@ -1903,73 +5174,6 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
     impl VideoEffectsRequest {
         pub fn builder() -> builder::VideoEffectsRequest {
             Default::default()
-        }
-    }
-    /**Effect scene. Dual-character: hug, kiss, heart_gesture, fight. Single-image (the list
-grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion, santa_gift, ...
-*/
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
-    #[serde(transparent)]
-    pub struct VideoEffectsRequestEffectScene(::std::string::String);
-    impl ::std::ops::Deref for VideoEffectsRequestEffectScene {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<VideoEffectsRequestEffectScene> for ::std::string::String {
-        fn from(value: VideoEffectsRequestEffectScene) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for VideoEffectsRequestEffectScene {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() < 1usize {
-                return Err("shorter than 1 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for VideoEffectsRequestEffectScene {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for VideoEffectsRequestEffectScene {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for VideoEffectsRequestEffectScene {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///Body of a video-extend create. Model and mode are inherited from the source video.
@@ -1983,9 +5187,8 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
     )]
     #[serde(deny_unknown_fields)]
     pub struct VideoExtendRequest {
-        ///Kling POSTs the task object here on status changes.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub callback_url: ::std::option::Option<::std::string::String>,
+        pub callback_url: ::std::option::Option<CallbackUrl>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub cfg_scale: ::std::option::Option<CfgScale>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1994,15 +5197,17 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         pub negative_prompt: ::std::option::Option<OptionalPrompt>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub prompt: ::std::option::Option<OptionalPrompt>,
-        ///Id of a generated video (`task_result.videos[].id`), at most 30 days old.
+        ///Id of a video generated by a kling-v1.x model (`task_result.videos[].id`), at most 30 days old (VE-2).
         pub video_id: VideoExtendRequestVideoId,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub watermark_info: ::std::option::Option<WatermarkInfo>,
     }
     impl VideoExtendRequest {
         pub fn builder() -> builder::VideoExtendRequest {
             Default::default()
         }
     }
-    ///Id of a generated video (`task_result.videos[].id`), at most 30 days old.
+    ///Id of a video generated by a kling-v1.x model (`task_result.videos[].id`), at most 30 days old (VE-2).
     #[derive(
         ::serde::Serialize,
         Clone,
@@ -2066,6 +5271,50 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 })
         }
     }
+    /**A video: a public URL of an .mp4/.mov file (limits depend on the operation). Empty means
+none.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct VideoRef(pub ::std::string::String);
+    impl ::std::ops::Deref for VideoRef {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<VideoRef> for ::std::string::String {
+        fn from(value: VideoRef) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for VideoRef {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
+    }
+    impl ::std::fmt::Display for VideoRef {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
+    impl ::std::str::FromStr for VideoRef {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.to_string()))
+        }
+    }
     ///A generated video. The URL expires about 30 days after the task.
     #[derive(
         ::serde::Deserialize,
@@ -2085,6 +5334,9 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         ///Seed (video-extend results).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub seed: ::std::option::Option<::std::string::String>,
+        ///The editing session of a multi-element video (R-4).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub session_id: ::std::option::Option<::std::string::String>,
         ///Download URL (signed; expires after about 30 days).
         pub url: ::std::string::String,
         ///The watermarked variant, when `watermark_info.enabled` was requested.
@@ -2094,6 +5346,175 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
     impl VideoResult {
         pub fn builder() -> builder::VideoResult {
             Default::default()
+        }
+    }
+    ///Body of a video-to-audio create. Exactly one of `video_id` and `video_url` (prose rule).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct VideoToAudioRequest {
+        ///Favour fine, immersive detail (Kling's default false).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub asmr_mode: ::std::option::Option<bool>,
+        ///The background music wanted, at most 200 characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub bgm_prompt: ::std::option::Option<VideoToAudioRequestBgmPrompt>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub callback_url: ::std::option::Option<CallbackUrl>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub external_task_id: ::std::option::Option<ExternalTaskId>,
+        ///The sound effects wanted, at most 200 characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sound_effect_prompt: ::std::option::Option<
+            VideoToAudioRequestSoundEffectPrompt,
+        >,
+        ///A Kling video id (last 30 days, 3.0–20.0 s). Empty means none.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub video_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub video_url: ::std::option::Option<VideoRef>,
+    }
+    impl VideoToAudioRequest {
+        pub fn builder() -> builder::VideoToAudioRequest {
+            Default::default()
+        }
+    }
+    ///The background music wanted, at most 200 characters.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct VideoToAudioRequestBgmPrompt(::std::string::String);
+    impl ::std::ops::Deref for VideoToAudioRequestBgmPrompt {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<VideoToAudioRequestBgmPrompt> for ::std::string::String {
+        fn from(value: VideoToAudioRequestBgmPrompt) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for VideoToAudioRequestBgmPrompt {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for VideoToAudioRequestBgmPrompt {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for VideoToAudioRequestBgmPrompt {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for VideoToAudioRequestBgmPrompt {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The sound effects wanted, at most 200 characters.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct VideoToAudioRequestSoundEffectPrompt(::std::string::String);
+    impl ::std::ops::Deref for VideoToAudioRequestSoundEffectPrompt {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<VideoToAudioRequestSoundEffectPrompt>
+    for ::std::string::String {
+        fn from(value: VideoToAudioRequestSoundEffectPrompt) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for VideoToAudioRequestSoundEffectPrompt {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for VideoToAudioRequestSoundEffectPrompt {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for VideoToAudioRequestSoundEffectPrompt {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for VideoToAudioRequestSoundEffectPrompt {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///Body of a virtual try-on create.
@@ -2107,16 +5528,18 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
     )]
     #[serde(deny_unknown_fields)]
     pub struct VirtualTryOnRequest {
-        ///Kling POSTs the task object here on status changes.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub callback_url: ::std::option::Option<::std::string::String>,
+        pub callback_url: ::std::option::Option<CallbackUrl>,
         ///The garment, a URL or raw base64: PNG or JPEG, at most 10 MB, sides of at least 300 px, any aspect ratio.
         pub cloth_image: VirtualTryOnRequestClothImage,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub external_task_id: ::std::option::Option<ExternalTaskId>,
         ///The person, a URL or raw base64: PNG or JPEG, at most 10 MB, sides of at least 300 px, any aspect ratio.
         pub human_image: VirtualTryOnRequestHumanImage,
-        ///Model. Known values: kolors-virtual-try-on-v1 (default), kolors-virtual-try-on-v1-5.
+        /**Model (an open vocabulary). Known values: kolors-virtual-try-on-v1 (default),
+kolors-virtual-try-on-v1-5. Virtual Try-On 3.0 (2026-09-15) serves these ids through
+its new pipeline; a 3.0 model id is not published yet (TO-1).
+*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub model_name: ::std::option::Option<::std::string::String>,
     }
@@ -2255,6 +5678,35 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 })
         }
     }
+    /**A voice id. Kling documents a string, yet some of its examples send a number, so both
+are accepted (I2V-6). The catalogue is open: custom voices add ids.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(untagged)]
+    pub enum VoiceId {
+        String(::std::string::String),
+        Int64(i64),
+    }
+    impl ::std::fmt::Display for VoiceId {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::String(x) => x.fmt(f),
+                Self::Int64(x) => x.fmt(f),
+            }
+        }
+    }
+    impl ::std::convert::From<i64> for VoiceId {
+        fn from(value: i64) -> Self {
+            Self::Int64(value)
+        }
+    }
     ///Language of the preset voice.
     #[derive(
         ::serde::Deserialize,
@@ -2311,7 +5763,10 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             value.parse()
         }
     }
-    ///A voice referenced from the prompt as `<<<voice_1>>>`, `<<<voice_2>>>` (kling-v2-6).
+    /**A voice referenced from the prompt as `<<<voice_1>>>`, `<<<voice_2>>>` (kling-v2-6 and
+later, with `sound: on`). The id comes from the custom-voice API or the preset voices,
+not from the lip-sync voice catalogue (I2V-6).
+*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -2322,75 +5777,39 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
     )]
     #[serde(deny_unknown_fields)]
     pub struct VoiceListItem {
-        pub voice_id: VoiceListItemVoiceId,
+        pub voice_id: VoiceId,
     }
     impl VoiceListItem {
         pub fn builder() -> builder::VoiceListItem {
             Default::default()
         }
     }
-    ///`VoiceListItemVoiceId`
+    ///A custom or preset voice (R-4).
     #[derive(
+        ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
         Debug,
-        Eq,
-        Hash,
-        Ord,
+        Default,
         PartialEq,
-        PartialOrd,
         schemars::JsonSchema
     )]
-    #[serde(transparent)]
-    pub struct VoiceListItemVoiceId(::std::string::String);
-    impl ::std::ops::Deref for VoiceListItemVoiceId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
+    pub struct VoiceResult {
+        ///`kling` for the official library, otherwise the creator's id.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub owned_by: ::std::option::Option<::std::string::String>,
+        ///A sample of the voice.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub trial_url: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub voice_id: ::std::option::Option<VoiceId>,
+        ///The voice's name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub voice_name: ::std::option::Option<::std::string::String>,
     }
-    impl ::std::convert::From<VoiceListItemVoiceId> for ::std::string::String {
-        fn from(value: VoiceListItemVoiceId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for VoiceListItemVoiceId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() < 1usize {
-                return Err("shorter than 1 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for VoiceListItemVoiceId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for VoiceListItemVoiceId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for VoiceListItemVoiceId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+    impl VoiceResult {
+        pub fn builder() -> builder::VoiceResult {
+            Default::default()
         }
     }
     ///Also produce a watermarked result (`watermark_url`).
@@ -2413,6 +5832,1152 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
     }
     /// Types for composing complex structures.
     pub mod builder {
+        #[derive(Clone, Debug)]
+        pub struct AccountCosts {
+            code: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            msg: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            resource_pack_subscribe_infos: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::ResourcePack>>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AccountCosts {
+            fn default() -> Self {
+                Self {
+                    code: Ok(Default::default()),
+                    msg: Ok(Default::default()),
+                    resource_pack_subscribe_infos: Ok(Default::default()),
+                }
+            }
+        }
+        impl AccountCosts {
+            pub fn code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for code: {e}")
+                    });
+                self
+            }
+            pub fn msg<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.msg = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for msg: {e}")
+                    });
+                self
+            }
+            pub fn resource_pack_subscribe_infos<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::ResourcePack>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.resource_pack_subscribe_infos = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for resource_pack_subscribe_infos: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AccountCosts> for super::AccountCosts {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AccountCosts,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    code: value.code?,
+                    msg: value.msg?,
+                    resource_pack_subscribe_infos: value.resource_pack_subscribe_infos?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AccountCosts> for AccountCosts {
+            fn from(value: super::AccountCosts) -> Self {
+                Self {
+                    code: Ok(value.code),
+                    msg: Ok(value.msg),
+                    resource_pack_subscribe_infos: Ok(
+                        value.resource_pack_subscribe_infos,
+                    ),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AccountCostsResponse {
+            code: ::std::result::Result<i64, ::std::string::String>,
+            data: ::std::result::Result<
+                ::std::option::Option<super::AccountCosts>,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            request_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AccountCostsResponse {
+            fn default() -> Self {
+                Self {
+                    code: Err("no value supplied for code".to_string()),
+                    data: Ok(Default::default()),
+                    message: Ok(Default::default()),
+                    request_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl AccountCostsResponse {
+            pub fn code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for code: {e}")
+                    });
+                self
+            }
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AccountCosts>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn request_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.request_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for request_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AccountCostsResponse>
+        for super::AccountCostsResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AccountCostsResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    code: value.code?,
+                    data: value.data?,
+                    message: value.message?,
+                    request_id: value.request_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AccountCostsResponse> for AccountCostsResponse {
+            fn from(value: super::AccountCostsResponse) -> Self {
+                Self {
+                    code: Ok(value.code),
+                    data: Ok(value.data),
+                    message: Ok(value.message),
+                    request_id: Ok(value.request_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AdvancedElementRequest {
+            callback_url: ::std::result::Result<
+                ::std::option::Option<super::CallbackUrl>,
+                ::std::string::String,
+            >,
+            element_description: ::std::result::Result<
+                super::AdvancedElementRequestElementDescription,
+                ::std::string::String,
+            >,
+            element_image_list: ::std::result::Result<
+                ::std::option::Option<super::ElementImageList>,
+                ::std::string::String,
+            >,
+            element_name: ::std::result::Result<
+                super::AdvancedElementRequestElementName,
+                ::std::string::String,
+            >,
+            element_video_list: ::std::result::Result<
+                ::std::option::Option<super::ElementVideoList>,
+                ::std::string::String,
+            >,
+            element_voice_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            external_task_id: ::std::result::Result<
+                ::std::option::Option<super::ExternalTaskId>,
+                ::std::string::String,
+            >,
+            reference_type: ::std::result::Result<
+                super::AdvancedElementRequestReferenceType,
+                ::std::string::String,
+            >,
+            tag_list: ::std::result::Result<
+                ::std::vec::Vec<super::ElementTag>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AdvancedElementRequest {
+            fn default() -> Self {
+                Self {
+                    callback_url: Ok(Default::default()),
+                    element_description: Err(
+                        "no value supplied for element_description".to_string(),
+                    ),
+                    element_image_list: Ok(Default::default()),
+                    element_name: Err("no value supplied for element_name".to_string()),
+                    element_video_list: Ok(Default::default()),
+                    element_voice_id: Ok(Default::default()),
+                    external_task_id: Ok(Default::default()),
+                    reference_type: Err(
+                        "no value supplied for reference_type".to_string(),
+                    ),
+                    tag_list: Ok(Default::default()),
+                }
+            }
+        }
+        impl AdvancedElementRequest {
+            pub fn callback_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.callback_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for callback_url: {e}")
+                    });
+                self
+            }
+            pub fn element_description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    super::AdvancedElementRequestElementDescription,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.element_description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for element_description: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn element_image_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ElementImageList>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.element_image_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for element_image_list: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn element_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AdvancedElementRequestElementName>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.element_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for element_name: {e}")
+                    });
+                self
+            }
+            pub fn element_video_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ElementVideoList>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.element_video_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for element_video_list: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn element_voice_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.element_voice_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for element_voice_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn external_task_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ExternalTaskId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.external_task_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for external_task_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn reference_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AdvancedElementRequestReferenceType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reference_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for reference_type: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn tag_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ElementTag>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tag_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tag_list: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AdvancedElementRequest>
+        for super::AdvancedElementRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AdvancedElementRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    callback_url: value.callback_url?,
+                    element_description: value.element_description?,
+                    element_image_list: value.element_image_list?,
+                    element_name: value.element_name?,
+                    element_video_list: value.element_video_list?,
+                    element_voice_id: value.element_voice_id?,
+                    external_task_id: value.external_task_id?,
+                    reference_type: value.reference_type?,
+                    tag_list: value.tag_list?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AdvancedElementRequest>
+        for AdvancedElementRequest {
+            fn from(value: super::AdvancedElementRequest) -> Self {
+                Self {
+                    callback_url: Ok(value.callback_url),
+                    element_description: Ok(value.element_description),
+                    element_image_list: Ok(value.element_image_list),
+                    element_name: Ok(value.element_name),
+                    element_video_list: Ok(value.element_video_list),
+                    element_voice_id: Ok(value.element_voice_id),
+                    external_task_id: Ok(value.external_task_id),
+                    reference_type: Ok(value.reference_type),
+                    tag_list: Ok(value.tag_list),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AdvancedLipSyncRequest {
+            callback_url: ::std::result::Result<
+                ::std::option::Option<super::CallbackUrl>,
+                ::std::string::String,
+            >,
+            external_task_id: ::std::result::Result<
+                ::std::option::Option<super::ExternalTaskId>,
+                ::std::string::String,
+            >,
+            face_choose: ::std::result::Result<
+                ::std::vec::Vec<super::FaceChoice>,
+                ::std::string::String,
+            >,
+            session_id: ::std::result::Result<
+                super::AdvancedLipSyncRequestSessionId,
+                ::std::string::String,
+            >,
+            watermark_info: ::std::result::Result<
+                ::std::option::Option<super::WatermarkInfo>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AdvancedLipSyncRequest {
+            fn default() -> Self {
+                Self {
+                    callback_url: Ok(Default::default()),
+                    external_task_id: Ok(Default::default()),
+                    face_choose: Err("no value supplied for face_choose".to_string()),
+                    session_id: Err("no value supplied for session_id".to_string()),
+                    watermark_info: Ok(Default::default()),
+                }
+            }
+        }
+        impl AdvancedLipSyncRequest {
+            pub fn callback_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.callback_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for callback_url: {e}")
+                    });
+                self
+            }
+            pub fn external_task_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ExternalTaskId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.external_task_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for external_task_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn face_choose<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::FaceChoice>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.face_choose = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for face_choose: {e}")
+                    });
+                self
+            }
+            pub fn session_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AdvancedLipSyncRequestSessionId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for session_id: {e}")
+                    });
+                self
+            }
+            pub fn watermark_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WatermarkInfo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.watermark_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for watermark_info: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AdvancedLipSyncRequest>
+        for super::AdvancedLipSyncRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AdvancedLipSyncRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    callback_url: value.callback_url?,
+                    external_task_id: value.external_task_id?,
+                    face_choose: value.face_choose?,
+                    session_id: value.session_id?,
+                    watermark_info: value.watermark_info?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AdvancedLipSyncRequest>
+        for AdvancedLipSyncRequest {
+            fn from(value: super::AdvancedLipSyncRequest) -> Self {
+                Self {
+                    callback_url: Ok(value.callback_url),
+                    external_task_id: Ok(value.external_task_id),
+                    face_choose: Ok(value.face_choose),
+                    session_id: Ok(value.session_id),
+                    watermark_info: Ok(value.watermark_info),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AiMultiShotRequest {
+            callback_url: ::std::result::Result<
+                ::std::option::Option<super::CallbackUrl>,
+                ::std::string::String,
+            >,
+            element_frontal_image: ::std::result::Result<
+                super::MediaRef,
+                ::std::string::String,
+            >,
+            external_task_id: ::std::result::Result<
+                ::std::option::Option<super::ExternalTaskId>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AiMultiShotRequest {
+            fn default() -> Self {
+                Self {
+                    callback_url: Ok(Default::default()),
+                    element_frontal_image: Err(
+                        "no value supplied for element_frontal_image".to_string(),
+                    ),
+                    external_task_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl AiMultiShotRequest {
+            pub fn callback_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.callback_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for callback_url: {e}")
+                    });
+                self
+            }
+            pub fn element_frontal_image<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MediaRef>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.element_frontal_image = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for element_frontal_image: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn external_task_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ExternalTaskId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.external_task_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for external_task_id: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AiMultiShotRequest> for super::AiMultiShotRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AiMultiShotRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    callback_url: value.callback_url?,
+                    element_frontal_image: value.element_frontal_image?,
+                    external_task_id: value.external_task_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AiMultiShotRequest> for AiMultiShotRequest {
+            fn from(value: super::AiMultiShotRequest) -> Self {
+                Self {
+                    callback_url: Ok(value.callback_url),
+                    element_frontal_image: Ok(value.element_frontal_image),
+                    external_task_id: Ok(value.external_task_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AudioResult {
+            duration: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            duration_mp3: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            duration_wav: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            url_mp3: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            url_wav: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AudioResult {
+            fn default() -> Self {
+                Self {
+                    duration: Ok(Default::default()),
+                    duration_mp3: Ok(Default::default()),
+                    duration_wav: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    url: Ok(Default::default()),
+                    url_mp3: Ok(Default::default()),
+                    url_wav: Ok(Default::default()),
+                }
+            }
+        }
+        impl AudioResult {
+            pub fn duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for duration: {e}")
+                    });
+                self
+            }
+            pub fn duration_mp3<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duration_mp3 = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for duration_mp3: {e}")
+                    });
+                self
+            }
+            pub fn duration_wav<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duration_wav = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for duration_wav: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+            pub fn url_mp3<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url_mp3 = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url_mp3: {e}")
+                    });
+                self
+            }
+            pub fn url_wav<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url_wav = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url_wav: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AudioResult> for super::AudioResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AudioResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    duration: value.duration?,
+                    duration_mp3: value.duration_mp3?,
+                    duration_wav: value.duration_wav?,
+                    id: value.id?,
+                    url: value.url?,
+                    url_mp3: value.url_mp3?,
+                    url_wav: value.url_wav?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AudioResult> for AudioResult {
+            fn from(value: super::AudioResult) -> Self {
+                Self {
+                    duration: Ok(value.duration),
+                    duration_mp3: Ok(value.duration_mp3),
+                    duration_wav: Ok(value.duration_wav),
+                    id: Ok(value.id),
+                    url: Ok(value.url),
+                    url_mp3: Ok(value.url_mp3),
+                    url_wav: Ok(value.url_wav),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AvatarRequest {
+            audio_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            callback_url: ::std::result::Result<
+                ::std::option::Option<super::CallbackUrl>,
+                ::std::string::String,
+            >,
+            external_task_id: ::std::result::Result<
+                ::std::option::Option<super::ExternalTaskId>,
+                ::std::string::String,
+            >,
+            image: ::std::result::Result<super::MediaRef, ::std::string::String>,
+            mode: ::std::result::Result<
+                ::std::option::Option<super::Mode>,
+                ::std::string::String,
+            >,
+            prompt: ::std::result::Result<
+                ::std::option::Option<super::OptionalPrompt>,
+                ::std::string::String,
+            >,
+            sound_file: ::std::result::Result<
+                ::std::option::Option<super::AudioRef>,
+                ::std::string::String,
+            >,
+            watermark_info: ::std::result::Result<
+                ::std::option::Option<super::WatermarkInfo>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AvatarRequest {
+            fn default() -> Self {
+                Self {
+                    audio_id: Ok(Default::default()),
+                    callback_url: Ok(Default::default()),
+                    external_task_id: Ok(Default::default()),
+                    image: Err("no value supplied for image".to_string()),
+                    mode: Ok(Default::default()),
+                    prompt: Ok(Default::default()),
+                    sound_file: Ok(Default::default()),
+                    watermark_info: Ok(Default::default()),
+                }
+            }
+        }
+        impl AvatarRequest {
+            pub fn audio_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.audio_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for audio_id: {e}")
+                    });
+                self
+            }
+            pub fn callback_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.callback_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for callback_url: {e}")
+                    });
+                self
+            }
+            pub fn external_task_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ExternalTaskId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.external_task_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for external_task_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn image<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MediaRef>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for image: {e}")
+                    });
+                self
+            }
+            pub fn mode<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Mode>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mode = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mode: {e}")
+                    });
+                self
+            }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::OptionalPrompt>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt: {e}")
+                    });
+                self
+            }
+            pub fn sound_file<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AudioRef>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sound_file = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sound_file: {e}")
+                    });
+                self
+            }
+            pub fn watermark_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WatermarkInfo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.watermark_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for watermark_info: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AvatarRequest> for super::AvatarRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AvatarRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    audio_id: value.audio_id?,
+                    callback_url: value.callback_url?,
+                    external_task_id: value.external_task_id?,
+                    image: value.image?,
+                    mode: value.mode?,
+                    prompt: value.prompt?,
+                    sound_file: value.sound_file?,
+                    watermark_info: value.watermark_info?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AvatarRequest> for AvatarRequest {
+            fn from(value: super::AvatarRequest) -> Self {
+                Self {
+                    audio_id: Ok(value.audio_id),
+                    callback_url: Ok(value.callback_url),
+                    external_task_id: Ok(value.external_task_id),
+                    image: Ok(value.image),
+                    mode: Ok(value.mode),
+                    prompt: Ok(value.prompt),
+                    sound_file: Ok(value.sound_file),
+                    watermark_info: Ok(value.watermark_info),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct BillingFilter {
+            key: ::std::result::Result<super::BillingFilterKey, ::std::string::String>,
+            values: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for BillingFilter {
+            fn default() -> Self {
+                Self {
+                    key: Err("no value supplied for key".to_string()),
+                    values: Err("no value supplied for values".to_string()),
+                }
+            }
+        }
+        impl BillingFilter {
+            pub fn key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::BillingFilterKey>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.key = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for key: {e}")
+                    });
+                self
+            }
+            pub fn values<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.values = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for values: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<BillingFilter> for super::BillingFilter {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: BillingFilter,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    key: value.key?,
+                    values: value.values?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::BillingFilter> for BillingFilter {
+            fn from(value: super::BillingFilter) -> Self {
+                Self {
+                    key: Ok(value.key),
+                    values: Ok(value.values),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct BillingQuery {
+            cursor: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            end_time: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            filters: ::std::result::Result<
+                ::std::vec::Vec<super::BillingFilter>,
+                ::std::string::String,
+            >,
+            limit: ::std::result::Result<
+                ::std::option::Option<::std::num::NonZeroU32>,
+                ::std::string::String,
+            >,
+            start_time: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for BillingQuery {
+            fn default() -> Self {
+                Self {
+                    cursor: Ok(Default::default()),
+                    end_time: Ok(Default::default()),
+                    filters: Ok(Default::default()),
+                    limit: Ok(Default::default()),
+                    start_time: Ok(Default::default()),
+                }
+            }
+        }
+        impl BillingQuery {
+            pub fn cursor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cursor = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cursor: {e}")
+                    });
+                self
+            }
+            pub fn end_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.end_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for end_time: {e}")
+                    });
+                self
+            }
+            pub fn filters<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::BillingFilter>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.filters = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for filters: {e}")
+                    });
+                self
+            }
+            pub fn limit<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::num::NonZeroU32>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.limit = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for limit: {e}")
+                    });
+                self
+            }
+            pub fn start_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.start_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for start_time: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<BillingQuery> for super::BillingQuery {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: BillingQuery,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    cursor: value.cursor?,
+                    end_time: value.end_time?,
+                    filters: value.filters?,
+                    limit: value.limit?,
+                    start_time: value.start_time?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::BillingQuery> for BillingQuery {
+            fn from(value: super::BillingQuery) -> Self {
+                Self {
+                    cursor: Ok(value.cursor),
+                    end_time: Ok(value.end_time),
+                    filters: Ok(value.filters),
+                    limit: Ok(value.limit),
+                    start_time: Ok(value.start_time),
+                }
+            }
+        }
         #[derive(Clone, Debug)]
         pub struct CameraConfig {
             horizontal: ::std::result::Result<
@@ -2618,6 +7183,884 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             }
         }
         #[derive(Clone, Debug)]
+        pub struct CustomVoiceRequest {
+            callback_url: ::std::result::Result<
+                ::std::option::Option<super::CallbackUrl>,
+                ::std::string::String,
+            >,
+            external_task_id: ::std::result::Result<
+                ::std::option::Option<super::ExternalTaskId>,
+                ::std::string::String,
+            >,
+            video_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            voice_name: ::std::result::Result<
+                super::CustomVoiceRequestVoiceName,
+                ::std::string::String,
+            >,
+            voice_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CustomVoiceRequest {
+            fn default() -> Self {
+                Self {
+                    callback_url: Ok(Default::default()),
+                    external_task_id: Ok(Default::default()),
+                    video_id: Ok(Default::default()),
+                    voice_name: Err("no value supplied for voice_name".to_string()),
+                    voice_url: Ok(Default::default()),
+                }
+            }
+        }
+        impl CustomVoiceRequest {
+            pub fn callback_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.callback_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for callback_url: {e}")
+                    });
+                self
+            }
+            pub fn external_task_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ExternalTaskId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.external_task_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for external_task_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn video_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.video_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for video_id: {e}")
+                    });
+                self
+            }
+            pub fn voice_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CustomVoiceRequestVoiceName>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.voice_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for voice_name: {e}")
+                    });
+                self
+            }
+            pub fn voice_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.voice_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for voice_url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CustomVoiceRequest> for super::CustomVoiceRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CustomVoiceRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    callback_url: value.callback_url?,
+                    external_task_id: value.external_task_id?,
+                    video_id: value.video_id?,
+                    voice_name: value.voice_name?,
+                    voice_url: value.voice_url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CustomVoiceRequest> for CustomVoiceRequest {
+            fn from(value: super::CustomVoiceRequest) -> Self {
+                Self {
+                    callback_url: Ok(value.callback_url),
+                    external_task_id: Ok(value.external_task_id),
+                    video_id: Ok(value.video_id),
+                    voice_name: Ok(value.voice_name),
+                    voice_url: Ok(value.voice_url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct Deduction {
+            api_key_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            balance_after_deduction: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            balance_before_deduction: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            cash_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            currency: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            deduction_amount: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            deduction_time: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            duration: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            list_price: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            model_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            package_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            product_function: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            product_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            refer_video_input: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            resolution: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            task_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            unit_after_deduction: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            unit_before_deduction: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            video_sound: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            voice_control: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Deduction {
+            fn default() -> Self {
+                Self {
+                    api_key_name: Ok(Default::default()),
+                    balance_after_deduction: Ok(Default::default()),
+                    balance_before_deduction: Ok(Default::default()),
+                    cash_type: Ok(Default::default()),
+                    currency: Ok(Default::default()),
+                    deduction_amount: Ok(Default::default()),
+                    deduction_time: Ok(Default::default()),
+                    duration: Ok(Default::default()),
+                    list_price: Ok(Default::default()),
+                    model_name: Ok(Default::default()),
+                    package_id: Ok(Default::default()),
+                    product_function: Ok(Default::default()),
+                    product_type: Ok(Default::default()),
+                    refer_video_input: Ok(Default::default()),
+                    resolution: Ok(Default::default()),
+                    task_id: Ok(Default::default()),
+                    unit_after_deduction: Ok(Default::default()),
+                    unit_before_deduction: Ok(Default::default()),
+                    video_sound: Ok(Default::default()),
+                    voice_control: Ok(Default::default()),
+                }
+            }
+        }
+        impl Deduction {
+            pub fn api_key_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.api_key_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for api_key_name: {e}")
+                    });
+                self
+            }
+            pub fn balance_after_deduction<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.balance_after_deduction = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for balance_after_deduction: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn balance_before_deduction<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.balance_before_deduction = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for balance_before_deduction: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn cash_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cash_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cash_type: {e}")
+                    });
+                self
+            }
+            pub fn currency<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.currency = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for currency: {e}")
+                    });
+                self
+            }
+            pub fn deduction_amount<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.deduction_amount = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for deduction_amount: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn deduction_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.deduction_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for deduction_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for duration: {e}")
+                    });
+                self
+            }
+            pub fn list_price<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.list_price = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for list_price: {e}")
+                    });
+                self
+            }
+            pub fn model_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for model_name: {e}")
+                    });
+                self
+            }
+            pub fn package_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.package_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for package_id: {e}")
+                    });
+                self
+            }
+            pub fn product_function<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.product_function = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for product_function: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn product_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.product_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for product_type: {e}")
+                    });
+                self
+            }
+            pub fn refer_video_input<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refer_video_input = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for refer_video_input: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn resolution<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.resolution = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for resolution: {e}")
+                    });
+                self
+            }
+            pub fn task_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.task_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for task_id: {e}")
+                    });
+                self
+            }
+            pub fn unit_after_deduction<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.unit_after_deduction = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for unit_after_deduction: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn unit_before_deduction<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.unit_before_deduction = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for unit_before_deduction: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn video_sound<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.video_sound = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for video_sound: {e}")
+                    });
+                self
+            }
+            pub fn voice_control<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.voice_control = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for voice_control: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Deduction> for super::Deduction {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Deduction,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    api_key_name: value.api_key_name?,
+                    balance_after_deduction: value.balance_after_deduction?,
+                    balance_before_deduction: value.balance_before_deduction?,
+                    cash_type: value.cash_type?,
+                    currency: value.currency?,
+                    deduction_amount: value.deduction_amount?,
+                    deduction_time: value.deduction_time?,
+                    duration: value.duration?,
+                    list_price: value.list_price?,
+                    model_name: value.model_name?,
+                    package_id: value.package_id?,
+                    product_function: value.product_function?,
+                    product_type: value.product_type?,
+                    refer_video_input: value.refer_video_input?,
+                    resolution: value.resolution?,
+                    task_id: value.task_id?,
+                    unit_after_deduction: value.unit_after_deduction?,
+                    unit_before_deduction: value.unit_before_deduction?,
+                    video_sound: value.video_sound?,
+                    voice_control: value.voice_control?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Deduction> for Deduction {
+            fn from(value: super::Deduction) -> Self {
+                Self {
+                    api_key_name: Ok(value.api_key_name),
+                    balance_after_deduction: Ok(value.balance_after_deduction),
+                    balance_before_deduction: Ok(value.balance_before_deduction),
+                    cash_type: Ok(value.cash_type),
+                    currency: Ok(value.currency),
+                    deduction_amount: Ok(value.deduction_amount),
+                    deduction_time: Ok(value.deduction_time),
+                    duration: Ok(value.duration),
+                    list_price: Ok(value.list_price),
+                    model_name: Ok(value.model_name),
+                    package_id: Ok(value.package_id),
+                    product_function: Ok(value.product_function),
+                    product_type: Ok(value.product_type),
+                    refer_video_input: Ok(value.refer_video_input),
+                    resolution: Ok(value.resolution),
+                    task_id: Ok(value.task_id),
+                    unit_after_deduction: Ok(value.unit_after_deduction),
+                    unit_before_deduction: Ok(value.unit_before_deduction),
+                    video_sound: Ok(value.video_sound),
+                    voice_control: Ok(value.voice_control),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct DeductionsPage {
+            has_more: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            next_cursor: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            result: ::std::result::Result<
+                ::std::option::Option<super::DeductionsResult>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for DeductionsPage {
+            fn default() -> Self {
+                Self {
+                    has_more: Ok(Default::default()),
+                    next_cursor: Ok(Default::default()),
+                    result: Ok(Default::default()),
+                }
+            }
+        }
+        impl DeductionsPage {
+            pub fn has_more<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.has_more = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for has_more: {e}")
+                    });
+                self
+            }
+            pub fn next_cursor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_cursor = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next_cursor: {e}")
+                    });
+                self
+            }
+            pub fn result<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::DeductionsResult>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.result = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for result: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<DeductionsPage> for super::DeductionsPage {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: DeductionsPage,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    has_more: value.has_more?,
+                    next_cursor: value.next_cursor?,
+                    result: value.result?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::DeductionsPage> for DeductionsPage {
+            fn from(value: super::DeductionsPage) -> Self {
+                Self {
+                    has_more: Ok(value.has_more),
+                    next_cursor: Ok(value.next_cursor),
+                    result: Ok(value.result),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct DeductionsResponse {
+            code: ::std::result::Result<i64, ::std::string::String>,
+            data: ::std::result::Result<
+                ::std::option::Option<super::DeductionsPage>,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            request_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for DeductionsResponse {
+            fn default() -> Self {
+                Self {
+                    code: Err("no value supplied for code".to_string()),
+                    data: Ok(Default::default()),
+                    message: Ok(Default::default()),
+                    request_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl DeductionsResponse {
+            pub fn code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for code: {e}")
+                    });
+                self
+            }
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::DeductionsPage>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn request_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.request_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for request_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<DeductionsResponse> for super::DeductionsResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: DeductionsResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    code: value.code?,
+                    data: value.data?,
+                    message: value.message?,
+                    request_id: value.request_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::DeductionsResponse> for DeductionsResponse {
+            fn from(value: super::DeductionsResponse) -> Self {
+                Self {
+                    code: Ok(value.code),
+                    data: Ok(value.data),
+                    message: Ok(value.message),
+                    request_id: Ok(value.request_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct DeductionsResult {
+            count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            detail: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::Deduction>>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for DeductionsResult {
+            fn default() -> Self {
+                Self {
+                    count: Ok(Default::default()),
+                    detail: Ok(Default::default()),
+                }
+            }
+        }
+        impl DeductionsResult {
+            pub fn count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for count: {e}")
+                    });
+                self
+            }
+            pub fn detail<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::Deduction>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.detail = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for detail: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<DeductionsResult> for super::DeductionsResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: DeductionsResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    count: value.count?,
+                    detail: value.detail?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::DeductionsResult> for DeductionsResult {
+            fn from(value: super::DeductionsResult) -> Self {
+                Self {
+                    count: Ok(value.count),
+                    detail: Ok(value.detail),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct DeleteElementRequest {
+            element_id: ::std::result::Result<super::ElementId, ::std::string::String>,
+        }
+        impl ::std::default::Default for DeleteElementRequest {
+            fn default() -> Self {
+                Self {
+                    element_id: Err("no value supplied for element_id".to_string()),
+                }
+            }
+        }
+        impl DeleteElementRequest {
+            pub fn element_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ElementId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.element_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for element_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<DeleteElementRequest>
+        for super::DeleteElementRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: DeleteElementRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    element_id: value.element_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::DeleteElementRequest> for DeleteElementRequest {
+            fn from(value: super::DeleteElementRequest) -> Self {
+                Self {
+                    element_id: Ok(value.element_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct DeleteVoiceRequest {
+            voice_id: ::std::result::Result<super::VoiceId, ::std::string::String>,
+        }
+        impl ::std::default::Default for DeleteVoiceRequest {
+            fn default() -> Self {
+                Self {
+                    voice_id: Err("no value supplied for voice_id".to_string()),
+                }
+            }
+        }
+        impl DeleteVoiceRequest {
+            pub fn voice_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::VoiceId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.voice_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for voice_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<DeleteVoiceRequest> for super::DeleteVoiceRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: DeleteVoiceRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { voice_id: value.voice_id? })
+            }
+        }
+        impl ::std::convert::From<super::DeleteVoiceRequest> for DeleteVoiceRequest {
+            fn from(value: super::DeleteVoiceRequest) -> Self {
+                Self {
+                    voice_id: Ok(value.voice_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct DynamicMask {
             mask: ::std::result::Result<::std::string::String, ::std::string::String>,
             trajectories: ::std::result::Result<
@@ -2679,8 +8122,71 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             }
         }
         #[derive(Clone, Debug)]
+        pub struct ElementImageList {
+            frontal_image: ::std::result::Result<super::MediaRef, ::std::string::String>,
+            refer_images: ::std::result::Result<
+                ::std::vec::Vec<super::ReferImage>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ElementImageList {
+            fn default() -> Self {
+                Self {
+                    frontal_image: Err(
+                        "no value supplied for frontal_image".to_string(),
+                    ),
+                    refer_images: Ok(Default::default()),
+                }
+            }
+        }
+        impl ElementImageList {
+            pub fn frontal_image<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MediaRef>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.frontal_image = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for frontal_image: {e}")
+                    });
+                self
+            }
+            pub fn refer_images<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ReferImage>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refer_images = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for refer_images: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ElementImageList> for super::ElementImageList {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ElementImageList,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    frontal_image: value.frontal_image?,
+                    refer_images: value.refer_images?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ElementImageList> for ElementImageList {
+            fn from(value: super::ElementImageList) -> Self {
+                Self {
+                    frontal_image: Ok(value.frontal_image),
+                    refer_images: Ok(value.refer_images),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct ElementListItem {
-            element_id: ::std::result::Result<i64, ::std::string::String>,
+            element_id: ::std::result::Result<super::ElementId, ::std::string::String>,
         }
         impl ::std::default::Default for ElementListItem {
             fn default() -> Self {
@@ -2692,7 +8198,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         impl ElementListItem {
             pub fn element_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i64>,
+                T: ::std::convert::TryInto<super::ElementId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.element_id = value
@@ -2721,13 +8227,972 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             }
         }
         #[derive(Clone, Debug)]
+        pub struct ElementResult {
+            element_description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            element_id: ::std::result::Result<
+                ::std::option::Option<super::ElementId>,
+                ::std::string::String,
+            >,
+            element_image_list: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            element_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            element_video_list: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            element_voice_info: ::std::result::Result<
+                ::std::option::Option<super::VoiceResult>,
+                ::std::string::String,
+            >,
+            owned_by: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            reference_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            tag_list: ::std::result::Result<
+                ::std::option::Option<
+                    ::std::vec::Vec<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ElementResult {
+            fn default() -> Self {
+                Self {
+                    element_description: Ok(Default::default()),
+                    element_id: Ok(Default::default()),
+                    element_image_list: Ok(Default::default()),
+                    element_name: Ok(Default::default()),
+                    element_video_list: Ok(Default::default()),
+                    element_voice_info: Ok(Default::default()),
+                    owned_by: Ok(Default::default()),
+                    reference_type: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    tag_list: Ok(Default::default()),
+                }
+            }
+        }
+        impl ElementResult {
+            pub fn element_description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.element_description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for element_description: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn element_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ElementId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.element_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for element_id: {e}")
+                    });
+                self
+            }
+            pub fn element_image_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.element_image_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for element_image_list: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn element_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.element_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for element_name: {e}")
+                    });
+                self
+            }
+            pub fn element_video_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.element_video_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for element_video_list: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn element_voice_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::VoiceResult>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.element_voice_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for element_voice_info: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn owned_by<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.owned_by = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for owned_by: {e}")
+                    });
+                self
+            }
+            pub fn reference_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reference_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for reference_type: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn tag_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::std::vec::Vec<
+                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                        >,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tag_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tag_list: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ElementResult> for super::ElementResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ElementResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    element_description: value.element_description?,
+                    element_id: value.element_id?,
+                    element_image_list: value.element_image_list?,
+                    element_name: value.element_name?,
+                    element_video_list: value.element_video_list?,
+                    element_voice_info: value.element_voice_info?,
+                    owned_by: value.owned_by?,
+                    reference_type: value.reference_type?,
+                    status: value.status?,
+                    tag_list: value.tag_list?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ElementResult> for ElementResult {
+            fn from(value: super::ElementResult) -> Self {
+                Self {
+                    element_description: Ok(value.element_description),
+                    element_id: Ok(value.element_id),
+                    element_image_list: Ok(value.element_image_list),
+                    element_name: Ok(value.element_name),
+                    element_video_list: Ok(value.element_video_list),
+                    element_voice_info: Ok(value.element_voice_info),
+                    owned_by: Ok(value.owned_by),
+                    reference_type: Ok(value.reference_type),
+                    status: Ok(value.status),
+                    tag_list: Ok(value.tag_list),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ElementTag {
+            tag_id: ::std::result::Result<super::ElementTagTagId, ::std::string::String>,
+        }
+        impl ::std::default::Default for ElementTag {
+            fn default() -> Self {
+                Self {
+                    tag_id: Err("no value supplied for tag_id".to_string()),
+                }
+            }
+        }
+        impl ElementTag {
+            pub fn tag_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ElementTagTagId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tag_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tag_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ElementTag> for super::ElementTag {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ElementTag,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { tag_id: value.tag_id? })
+            }
+        }
+        impl ::std::convert::From<super::ElementTag> for ElementTag {
+            fn from(value: super::ElementTag) -> Self {
+                Self { tag_id: Ok(value.tag_id) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ElementVideoList {
+            refer_videos: ::std::result::Result<
+                [super::ReferVideo; 1usize],
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ElementVideoList {
+            fn default() -> Self {
+                Self {
+                    refer_videos: Err("no value supplied for refer_videos".to_string()),
+                }
+            }
+        }
+        impl ElementVideoList {
+            pub fn refer_videos<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<[super::ReferVideo; 1usize]>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refer_videos = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for refer_videos: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ElementVideoList> for super::ElementVideoList {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ElementVideoList,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    refer_videos: value.refer_videos?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ElementVideoList> for ElementVideoList {
+            fn from(value: super::ElementVideoList) -> Self {
+                Self {
+                    refer_videos: Ok(value.refer_videos),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FaceChoice {
+            audio_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            face_id: ::std::result::Result<
+                super::FaceChoiceFaceId,
+                ::std::string::String,
+            >,
+            original_audio_volume: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            sound_end_time: ::std::result::Result<i64, ::std::string::String>,
+            sound_file: ::std::result::Result<
+                ::std::option::Option<super::AudioRef>,
+                ::std::string::String,
+            >,
+            sound_insert_time: ::std::result::Result<i64, ::std::string::String>,
+            sound_start_time: ::std::result::Result<i64, ::std::string::String>,
+            sound_volume: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for FaceChoice {
+            fn default() -> Self {
+                Self {
+                    audio_id: Ok(Default::default()),
+                    face_id: Err("no value supplied for face_id".to_string()),
+                    original_audio_volume: Ok(Default::default()),
+                    sound_end_time: Err(
+                        "no value supplied for sound_end_time".to_string(),
+                    ),
+                    sound_file: Ok(Default::default()),
+                    sound_insert_time: Err(
+                        "no value supplied for sound_insert_time".to_string(),
+                    ),
+                    sound_start_time: Err(
+                        "no value supplied for sound_start_time".to_string(),
+                    ),
+                    sound_volume: Ok(Default::default()),
+                }
+            }
+        }
+        impl FaceChoice {
+            pub fn audio_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.audio_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for audio_id: {e}")
+                    });
+                self
+            }
+            pub fn face_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FaceChoiceFaceId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.face_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for face_id: {e}")
+                    });
+                self
+            }
+            pub fn original_audio_volume<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.original_audio_volume = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for original_audio_volume: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn sound_end_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sound_end_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for sound_end_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn sound_file<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AudioRef>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sound_file = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sound_file: {e}")
+                    });
+                self
+            }
+            pub fn sound_insert_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sound_insert_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for sound_insert_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn sound_start_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sound_start_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for sound_start_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn sound_volume<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sound_volume = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sound_volume: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FaceChoice> for super::FaceChoice {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FaceChoice,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    audio_id: value.audio_id?,
+                    face_id: value.face_id?,
+                    original_audio_volume: value.original_audio_volume?,
+                    sound_end_time: value.sound_end_time?,
+                    sound_file: value.sound_file?,
+                    sound_insert_time: value.sound_insert_time?,
+                    sound_start_time: value.sound_start_time?,
+                    sound_volume: value.sound_volume?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FaceChoice> for FaceChoice {
+            fn from(value: super::FaceChoice) -> Self {
+                Self {
+                    audio_id: Ok(value.audio_id),
+                    face_id: Ok(value.face_id),
+                    original_audio_volume: Ok(value.original_audio_volume),
+                    sound_end_time: Ok(value.sound_end_time),
+                    sound_file: Ok(value.sound_file),
+                    sound_insert_time: Ok(value.sound_insert_time),
+                    sound_start_time: Ok(value.sound_start_time),
+                    sound_volume: Ok(value.sound_volume),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FaceData {
+            end_time: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            face_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            face_image: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            start_time: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for FaceData {
+            fn default() -> Self {
+                Self {
+                    end_time: Ok(Default::default()),
+                    face_id: Ok(Default::default()),
+                    face_image: Ok(Default::default()),
+                    start_time: Ok(Default::default()),
+                }
+            }
+        }
+        impl FaceData {
+            pub fn end_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.end_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for end_time: {e}")
+                    });
+                self
+            }
+            pub fn face_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.face_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for face_id: {e}")
+                    });
+                self
+            }
+            pub fn face_image<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.face_image = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for face_image: {e}")
+                    });
+                self
+            }
+            pub fn start_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.start_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for start_time: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FaceData> for super::FaceData {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FaceData,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    end_time: value.end_time?,
+                    face_id: value.face_id?,
+                    face_image: value.face_image?,
+                    start_time: value.start_time?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FaceData> for FaceData {
+            fn from(value: super::FaceData) -> Self {
+                Self {
+                    end_time: Ok(value.end_time),
+                    face_id: Ok(value.face_id),
+                    face_image: Ok(value.face_image),
+                    start_time: Ok(value.start_time),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FinalBalanceDeduction {
+            list_price: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            quota: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for FinalBalanceDeduction {
+            fn default() -> Self {
+                Self {
+                    list_price: Ok(Default::default()),
+                    quota: Ok(Default::default()),
+                }
+            }
+        }
+        impl FinalBalanceDeduction {
+            pub fn list_price<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.list_price = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for list_price: {e}")
+                    });
+                self
+            }
+            pub fn quota<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quota = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for quota: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FinalBalanceDeduction>
+        for super::FinalBalanceDeduction {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FinalBalanceDeduction,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    list_price: value.list_price?,
+                    quota: value.quota?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FinalBalanceDeduction>
+        for FinalBalanceDeduction {
+            fn from(value: super::FinalBalanceDeduction) -> Self {
+                Self {
+                    list_price: Ok(value.list_price),
+                    quota: Ok(value.quota),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct IdentifyFaceRequest {
+            video_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            video_url: ::std::result::Result<
+                ::std::option::Option<super::VideoRef>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for IdentifyFaceRequest {
+            fn default() -> Self {
+                Self {
+                    video_id: Ok(Default::default()),
+                    video_url: Ok(Default::default()),
+                }
+            }
+        }
+        impl IdentifyFaceRequest {
+            pub fn video_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.video_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for video_id: {e}")
+                    });
+                self
+            }
+            pub fn video_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::VideoRef>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.video_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for video_url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<IdentifyFaceRequest>
+        for super::IdentifyFaceRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: IdentifyFaceRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    video_id: value.video_id?,
+                    video_url: value.video_url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::IdentifyFaceRequest> for IdentifyFaceRequest {
+            fn from(value: super::IdentifyFaceRequest) -> Self {
+                Self {
+                    video_id: Ok(value.video_id),
+                    video_url: Ok(value.video_url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct IdentifyFaceResponse {
+            code: ::std::result::Result<i64, ::std::string::String>,
+            data: ::std::result::Result<
+                ::std::option::Option<super::IdentifyFaceResult>,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            request_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for IdentifyFaceResponse {
+            fn default() -> Self {
+                Self {
+                    code: Err("no value supplied for code".to_string()),
+                    data: Ok(Default::default()),
+                    message: Ok(Default::default()),
+                    request_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl IdentifyFaceResponse {
+            pub fn code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for code: {e}")
+                    });
+                self
+            }
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::IdentifyFaceResult>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn request_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.request_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for request_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<IdentifyFaceResponse>
+        for super::IdentifyFaceResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: IdentifyFaceResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    code: value.code?,
+                    data: value.data?,
+                    message: value.message?,
+                    request_id: value.request_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::IdentifyFaceResponse> for IdentifyFaceResponse {
+            fn from(value: super::IdentifyFaceResponse) -> Self {
+                Self {
+                    code: Ok(value.code),
+                    data: Ok(value.data),
+                    message: Ok(value.message),
+                    request_id: Ok(value.request_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct IdentifyFaceResult {
+            face_data: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::FaceData>>,
+                ::std::string::String,
+            >,
+            final_balance_deduction: ::std::result::Result<
+                ::std::option::Option<super::FinalBalanceDeduction>,
+                ::std::string::String,
+            >,
+            final_unit_deduction: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            session_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for IdentifyFaceResult {
+            fn default() -> Self {
+                Self {
+                    face_data: Ok(Default::default()),
+                    final_balance_deduction: Ok(Default::default()),
+                    final_unit_deduction: Ok(Default::default()),
+                    session_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl IdentifyFaceResult {
+            pub fn face_data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::FaceData>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.face_data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for face_data: {e}")
+                    });
+                self
+            }
+            pub fn final_balance_deduction<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::FinalBalanceDeduction>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.final_balance_deduction = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for final_balance_deduction: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn final_unit_deduction<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.final_unit_deduction = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for final_unit_deduction: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn session_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for session_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<IdentifyFaceResult> for super::IdentifyFaceResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: IdentifyFaceResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    face_data: value.face_data?,
+                    final_balance_deduction: value.final_balance_deduction?,
+                    final_unit_deduction: value.final_unit_deduction?,
+                    session_id: value.session_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::IdentifyFaceResult> for IdentifyFaceResult {
+            fn from(value: super::IdentifyFaceResult) -> Self {
+                Self {
+                    face_data: Ok(value.face_data),
+                    final_balance_deduction: Ok(value.final_balance_deduction),
+                    final_unit_deduction: Ok(value.final_unit_deduction),
+                    session_id: Ok(value.session_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct Image2VideoRequest {
             aspect_ratio: ::std::result::Result<
                 ::std::option::Option<super::AspectRatio>,
                 ::std::string::String,
             >,
             callback_url: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CallbackUrl>,
                 ::std::string::String,
             >,
             camera_control: ::std::result::Result<
@@ -2754,7 +9219,10 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 ::std::option::Option<super::ExternalTaskId>,
                 ::std::string::String,
             >,
-            image: ::std::result::Result<super::MediaRef, ::std::string::String>,
+            image: ::std::result::Result<
+                ::std::option::Option<super::MediaRef>,
+                ::std::string::String,
+            >,
             image_tail: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -2767,12 +9235,24 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            multi_prompt: ::std::result::Result<
+                ::std::vec::Vec<super::MultiPromptItem>,
+                ::std::string::String,
+            >,
+            multi_shot: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             negative_prompt: ::std::result::Result<
                 ::std::option::Option<super::OptionalPrompt>,
                 ::std::string::String,
             >,
             prompt: ::std::result::Result<
                 ::std::option::Option<super::OptionalPrompt>,
+                ::std::string::String,
+            >,
+            shot_type: ::std::result::Result<
+                ::std::option::Option<super::ShotType>,
                 ::std::string::String,
             >,
             sound: ::std::result::Result<
@@ -2803,12 +9283,15 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     dynamic_masks: Ok(Default::default()),
                     element_list: Ok(Default::default()),
                     external_task_id: Ok(Default::default()),
-                    image: Err("no value supplied for image".to_string()),
+                    image: Ok(Default::default()),
                     image_tail: Ok(Default::default()),
                     mode: Ok(Default::default()),
                     model_name: Ok(Default::default()),
+                    multi_prompt: Ok(Default::default()),
+                    multi_shot: Ok(Default::default()),
                     negative_prompt: Ok(Default::default()),
                     prompt: Ok(Default::default()),
+                    shot_type: Ok(Default::default()),
                     sound: Ok(Default::default()),
                     static_mask: Ok(Default::default()),
                     voice_list: Ok(Default::default()),
@@ -2831,7 +9314,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             }
             pub fn callback_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.callback_url = value
@@ -2919,7 +9402,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             }
             pub fn image<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::MediaRef>,
+                T: ::std::convert::TryInto<::std::option::Option<super::MediaRef>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.image = value
@@ -2965,6 +9448,30 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     });
                 self
             }
+            pub fn multi_prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::MultiPromptItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.multi_prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for multi_prompt: {e}")
+                    });
+                self
+            }
+            pub fn multi_shot<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.multi_shot = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for multi_shot: {e}")
+                    });
+                self
+            }
             pub fn negative_prompt<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::OptionalPrompt>>,
@@ -2988,6 +9495,18 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for prompt: {e}")
+                    });
+                self
+            }
+            pub fn shot_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ShotType>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.shot_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for shot_type: {e}")
                     });
                 self
             }
@@ -3060,8 +9579,11 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     image_tail: value.image_tail?,
                     mode: value.mode?,
                     model_name: value.model_name?,
+                    multi_prompt: value.multi_prompt?,
+                    multi_shot: value.multi_shot?,
                     negative_prompt: value.negative_prompt?,
                     prompt: value.prompt?,
+                    shot_type: value.shot_type?,
                     sound: value.sound?,
                     static_mask: value.static_mask?,
                     voice_list: value.voice_list?,
@@ -3084,11 +9606,247 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     image_tail: Ok(value.image_tail),
                     mode: Ok(value.mode),
                     model_name: Ok(value.model_name),
+                    multi_prompt: Ok(value.multi_prompt),
+                    multi_shot: Ok(value.multi_shot),
                     negative_prompt: Ok(value.negative_prompt),
                     prompt: Ok(value.prompt),
+                    shot_type: Ok(value.shot_type),
                     sound: Ok(value.sound),
                     static_mask: Ok(value.static_mask),
                     voice_list: Ok(value.voice_list),
+                    watermark_info: Ok(value.watermark_info),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ImageExpandRequest {
+            callback_url: ::std::result::Result<
+                ::std::option::Option<super::CallbackUrl>,
+                ::std::string::String,
+            >,
+            down_expansion_ratio: ::std::result::Result<
+                super::ExpansionRatio,
+                ::std::string::String,
+            >,
+            external_task_id: ::std::result::Result<
+                ::std::option::Option<super::ExternalTaskId>,
+                ::std::string::String,
+            >,
+            image: ::std::result::Result<super::MediaRef, ::std::string::String>,
+            left_expansion_ratio: ::std::result::Result<
+                super::ExpansionRatio,
+                ::std::string::String,
+            >,
+            n: ::std::result::Result<
+                ::std::option::Option<::std::num::NonZeroU32>,
+                ::std::string::String,
+            >,
+            prompt: ::std::result::Result<
+                ::std::option::Option<super::OptionalPrompt>,
+                ::std::string::String,
+            >,
+            right_expansion_ratio: ::std::result::Result<
+                super::ExpansionRatio,
+                ::std::string::String,
+            >,
+            up_expansion_ratio: ::std::result::Result<
+                super::ExpansionRatio,
+                ::std::string::String,
+            >,
+            watermark_info: ::std::result::Result<
+                ::std::option::Option<super::WatermarkInfo>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ImageExpandRequest {
+            fn default() -> Self {
+                Self {
+                    callback_url: Ok(Default::default()),
+                    down_expansion_ratio: Err(
+                        "no value supplied for down_expansion_ratio".to_string(),
+                    ),
+                    external_task_id: Ok(Default::default()),
+                    image: Err("no value supplied for image".to_string()),
+                    left_expansion_ratio: Err(
+                        "no value supplied for left_expansion_ratio".to_string(),
+                    ),
+                    n: Ok(Default::default()),
+                    prompt: Ok(Default::default()),
+                    right_expansion_ratio: Err(
+                        "no value supplied for right_expansion_ratio".to_string(),
+                    ),
+                    up_expansion_ratio: Err(
+                        "no value supplied for up_expansion_ratio".to_string(),
+                    ),
+                    watermark_info: Ok(Default::default()),
+                }
+            }
+        }
+        impl ImageExpandRequest {
+            pub fn callback_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.callback_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for callback_url: {e}")
+                    });
+                self
+            }
+            pub fn down_expansion_ratio<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ExpansionRatio>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.down_expansion_ratio = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for down_expansion_ratio: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn external_task_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ExternalTaskId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.external_task_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for external_task_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn image<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MediaRef>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for image: {e}")
+                    });
+                self
+            }
+            pub fn left_expansion_ratio<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ExpansionRatio>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.left_expansion_ratio = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for left_expansion_ratio: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn n<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::num::NonZeroU32>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.n = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for n: {e}"));
+                self
+            }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::OptionalPrompt>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt: {e}")
+                    });
+                self
+            }
+            pub fn right_expansion_ratio<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ExpansionRatio>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.right_expansion_ratio = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for right_expansion_ratio: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn up_expansion_ratio<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ExpansionRatio>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.up_expansion_ratio = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for up_expansion_ratio: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn watermark_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WatermarkInfo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.watermark_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for watermark_info: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ImageExpandRequest> for super::ImageExpandRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ImageExpandRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    callback_url: value.callback_url?,
+                    down_expansion_ratio: value.down_expansion_ratio?,
+                    external_task_id: value.external_task_id?,
+                    image: value.image?,
+                    left_expansion_ratio: value.left_expansion_ratio?,
+                    n: value.n?,
+                    prompt: value.prompt?,
+                    right_expansion_ratio: value.right_expansion_ratio?,
+                    up_expansion_ratio: value.up_expansion_ratio?,
+                    watermark_info: value.watermark_info?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ImageExpandRequest> for ImageExpandRequest {
+            fn from(value: super::ImageExpandRequest) -> Self {
+                Self {
+                    callback_url: Ok(value.callback_url),
+                    down_expansion_ratio: Ok(value.down_expansion_ratio),
+                    external_task_id: Ok(value.external_task_id),
+                    image: Ok(value.image),
+                    left_expansion_ratio: Ok(value.left_expansion_ratio),
+                    n: Ok(value.n),
+                    prompt: Ok(value.prompt),
+                    right_expansion_ratio: Ok(value.right_expansion_ratio),
+                    up_expansion_ratio: Ok(value.up_expansion_ratio),
                     watermark_info: Ok(value.watermark_info),
                 }
             }
@@ -3100,7 +9858,11 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 ::std::string::String,
             >,
             callback_url: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CallbackUrl>,
+                ::std::string::String,
+            >,
+            element_list: ::std::result::Result<
+                ::std::vec::Vec<super::ElementListItem>,
                 ::std::string::String,
             >,
             external_task_id: ::std::result::Result<
@@ -3150,6 +9912,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 Self {
                     aspect_ratio: Ok(Default::default()),
                     callback_url: Ok(Default::default()),
+                    element_list: Ok(Default::default()),
                     external_task_id: Ok(Default::default()),
                     human_fidelity: Ok(Default::default()),
                     image: Ok(Default::default()),
@@ -3181,13 +9944,25 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             }
             pub fn callback_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.callback_url = value
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for callback_url: {e}")
+                    });
+                self
+            }
+            pub fn element_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ElementListItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.element_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for element_list: {e}")
                     });
                 self
             }
@@ -3347,6 +10122,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 Ok(Self {
                     aspect_ratio: value.aspect_ratio?,
                     callback_url: value.callback_url?,
+                    element_list: value.element_list?,
                     external_task_id: value.external_task_id?,
                     human_fidelity: value.human_fidelity?,
                     image: value.image?,
@@ -3367,6 +10143,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 Self {
                     aspect_ratio: Ok(value.aspect_ratio),
                     callback_url: Ok(value.callback_url),
+                    element_list: Ok(value.element_list),
                     external_task_id: Ok(value.external_task_id),
                     human_fidelity: Ok(value.human_fidelity),
                     image: Ok(value.image),
@@ -3420,12 +10197,268 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             }
         }
         #[derive(Clone, Debug)]
+        pub struct ImageRecognizeRequest {
+            image: ::std::result::Result<super::MediaRef, ::std::string::String>,
+        }
+        impl ::std::default::Default for ImageRecognizeRequest {
+            fn default() -> Self {
+                Self {
+                    image: Err("no value supplied for image".to_string()),
+                }
+            }
+        }
+        impl ImageRecognizeRequest {
+            pub fn image<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MediaRef>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for image: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ImageRecognizeRequest>
+        for super::ImageRecognizeRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ImageRecognizeRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { image: value.image? })
+            }
+        }
+        impl ::std::convert::From<super::ImageRecognizeRequest>
+        for ImageRecognizeRequest {
+            fn from(value: super::ImageRecognizeRequest) -> Self {
+                Self { image: Ok(value.image) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ImageRecognizeResponse {
+            code: ::std::result::Result<i64, ::std::string::String>,
+            data: ::std::result::Result<
+                ::std::option::Option<super::ImageRecognizeResult>,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            request_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ImageRecognizeResponse {
+            fn default() -> Self {
+                Self {
+                    code: Err("no value supplied for code".to_string()),
+                    data: Ok(Default::default()),
+                    message: Ok(Default::default()),
+                    request_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl ImageRecognizeResponse {
+            pub fn code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for code: {e}")
+                    });
+                self
+            }
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ImageRecognizeResult>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn request_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.request_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for request_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ImageRecognizeResponse>
+        for super::ImageRecognizeResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ImageRecognizeResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    code: value.code?,
+                    data: value.data?,
+                    message: value.message?,
+                    request_id: value.request_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ImageRecognizeResponse>
+        for ImageRecognizeResponse {
+            fn from(value: super::ImageRecognizeResponse) -> Self {
+                Self {
+                    code: Ok(value.code),
+                    data: Ok(value.data),
+                    message: Ok(value.message),
+                    request_id: Ok(value.request_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ImageRecognizeResult {
+            final_balance_deduction: ::std::result::Result<
+                ::std::option::Option<super::FinalBalanceDeduction>,
+                ::std::string::String,
+            >,
+            final_unit_deduction: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            task_result: ::std::result::Result<
+                ::std::option::Option<super::TaskResult>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ImageRecognizeResult {
+            fn default() -> Self {
+                Self {
+                    final_balance_deduction: Ok(Default::default()),
+                    final_unit_deduction: Ok(Default::default()),
+                    task_result: Ok(Default::default()),
+                }
+            }
+        }
+        impl ImageRecognizeResult {
+            pub fn final_balance_deduction<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::FinalBalanceDeduction>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.final_balance_deduction = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for final_balance_deduction: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn final_unit_deduction<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.final_unit_deduction = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for final_unit_deduction: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn task_result<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::TaskResult>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.task_result = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for task_result: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ImageRecognizeResult>
+        for super::ImageRecognizeResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ImageRecognizeResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    final_balance_deduction: value.final_balance_deduction?,
+                    final_unit_deduction: value.final_unit_deduction?,
+                    task_result: value.task_result?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ImageRecognizeResult> for ImageRecognizeResult {
+            fn from(value: super::ImageRecognizeResult) -> Self {
+                Self {
+                    final_balance_deduction: Ok(value.final_balance_deduction),
+                    final_unit_deduction: Ok(value.final_unit_deduction),
+                    task_result: Ok(value.task_result),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct ImageResult {
             index: ::std::result::Result<
                 ::std::option::Option<i32>,
                 ::std::string::String,
             >,
-            url: ::std::result::Result<::std::string::String, ::std::string::String>,
+            is_contain: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            url_1: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            url_2: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            url_3: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             watermark_url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -3435,7 +10468,12 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             fn default() -> Self {
                 Self {
                     index: Ok(Default::default()),
-                    url: Err("no value supplied for url".to_string()),
+                    is_contain: Ok(Default::default()),
+                    type_: Ok(Default::default()),
+                    url: Ok(Default::default()),
+                    url_1: Ok(Default::default()),
+                    url_2: Ok(Default::default()),
+                    url_3: Ok(Default::default()),
                     watermark_url: Ok(Default::default()),
                 }
             }
@@ -3453,15 +10491,75 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     });
                 self
             }
+            pub fn is_contain<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_contain = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_contain: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
             pub fn url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.url = value
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+            pub fn url_1<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url_1 = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url_1: {e}")
+                    });
+                self
+            }
+            pub fn url_2<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url_2 = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url_2: {e}")
+                    });
+                self
+            }
+            pub fn url_3<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url_3 = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url_3: {e}")
                     });
                 self
             }
@@ -3485,7 +10583,12 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     index: value.index?,
+                    is_contain: value.is_contain?,
+                    type_: value.type_?,
                     url: value.url?,
+                    url_1: value.url_1?,
+                    url_2: value.url_2?,
+                    url_3: value.url_3?,
                     watermark_url: value.watermark_url?,
                 })
             }
@@ -3494,7 +10597,12 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             fn from(value: super::ImageResult) -> Self {
                 Self {
                     index: Ok(value.index),
+                    is_contain: Ok(value.is_contain),
+                    type_: Ok(value.type_),
                     url: Ok(value.url),
+                    url_1: Ok(value.url_1),
+                    url_2: Ok(value.url_2),
+                    url_3: Ok(value.url_3),
                     watermark_url: Ok(value.watermark_url),
                 }
             }
@@ -3821,7 +10929,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         #[derive(Clone, Debug)]
         pub struct LipSyncRequest {
             callback_url: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CallbackUrl>,
                 ::std::string::String,
             >,
             external_task_id: ::std::result::Result<
@@ -3842,7 +10950,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         impl LipSyncRequest {
             pub fn callback_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.callback_url = value
@@ -3901,13 +11009,1271 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             }
         }
         #[derive(Clone, Debug)]
+        pub struct MotionControlRequest {
+            callback_url: ::std::result::Result<
+                ::std::option::Option<super::CallbackUrl>,
+                ::std::string::String,
+            >,
+            character_orientation: ::std::result::Result<
+                super::CharacterOrientation,
+                ::std::string::String,
+            >,
+            element_list: ::std::result::Result<
+                ::std::vec::Vec<super::ElementListItem>,
+                ::std::string::String,
+            >,
+            external_task_id: ::std::result::Result<
+                ::std::option::Option<super::ExternalTaskId>,
+                ::std::string::String,
+            >,
+            image_url: ::std::result::Result<super::MediaRef, ::std::string::String>,
+            keep_original_sound: ::std::result::Result<
+                ::std::option::Option<super::KeepOriginalSound>,
+                ::std::string::String,
+            >,
+            mode: ::std::result::Result<super::Mode, ::std::string::String>,
+            model_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            prompt: ::std::result::Result<
+                ::std::option::Option<super::OptionalPrompt>,
+                ::std::string::String,
+            >,
+            video_url: ::std::result::Result<
+                super::MotionControlRequestVideoUrl,
+                ::std::string::String,
+            >,
+            watermark_info: ::std::result::Result<
+                ::std::option::Option<super::WatermarkInfo>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MotionControlRequest {
+            fn default() -> Self {
+                Self {
+                    callback_url: Ok(Default::default()),
+                    character_orientation: Err(
+                        "no value supplied for character_orientation".to_string(),
+                    ),
+                    element_list: Ok(Default::default()),
+                    external_task_id: Ok(Default::default()),
+                    image_url: Err("no value supplied for image_url".to_string()),
+                    keep_original_sound: Ok(Default::default()),
+                    mode: Err("no value supplied for mode".to_string()),
+                    model_name: Ok(Default::default()),
+                    prompt: Ok(Default::default()),
+                    video_url: Err("no value supplied for video_url".to_string()),
+                    watermark_info: Ok(Default::default()),
+                }
+            }
+        }
+        impl MotionControlRequest {
+            pub fn callback_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.callback_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for callback_url: {e}")
+                    });
+                self
+            }
+            pub fn character_orientation<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CharacterOrientation>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.character_orientation = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for character_orientation: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn element_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ElementListItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.element_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for element_list: {e}")
+                    });
+                self
+            }
+            pub fn external_task_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ExternalTaskId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.external_task_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for external_task_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn image_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MediaRef>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for image_url: {e}")
+                    });
+                self
+            }
+            pub fn keep_original_sound<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::KeepOriginalSound>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.keep_original_sound = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for keep_original_sound: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn mode<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Mode>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mode = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mode: {e}")
+                    });
+                self
+            }
+            pub fn model_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for model_name: {e}")
+                    });
+                self
+            }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::OptionalPrompt>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt: {e}")
+                    });
+                self
+            }
+            pub fn video_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MotionControlRequestVideoUrl>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.video_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for video_url: {e}")
+                    });
+                self
+            }
+            pub fn watermark_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WatermarkInfo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.watermark_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for watermark_info: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MotionControlRequest>
+        for super::MotionControlRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MotionControlRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    callback_url: value.callback_url?,
+                    character_orientation: value.character_orientation?,
+                    element_list: value.element_list?,
+                    external_task_id: value.external_task_id?,
+                    image_url: value.image_url?,
+                    keep_original_sound: value.keep_original_sound?,
+                    mode: value.mode?,
+                    model_name: value.model_name?,
+                    prompt: value.prompt?,
+                    video_url: value.video_url?,
+                    watermark_info: value.watermark_info?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MotionControlRequest> for MotionControlRequest {
+            fn from(value: super::MotionControlRequest) -> Self {
+                Self {
+                    callback_url: Ok(value.callback_url),
+                    character_orientation: Ok(value.character_orientation),
+                    element_list: Ok(value.element_list),
+                    external_task_id: Ok(value.external_task_id),
+                    image_url: Ok(value.image_url),
+                    keep_original_sound: Ok(value.keep_original_sound),
+                    mode: Ok(value.mode),
+                    model_name: Ok(value.model_name),
+                    prompt: Ok(value.prompt),
+                    video_url: Ok(value.video_url),
+                    watermark_info: Ok(value.watermark_info),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MultiElementInitRequest {
+            video_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            video_url: ::std::result::Result<
+                ::std::option::Option<super::VideoRef>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MultiElementInitRequest {
+            fn default() -> Self {
+                Self {
+                    video_id: Ok(Default::default()),
+                    video_url: Ok(Default::default()),
+                }
+            }
+        }
+        impl MultiElementInitRequest {
+            pub fn video_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.video_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for video_id: {e}")
+                    });
+                self
+            }
+            pub fn video_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::VideoRef>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.video_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for video_url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MultiElementInitRequest>
+        for super::MultiElementInitRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MultiElementInitRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    video_id: value.video_id?,
+                    video_url: value.video_url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MultiElementInitRequest>
+        for MultiElementInitRequest {
+            fn from(value: super::MultiElementInitRequest) -> Self {
+                Self {
+                    video_id: Ok(value.video_id),
+                    video_url: Ok(value.video_url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MultiElementPointsRequest {
+            frame_index: ::std::result::Result<i32, ::std::string::String>,
+            points: ::std::result::Result<
+                ::std::vec::Vec<super::SelectionPoint>,
+                ::std::string::String,
+            >,
+            session_id: ::std::result::Result<
+                super::MultiElementPointsRequestSessionId,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MultiElementPointsRequest {
+            fn default() -> Self {
+                Self {
+                    frame_index: Err("no value supplied for frame_index".to_string()),
+                    points: Err("no value supplied for points".to_string()),
+                    session_id: Err("no value supplied for session_id".to_string()),
+                }
+            }
+        }
+        impl MultiElementPointsRequest {
+            pub fn frame_index<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.frame_index = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for frame_index: {e}")
+                    });
+                self
+            }
+            pub fn points<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::SelectionPoint>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.points = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for points: {e}")
+                    });
+                self
+            }
+            pub fn session_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MultiElementPointsRequestSessionId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for session_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MultiElementPointsRequest>
+        for super::MultiElementPointsRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MultiElementPointsRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    frame_index: value.frame_index?,
+                    points: value.points?,
+                    session_id: value.session_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MultiElementPointsRequest>
+        for MultiElementPointsRequest {
+            fn from(value: super::MultiElementPointsRequest) -> Self {
+                Self {
+                    frame_index: Ok(value.frame_index),
+                    points: Ok(value.points),
+                    session_id: Ok(value.session_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MultiElementSelection {
+            final_balance_deduction: ::std::result::Result<
+                ::std::option::Option<super::FinalBalanceDeduction>,
+                ::std::string::String,
+            >,
+            final_unit_deduction: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            fps: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            height: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            normalized_video: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            original_duration: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            res: ::std::result::Result<
+                ::std::option::Option<super::SelectionResult>,
+                ::std::string::String,
+            >,
+            session_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            total_frame: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            width: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MultiElementSelection {
+            fn default() -> Self {
+                Self {
+                    final_balance_deduction: Ok(Default::default()),
+                    final_unit_deduction: Ok(Default::default()),
+                    fps: Ok(Default::default()),
+                    height: Ok(Default::default()),
+                    normalized_video: Ok(Default::default()),
+                    original_duration: Ok(Default::default()),
+                    res: Ok(Default::default()),
+                    session_id: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    total_frame: Ok(Default::default()),
+                    width: Ok(Default::default()),
+                }
+            }
+        }
+        impl MultiElementSelection {
+            pub fn final_balance_deduction<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::FinalBalanceDeduction>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.final_balance_deduction = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for final_balance_deduction: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn final_unit_deduction<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.final_unit_deduction = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for final_unit_deduction: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn fps<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.fps = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for fps: {e}")
+                    });
+                self
+            }
+            pub fn height<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.height = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for height: {e}")
+                    });
+                self
+            }
+            pub fn normalized_video<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.normalized_video = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for normalized_video: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn original_duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.original_duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for original_duration: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn res<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::SelectionResult>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.res = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for res: {e}")
+                    });
+                self
+            }
+            pub fn session_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for session_id: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn total_frame<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_frame = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total_frame: {e}")
+                    });
+                self
+            }
+            pub fn width<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.width = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for width: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MultiElementSelection>
+        for super::MultiElementSelection {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MultiElementSelection,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    final_balance_deduction: value.final_balance_deduction?,
+                    final_unit_deduction: value.final_unit_deduction?,
+                    fps: value.fps?,
+                    height: value.height?,
+                    normalized_video: value.normalized_video?,
+                    original_duration: value.original_duration?,
+                    res: value.res?,
+                    session_id: value.session_id?,
+                    status: value.status?,
+                    total_frame: value.total_frame?,
+                    width: value.width?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MultiElementSelection>
+        for MultiElementSelection {
+            fn from(value: super::MultiElementSelection) -> Self {
+                Self {
+                    final_balance_deduction: Ok(value.final_balance_deduction),
+                    final_unit_deduction: Ok(value.final_unit_deduction),
+                    fps: Ok(value.fps),
+                    height: Ok(value.height),
+                    normalized_video: Ok(value.normalized_video),
+                    original_duration: Ok(value.original_duration),
+                    res: Ok(value.res),
+                    session_id: Ok(value.session_id),
+                    status: Ok(value.status),
+                    total_frame: Ok(value.total_frame),
+                    width: Ok(value.width),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MultiElementSelectionResponse {
+            code: ::std::result::Result<i64, ::std::string::String>,
+            data: ::std::result::Result<
+                ::std::option::Option<super::MultiElementSelection>,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            request_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MultiElementSelectionResponse {
+            fn default() -> Self {
+                Self {
+                    code: Err("no value supplied for code".to_string()),
+                    data: Ok(Default::default()),
+                    message: Ok(Default::default()),
+                    request_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl MultiElementSelectionResponse {
+            pub fn code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for code: {e}")
+                    });
+                self
+            }
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::MultiElementSelection>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn request_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.request_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for request_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MultiElementSelectionResponse>
+        for super::MultiElementSelectionResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MultiElementSelectionResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    code: value.code?,
+                    data: value.data?,
+                    message: value.message?,
+                    request_id: value.request_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MultiElementSelectionResponse>
+        for MultiElementSelectionResponse {
+            fn from(value: super::MultiElementSelectionResponse) -> Self {
+                Self {
+                    code: Ok(value.code),
+                    data: Ok(value.data),
+                    message: Ok(value.message),
+                    request_id: Ok(value.request_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MultiElementSessionRequest {
+            session_id: ::std::result::Result<
+                super::MultiElementSessionRequestSessionId,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MultiElementSessionRequest {
+            fn default() -> Self {
+                Self {
+                    session_id: Err("no value supplied for session_id".to_string()),
+                }
+            }
+        }
+        impl MultiElementSessionRequest {
+            pub fn session_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MultiElementSessionRequestSessionId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for session_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MultiElementSessionRequest>
+        for super::MultiElementSessionRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MultiElementSessionRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    session_id: value.session_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MultiElementSessionRequest>
+        for MultiElementSessionRequest {
+            fn from(value: super::MultiElementSessionRequest) -> Self {
+                Self {
+                    session_id: Ok(value.session_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MultiElementsRequest {
+            callback_url: ::std::result::Result<
+                ::std::option::Option<super::CallbackUrl>,
+                ::std::string::String,
+            >,
+            duration: ::std::result::Result<
+                ::std::option::Option<super::VideoDuration>,
+                ::std::string::String,
+            >,
+            edit_mode: ::std::result::Result<
+                super::MultiElementsRequestEditMode,
+                ::std::string::String,
+            >,
+            external_task_id: ::std::result::Result<
+                ::std::option::Option<super::ExternalTaskId>,
+                ::std::string::String,
+            >,
+            image_list: ::std::result::Result<
+                ::std::vec::Vec<super::ImageListItem>,
+                ::std::string::String,
+            >,
+            mode: ::std::result::Result<
+                ::std::option::Option<super::Mode>,
+                ::std::string::String,
+            >,
+            negative_prompt: ::std::result::Result<
+                ::std::option::Option<super::OptionalPrompt>,
+                ::std::string::String,
+            >,
+            prompt: ::std::result::Result<super::Prompt, ::std::string::String>,
+            session_id: ::std::result::Result<
+                super::MultiElementsRequestSessionId,
+                ::std::string::String,
+            >,
+            watermark_info: ::std::result::Result<
+                ::std::option::Option<super::WatermarkInfo>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MultiElementsRequest {
+            fn default() -> Self {
+                Self {
+                    callback_url: Ok(Default::default()),
+                    duration: Ok(Default::default()),
+                    edit_mode: Err("no value supplied for edit_mode".to_string()),
+                    external_task_id: Ok(Default::default()),
+                    image_list: Ok(Default::default()),
+                    mode: Ok(Default::default()),
+                    negative_prompt: Ok(Default::default()),
+                    prompt: Err("no value supplied for prompt".to_string()),
+                    session_id: Err("no value supplied for session_id".to_string()),
+                    watermark_info: Ok(Default::default()),
+                }
+            }
+        }
+        impl MultiElementsRequest {
+            pub fn callback_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.callback_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for callback_url: {e}")
+                    });
+                self
+            }
+            pub fn duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::VideoDuration>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for duration: {e}")
+                    });
+                self
+            }
+            pub fn edit_mode<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MultiElementsRequestEditMode>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.edit_mode = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for edit_mode: {e}")
+                    });
+                self
+            }
+            pub fn external_task_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ExternalTaskId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.external_task_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for external_task_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn image_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ImageListItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for image_list: {e}")
+                    });
+                self
+            }
+            pub fn mode<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Mode>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mode = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mode: {e}")
+                    });
+                self
+            }
+            pub fn negative_prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::OptionalPrompt>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.negative_prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for negative_prompt: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Prompt>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt: {e}")
+                    });
+                self
+            }
+            pub fn session_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MultiElementsRequestSessionId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for session_id: {e}")
+                    });
+                self
+            }
+            pub fn watermark_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WatermarkInfo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.watermark_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for watermark_info: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MultiElementsRequest>
+        for super::MultiElementsRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MultiElementsRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    callback_url: value.callback_url?,
+                    duration: value.duration?,
+                    edit_mode: value.edit_mode?,
+                    external_task_id: value.external_task_id?,
+                    image_list: value.image_list?,
+                    mode: value.mode?,
+                    negative_prompt: value.negative_prompt?,
+                    prompt: value.prompt?,
+                    session_id: value.session_id?,
+                    watermark_info: value.watermark_info?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MultiElementsRequest> for MultiElementsRequest {
+            fn from(value: super::MultiElementsRequest) -> Self {
+                Self {
+                    callback_url: Ok(value.callback_url),
+                    duration: Ok(value.duration),
+                    edit_mode: Ok(value.edit_mode),
+                    external_task_id: Ok(value.external_task_id),
+                    image_list: Ok(value.image_list),
+                    mode: Ok(value.mode),
+                    negative_prompt: Ok(value.negative_prompt),
+                    prompt: Ok(value.prompt),
+                    session_id: Ok(value.session_id),
+                    watermark_info: Ok(value.watermark_info),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MultiImage2ImageRequest {
+            aspect_ratio: ::std::result::Result<
+                ::std::option::Option<super::ImageAspectRatio>,
+                ::std::string::String,
+            >,
+            callback_url: ::std::result::Result<
+                ::std::option::Option<super::CallbackUrl>,
+                ::std::string::String,
+            >,
+            external_task_id: ::std::result::Result<
+                ::std::option::Option<super::ExternalTaskId>,
+                ::std::string::String,
+            >,
+            model_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            n: ::std::result::Result<
+                ::std::option::Option<::std::num::NonZeroU32>,
+                ::std::string::String,
+            >,
+            negative_prompt: ::std::result::Result<
+                ::std::option::Option<super::OptionalPrompt>,
+                ::std::string::String,
+            >,
+            prompt: ::std::result::Result<
+                ::std::option::Option<super::OptionalPrompt>,
+                ::std::string::String,
+            >,
+            scene_image: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            style_image: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            subject_image_list: ::std::result::Result<
+                ::std::vec::Vec<super::SubjectImage>,
+                ::std::string::String,
+            >,
+            watermark_info: ::std::result::Result<
+                ::std::option::Option<super::WatermarkInfo>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MultiImage2ImageRequest {
+            fn default() -> Self {
+                Self {
+                    aspect_ratio: Ok(Default::default()),
+                    callback_url: Ok(Default::default()),
+                    external_task_id: Ok(Default::default()),
+                    model_name: Ok(Default::default()),
+                    n: Ok(Default::default()),
+                    negative_prompt: Ok(Default::default()),
+                    prompt: Ok(Default::default()),
+                    scene_image: Ok(Default::default()),
+                    style_image: Ok(Default::default()),
+                    subject_image_list: Err(
+                        "no value supplied for subject_image_list".to_string(),
+                    ),
+                    watermark_info: Ok(Default::default()),
+                }
+            }
+        }
+        impl MultiImage2ImageRequest {
+            pub fn aspect_ratio<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ImageAspectRatio>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.aspect_ratio = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for aspect_ratio: {e}")
+                    });
+                self
+            }
+            pub fn callback_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.callback_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for callback_url: {e}")
+                    });
+                self
+            }
+            pub fn external_task_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ExternalTaskId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.external_task_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for external_task_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn model_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for model_name: {e}")
+                    });
+                self
+            }
+            pub fn n<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::num::NonZeroU32>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.n = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for n: {e}"));
+                self
+            }
+            pub fn negative_prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::OptionalPrompt>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.negative_prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for negative_prompt: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::OptionalPrompt>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt: {e}")
+                    });
+                self
+            }
+            pub fn scene_image<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.scene_image = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for scene_image: {e}")
+                    });
+                self
+            }
+            pub fn style_image<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.style_image = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for style_image: {e}")
+                    });
+                self
+            }
+            pub fn subject_image_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::SubjectImage>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.subject_image_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for subject_image_list: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn watermark_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WatermarkInfo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.watermark_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for watermark_info: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MultiImage2ImageRequest>
+        for super::MultiImage2ImageRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MultiImage2ImageRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    aspect_ratio: value.aspect_ratio?,
+                    callback_url: value.callback_url?,
+                    external_task_id: value.external_task_id?,
+                    model_name: value.model_name?,
+                    n: value.n?,
+                    negative_prompt: value.negative_prompt?,
+                    prompt: value.prompt?,
+                    scene_image: value.scene_image?,
+                    style_image: value.style_image?,
+                    subject_image_list: value.subject_image_list?,
+                    watermark_info: value.watermark_info?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MultiImage2ImageRequest>
+        for MultiImage2ImageRequest {
+            fn from(value: super::MultiImage2ImageRequest) -> Self {
+                Self {
+                    aspect_ratio: Ok(value.aspect_ratio),
+                    callback_url: Ok(value.callback_url),
+                    external_task_id: Ok(value.external_task_id),
+                    model_name: Ok(value.model_name),
+                    n: Ok(value.n),
+                    negative_prompt: Ok(value.negative_prompt),
+                    prompt: Ok(value.prompt),
+                    scene_image: Ok(value.scene_image),
+                    style_image: Ok(value.style_image),
+                    subject_image_list: Ok(value.subject_image_list),
+                    watermark_info: Ok(value.watermark_info),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct MultiImage2VideoRequest {
             aspect_ratio: ::std::result::Result<
                 ::std::option::Option<super::AspectRatio>,
                 ::std::string::String,
             >,
             callback_url: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CallbackUrl>,
                 ::std::string::String,
             >,
             duration: ::std::result::Result<
@@ -3935,6 +12301,10 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 ::std::string::String,
             >,
             prompt: ::std::result::Result<super::Prompt, ::std::string::String>,
+            watermark_info: ::std::result::Result<
+                ::std::option::Option<super::WatermarkInfo>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for MultiImage2VideoRequest {
             fn default() -> Self {
@@ -3948,6 +12318,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     model_name: Ok(Default::default()),
                     negative_prompt: Ok(Default::default()),
                     prompt: Err("no value supplied for prompt".to_string()),
+                    watermark_info: Ok(Default::default()),
                 }
             }
         }
@@ -3966,7 +12337,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             }
             pub fn callback_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.callback_url = value
@@ -4064,6 +12435,20 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     });
                 self
             }
+            pub fn watermark_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WatermarkInfo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.watermark_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for watermark_info: {e}"
+                        )
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<MultiImage2VideoRequest>
         for super::MultiImage2VideoRequest {
@@ -4081,6 +12466,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     model_name: value.model_name?,
                     negative_prompt: value.negative_prompt?,
                     prompt: value.prompt?,
+                    watermark_info: value.watermark_info?,
                 })
             }
         }
@@ -4097,6 +12483,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     model_name: Ok(value.model_name),
                     negative_prompt: Ok(value.negative_prompt),
                     prompt: Ok(value.prompt),
+                    watermark_info: Ok(value.watermark_info),
                 }
             }
         }
@@ -4177,6 +12564,814 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     duration: Ok(value.duration),
                     index: Ok(value.index),
                     prompt: Ok(value.prompt),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ObjectMask {
+            object_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            png_mask: ::std::result::Result<
+                ::std::option::Option<super::PngMask>,
+                ::std::string::String,
+            >,
+            rle_mask: ::std::result::Result<
+                ::std::option::Option<super::RleMask>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ObjectMask {
+            fn default() -> Self {
+                Self {
+                    object_id: Ok(Default::default()),
+                    png_mask: Ok(Default::default()),
+                    rle_mask: Ok(Default::default()),
+                }
+            }
+        }
+        impl ObjectMask {
+            pub fn object_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.object_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for object_id: {e}")
+                    });
+                self
+            }
+            pub fn png_mask<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::PngMask>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.png_mask = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for png_mask: {e}")
+                    });
+                self
+            }
+            pub fn rle_mask<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::RleMask>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rle_mask = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for rle_mask: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ObjectMask> for super::ObjectMask {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ObjectMask,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    object_id: value.object_id?,
+                    png_mask: value.png_mask?,
+                    rle_mask: value.rle_mask?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ObjectMask> for ObjectMask {
+            fn from(value: super::ObjectMask) -> Self {
+                Self {
+                    object_id: Ok(value.object_id),
+                    png_mask: Ok(value.png_mask),
+                    rle_mask: Ok(value.rle_mask),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct OmniImageRequest {
+            aspect_ratio: ::std::result::Result<
+                ::std::option::Option<super::ImageAspectRatio>,
+                ::std::string::String,
+            >,
+            callback_url: ::std::result::Result<
+                ::std::option::Option<super::CallbackUrl>,
+                ::std::string::String,
+            >,
+            element_list: ::std::result::Result<
+                ::std::vec::Vec<super::ElementListItem>,
+                ::std::string::String,
+            >,
+            external_task_id: ::std::result::Result<
+                ::std::option::Option<super::ExternalTaskId>,
+                ::std::string::String,
+            >,
+            image_list: ::std::result::Result<
+                ::std::vec::Vec<super::ImageListItem>,
+                ::std::string::String,
+            >,
+            model_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            n: ::std::result::Result<
+                ::std::option::Option<::std::num::NonZeroU32>,
+                ::std::string::String,
+            >,
+            prompt: ::std::result::Result<super::Prompt, ::std::string::String>,
+            resolution: ::std::result::Result<
+                ::std::option::Option<super::ImageResolution>,
+                ::std::string::String,
+            >,
+            result_type: ::std::result::Result<
+                ::std::option::Option<super::OmniImageRequestResultType>,
+                ::std::string::String,
+            >,
+            series_amount: ::std::result::Result<
+                ::std::option::Option<super::SeriesAmount>,
+                ::std::string::String,
+            >,
+            watermark_info: ::std::result::Result<
+                ::std::option::Option<super::WatermarkInfo>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for OmniImageRequest {
+            fn default() -> Self {
+                Self {
+                    aspect_ratio: Ok(Default::default()),
+                    callback_url: Ok(Default::default()),
+                    element_list: Ok(Default::default()),
+                    external_task_id: Ok(Default::default()),
+                    image_list: Ok(Default::default()),
+                    model_name: Ok(Default::default()),
+                    n: Ok(Default::default()),
+                    prompt: Err("no value supplied for prompt".to_string()),
+                    resolution: Ok(Default::default()),
+                    result_type: Ok(Default::default()),
+                    series_amount: Ok(Default::default()),
+                    watermark_info: Ok(Default::default()),
+                }
+            }
+        }
+        impl OmniImageRequest {
+            pub fn aspect_ratio<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ImageAspectRatio>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.aspect_ratio = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for aspect_ratio: {e}")
+                    });
+                self
+            }
+            pub fn callback_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.callback_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for callback_url: {e}")
+                    });
+                self
+            }
+            pub fn element_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ElementListItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.element_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for element_list: {e}")
+                    });
+                self
+            }
+            pub fn external_task_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ExternalTaskId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.external_task_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for external_task_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn image_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ImageListItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for image_list: {e}")
+                    });
+                self
+            }
+            pub fn model_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for model_name: {e}")
+                    });
+                self
+            }
+            pub fn n<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::num::NonZeroU32>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.n = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for n: {e}"));
+                self
+            }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Prompt>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt: {e}")
+                    });
+                self
+            }
+            pub fn resolution<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ImageResolution>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.resolution = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for resolution: {e}")
+                    });
+                self
+            }
+            pub fn result_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::OmniImageRequestResultType>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.result_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for result_type: {e}")
+                    });
+                self
+            }
+            pub fn series_amount<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::SeriesAmount>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.series_amount = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for series_amount: {e}")
+                    });
+                self
+            }
+            pub fn watermark_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WatermarkInfo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.watermark_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for watermark_info: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<OmniImageRequest> for super::OmniImageRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: OmniImageRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    aspect_ratio: value.aspect_ratio?,
+                    callback_url: value.callback_url?,
+                    element_list: value.element_list?,
+                    external_task_id: value.external_task_id?,
+                    image_list: value.image_list?,
+                    model_name: value.model_name?,
+                    n: value.n?,
+                    prompt: value.prompt?,
+                    resolution: value.resolution?,
+                    result_type: value.result_type?,
+                    series_amount: value.series_amount?,
+                    watermark_info: value.watermark_info?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::OmniImageRequest> for OmniImageRequest {
+            fn from(value: super::OmniImageRequest) -> Self {
+                Self {
+                    aspect_ratio: Ok(value.aspect_ratio),
+                    callback_url: Ok(value.callback_url),
+                    element_list: Ok(value.element_list),
+                    external_task_id: Ok(value.external_task_id),
+                    image_list: Ok(value.image_list),
+                    model_name: Ok(value.model_name),
+                    n: Ok(value.n),
+                    prompt: Ok(value.prompt),
+                    resolution: Ok(value.resolution),
+                    result_type: Ok(value.result_type),
+                    series_amount: Ok(value.series_amount),
+                    watermark_info: Ok(value.watermark_info),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct OmniVideoImage {
+            image_url: ::std::result::Result<super::MediaRef, ::std::string::String>,
+            type_: ::std::result::Result<
+                ::std::option::Option<super::OmniVideoImageType>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for OmniVideoImage {
+            fn default() -> Self {
+                Self {
+                    image_url: Err("no value supplied for image_url".to_string()),
+                    type_: Ok(Default::default()),
+                }
+            }
+        }
+        impl OmniVideoImage {
+            pub fn image_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MediaRef>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for image_url: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::OmniVideoImageType>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<OmniVideoImage> for super::OmniVideoImage {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: OmniVideoImage,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    image_url: value.image_url?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::OmniVideoImage> for OmniVideoImage {
+            fn from(value: super::OmniVideoImage) -> Self {
+                Self {
+                    image_url: Ok(value.image_url),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct OmniVideoRequest {
+            aspect_ratio: ::std::result::Result<
+                ::std::option::Option<super::AspectRatio>,
+                ::std::string::String,
+            >,
+            callback_url: ::std::result::Result<
+                ::std::option::Option<super::CallbackUrl>,
+                ::std::string::String,
+            >,
+            duration: ::std::result::Result<
+                ::std::option::Option<super::VideoDuration>,
+                ::std::string::String,
+            >,
+            element_list: ::std::result::Result<
+                ::std::vec::Vec<super::ElementListItem>,
+                ::std::string::String,
+            >,
+            external_task_id: ::std::result::Result<
+                ::std::option::Option<super::ExternalTaskId>,
+                ::std::string::String,
+            >,
+            image_list: ::std::result::Result<
+                ::std::vec::Vec<super::OmniVideoImage>,
+                ::std::string::String,
+            >,
+            mode: ::std::result::Result<
+                ::std::option::Option<super::Mode>,
+                ::std::string::String,
+            >,
+            model_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            multi_prompt: ::std::result::Result<
+                ::std::vec::Vec<super::MultiPromptItem>,
+                ::std::string::String,
+            >,
+            multi_shot: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            prompt: ::std::result::Result<
+                ::std::option::Option<super::OptionalPrompt>,
+                ::std::string::String,
+            >,
+            shot_type: ::std::result::Result<
+                ::std::option::Option<super::ShotType>,
+                ::std::string::String,
+            >,
+            sound: ::std::result::Result<
+                ::std::option::Option<super::Sound>,
+                ::std::string::String,
+            >,
+            video_list: ::std::result::Result<
+                ::std::vec::Vec<super::OmniVideoVideo>,
+                ::std::string::String,
+            >,
+            watermark_info: ::std::result::Result<
+                ::std::option::Option<super::WatermarkInfo>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for OmniVideoRequest {
+            fn default() -> Self {
+                Self {
+                    aspect_ratio: Ok(Default::default()),
+                    callback_url: Ok(Default::default()),
+                    duration: Ok(Default::default()),
+                    element_list: Ok(Default::default()),
+                    external_task_id: Ok(Default::default()),
+                    image_list: Ok(Default::default()),
+                    mode: Ok(Default::default()),
+                    model_name: Ok(Default::default()),
+                    multi_prompt: Ok(Default::default()),
+                    multi_shot: Ok(Default::default()),
+                    prompt: Ok(Default::default()),
+                    shot_type: Ok(Default::default()),
+                    sound: Ok(Default::default()),
+                    video_list: Ok(Default::default()),
+                    watermark_info: Ok(Default::default()),
+                }
+            }
+        }
+        impl OmniVideoRequest {
+            pub fn aspect_ratio<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AspectRatio>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.aspect_ratio = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for aspect_ratio: {e}")
+                    });
+                self
+            }
+            pub fn callback_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.callback_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for callback_url: {e}")
+                    });
+                self
+            }
+            pub fn duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::VideoDuration>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for duration: {e}")
+                    });
+                self
+            }
+            pub fn element_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ElementListItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.element_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for element_list: {e}")
+                    });
+                self
+            }
+            pub fn external_task_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ExternalTaskId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.external_task_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for external_task_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn image_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::OmniVideoImage>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for image_list: {e}")
+                    });
+                self
+            }
+            pub fn mode<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Mode>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mode = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mode: {e}")
+                    });
+                self
+            }
+            pub fn model_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for model_name: {e}")
+                    });
+                self
+            }
+            pub fn multi_prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::MultiPromptItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.multi_prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for multi_prompt: {e}")
+                    });
+                self
+            }
+            pub fn multi_shot<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.multi_shot = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for multi_shot: {e}")
+                    });
+                self
+            }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::OptionalPrompt>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt: {e}")
+                    });
+                self
+            }
+            pub fn shot_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ShotType>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.shot_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for shot_type: {e}")
+                    });
+                self
+            }
+            pub fn sound<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Sound>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sound = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sound: {e}")
+                    });
+                self
+            }
+            pub fn video_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::OmniVideoVideo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.video_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for video_list: {e}")
+                    });
+                self
+            }
+            pub fn watermark_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WatermarkInfo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.watermark_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for watermark_info: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<OmniVideoRequest> for super::OmniVideoRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: OmniVideoRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    aspect_ratio: value.aspect_ratio?,
+                    callback_url: value.callback_url?,
+                    duration: value.duration?,
+                    element_list: value.element_list?,
+                    external_task_id: value.external_task_id?,
+                    image_list: value.image_list?,
+                    mode: value.mode?,
+                    model_name: value.model_name?,
+                    multi_prompt: value.multi_prompt?,
+                    multi_shot: value.multi_shot?,
+                    prompt: value.prompt?,
+                    shot_type: value.shot_type?,
+                    sound: value.sound?,
+                    video_list: value.video_list?,
+                    watermark_info: value.watermark_info?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::OmniVideoRequest> for OmniVideoRequest {
+            fn from(value: super::OmniVideoRequest) -> Self {
+                Self {
+                    aspect_ratio: Ok(value.aspect_ratio),
+                    callback_url: Ok(value.callback_url),
+                    duration: Ok(value.duration),
+                    element_list: Ok(value.element_list),
+                    external_task_id: Ok(value.external_task_id),
+                    image_list: Ok(value.image_list),
+                    mode: Ok(value.mode),
+                    model_name: Ok(value.model_name),
+                    multi_prompt: Ok(value.multi_prompt),
+                    multi_shot: Ok(value.multi_shot),
+                    prompt: Ok(value.prompt),
+                    shot_type: Ok(value.shot_type),
+                    sound: Ok(value.sound),
+                    video_list: Ok(value.video_list),
+                    watermark_info: Ok(value.watermark_info),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct OmniVideoVideo {
+            keep_original_sound: ::std::result::Result<
+                ::std::option::Option<super::KeepOriginalSound>,
+                ::std::string::String,
+            >,
+            refer_type: ::std::result::Result<
+                ::std::option::Option<super::OmniVideoVideoReferType>,
+                ::std::string::String,
+            >,
+            video_url: ::std::result::Result<super::VideoRef, ::std::string::String>,
+        }
+        impl ::std::default::Default for OmniVideoVideo {
+            fn default() -> Self {
+                Self {
+                    keep_original_sound: Ok(Default::default()),
+                    refer_type: Ok(Default::default()),
+                    video_url: Err("no value supplied for video_url".to_string()),
+                }
+            }
+        }
+        impl OmniVideoVideo {
+            pub fn keep_original_sound<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::KeepOriginalSound>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.keep_original_sound = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for keep_original_sound: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn refer_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::OmniVideoVideoReferType>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refer_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for refer_type: {e}")
+                    });
+                self
+            }
+            pub fn video_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::VideoRef>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.video_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for video_url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<OmniVideoVideo> for super::OmniVideoVideo {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: OmniVideoVideo,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    keep_original_sound: value.keep_original_sound?,
+                    refer_type: value.refer_type?,
+                    video_url: value.video_url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::OmniVideoVideo> for OmniVideoVideo {
+            fn from(value: super::OmniVideoVideo) -> Self {
+                Self {
+                    keep_original_sound: Ok(value.keep_original_sound),
+                    refer_type: Ok(value.refer_type),
+                    video_url: Ok(value.video_url),
                 }
             }
         }
@@ -4262,9 +13457,655 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             }
         }
         #[derive(Clone, Debug)]
+        pub struct PngMask {
+            base64: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            size: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<i64>>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PngMask {
+            fn default() -> Self {
+                Self {
+                    base64: Ok(Default::default()),
+                    size: Ok(Default::default()),
+                }
+            }
+        }
+        impl PngMask {
+            pub fn base64<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.base64 = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for base64: {e}")
+                    });
+                self
+            }
+            pub fn size<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::vec::Vec<i64>>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.size = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for size: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PngMask> for super::PngMask {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PngMask,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    base64: value.base64?,
+                    size: value.size?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PngMask> for PngMask {
+            fn from(value: super::PngMask) -> Self {
+                Self {
+                    base64: Ok(value.base64),
+                    size: Ok(value.size),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ReferImage {
+            image_url: ::std::result::Result<super::MediaRef, ::std::string::String>,
+        }
+        impl ::std::default::Default for ReferImage {
+            fn default() -> Self {
+                Self {
+                    image_url: Err("no value supplied for image_url".to_string()),
+                }
+            }
+        }
+        impl ReferImage {
+            pub fn image_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MediaRef>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for image_url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ReferImage> for super::ReferImage {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ReferImage,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    image_url: value.image_url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ReferImage> for ReferImage {
+            fn from(value: super::ReferImage) -> Self {
+                Self {
+                    image_url: Ok(value.image_url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ReferVideo {
+            video_url: ::std::result::Result<
+                super::ReferVideoVideoUrl,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ReferVideo {
+            fn default() -> Self {
+                Self {
+                    video_url: Err("no value supplied for video_url".to_string()),
+                }
+            }
+        }
+        impl ReferVideo {
+            pub fn video_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ReferVideoVideoUrl>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.video_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for video_url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ReferVideo> for super::ReferVideo {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ReferVideo,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    video_url: value.video_url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ReferVideo> for ReferVideo {
+            fn from(value: super::ReferVideo) -> Self {
+                Self {
+                    video_url: Ok(value.video_url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ResourcePack {
+            effective_time: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            invalid_time: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            purchase_time: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            remaining_quantity: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            resource_pack_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            resource_pack_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            resource_pack_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            total_quantity: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ResourcePack {
+            fn default() -> Self {
+                Self {
+                    effective_time: Ok(Default::default()),
+                    invalid_time: Ok(Default::default()),
+                    purchase_time: Ok(Default::default()),
+                    remaining_quantity: Ok(Default::default()),
+                    resource_pack_id: Ok(Default::default()),
+                    resource_pack_name: Ok(Default::default()),
+                    resource_pack_type: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    total_quantity: Ok(Default::default()),
+                }
+            }
+        }
+        impl ResourcePack {
+            pub fn effective_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.effective_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for effective_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn invalid_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.invalid_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for invalid_time: {e}")
+                    });
+                self
+            }
+            pub fn purchase_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.purchase_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for purchase_time: {e}")
+                    });
+                self
+            }
+            pub fn remaining_quantity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.remaining_quantity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for remaining_quantity: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn resource_pack_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.resource_pack_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for resource_pack_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn resource_pack_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.resource_pack_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for resource_pack_name: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn resource_pack_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.resource_pack_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for resource_pack_type: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn total_quantity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_quantity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for total_quantity: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ResourcePack> for super::ResourcePack {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ResourcePack,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    effective_time: value.effective_time?,
+                    invalid_time: value.invalid_time?,
+                    purchase_time: value.purchase_time?,
+                    remaining_quantity: value.remaining_quantity?,
+                    resource_pack_id: value.resource_pack_id?,
+                    resource_pack_name: value.resource_pack_name?,
+                    resource_pack_type: value.resource_pack_type?,
+                    status: value.status?,
+                    total_quantity: value.total_quantity?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ResourcePack> for ResourcePack {
+            fn from(value: super::ResourcePack) -> Self {
+                Self {
+                    effective_time: Ok(value.effective_time),
+                    invalid_time: Ok(value.invalid_time),
+                    purchase_time: Ok(value.purchase_time),
+                    remaining_quantity: Ok(value.remaining_quantity),
+                    resource_pack_id: Ok(value.resource_pack_id),
+                    resource_pack_name: Ok(value.resource_pack_name),
+                    resource_pack_type: Ok(value.resource_pack_type),
+                    status: Ok(value.status),
+                    total_quantity: Ok(value.total_quantity),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct RleMask {
+            counts: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            size: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<i64>>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RleMask {
+            fn default() -> Self {
+                Self {
+                    counts: Ok(Default::default()),
+                    size: Ok(Default::default()),
+                }
+            }
+        }
+        impl RleMask {
+            pub fn counts<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.counts = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for counts: {e}")
+                    });
+                self
+            }
+            pub fn size<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::vec::Vec<i64>>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.size = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for size: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RleMask> for super::RleMask {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RleMask,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    counts: value.counts?,
+                    size: value.size?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RleMask> for RleMask {
+            fn from(value: super::RleMask) -> Self {
+                Self {
+                    counts: Ok(value.counts),
+                    size: Ok(value.size),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct SelectionPoint {
+            x: ::std::result::Result<f64, ::std::string::String>,
+            y: ::std::result::Result<f64, ::std::string::String>,
+        }
+        impl ::std::default::Default for SelectionPoint {
+            fn default() -> Self {
+                Self {
+                    x: Err("no value supplied for x".to_string()),
+                    y: Err("no value supplied for y".to_string()),
+                }
+            }
+        }
+        impl SelectionPoint {
+            pub fn x<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.x = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for x: {e}"));
+                self
+            }
+            pub fn y<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.y = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for y: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SelectionPoint> for super::SelectionPoint {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SelectionPoint,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { x: value.x?, y: value.y? })
+            }
+        }
+        impl ::std::convert::From<super::SelectionPoint> for SelectionPoint {
+            fn from(value: super::SelectionPoint) -> Self {
+                Self {
+                    x: Ok(value.x),
+                    y: Ok(value.y),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct SelectionResult {
+            frame_index: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            rle_mask_list: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::ObjectMask>>,
+                ::std::string::String,
+            >,
+            tracking_output: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            video: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            video_cover: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for SelectionResult {
+            fn default() -> Self {
+                Self {
+                    frame_index: Ok(Default::default()),
+                    rle_mask_list: Ok(Default::default()),
+                    tracking_output: Ok(Default::default()),
+                    video: Ok(Default::default()),
+                    video_cover: Ok(Default::default()),
+                }
+            }
+        }
+        impl SelectionResult {
+            pub fn frame_index<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.frame_index = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for frame_index: {e}")
+                    });
+                self
+            }
+            pub fn rle_mask_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::ObjectMask>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rle_mask_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for rle_mask_list: {e}")
+                    });
+                self
+            }
+            pub fn tracking_output<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tracking_output = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for tracking_output: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn video<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.video = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for video: {e}")
+                    });
+                self
+            }
+            pub fn video_cover<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.video_cover = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for video_cover: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SelectionResult> for super::SelectionResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SelectionResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    frame_index: value.frame_index?,
+                    rle_mask_list: value.rle_mask_list?,
+                    tracking_output: value.tracking_output?,
+                    video: value.video?,
+                    video_cover: value.video_cover?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::SelectionResult> for SelectionResult {
+            fn from(value: super::SelectionResult) -> Self {
+                Self {
+                    frame_index: Ok(value.frame_index),
+                    rle_mask_list: Ok(value.rle_mask_list),
+                    tracking_output: Ok(value.tracking_output),
+                    video: Ok(value.video),
+                    video_cover: Ok(value.video_cover),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct SubjectImage {
+            subject_image: ::std::result::Result<super::MediaRef, ::std::string::String>,
+        }
+        impl ::std::default::Default for SubjectImage {
+            fn default() -> Self {
+                Self {
+                    subject_image: Err("no value supplied for subject_image".to_string()),
+                }
+            }
+        }
+        impl SubjectImage {
+            pub fn subject_image<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MediaRef>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.subject_image = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for subject_image: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SubjectImage> for super::SubjectImage {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SubjectImage,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    subject_image: value.subject_image?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::SubjectImage> for SubjectImage {
+            fn from(value: super::SubjectImage) -> Self {
+                Self {
+                    subject_image: Ok(value.subject_image),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct Task {
             created_at: ::std::result::Result<
                 ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            final_balance_deduction: ::std::result::Result<
+                ::std::option::Option<super::FinalBalanceDeduction>,
                 ::std::string::String,
             >,
             final_unit_deduction: ::std::result::Result<
@@ -4289,11 +14130,16 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 ::std::option::Option<i64>,
                 ::std::string::String,
             >,
+            watermark_info: ::std::result::Result<
+                ::std::option::Option<super::TaskWatermarkInfo>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for Task {
             fn default() -> Self {
                 Self {
                     created_at: Ok(Default::default()),
+                    final_balance_deduction: Ok(Default::default()),
                     final_unit_deduction: Ok(Default::default()),
                     task_id: Err("no value supplied for task_id".to_string()),
                     task_info: Ok(Default::default()),
@@ -4301,6 +14147,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     task_status: Err("no value supplied for task_status".to_string()),
                     task_status_msg: Ok(Default::default()),
                     updated_at: Ok(Default::default()),
+                    watermark_info: Ok(Default::default()),
                 }
             }
         }
@@ -4314,6 +14161,22 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn final_balance_deduction<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::FinalBalanceDeduction>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.final_balance_deduction = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for final_balance_deduction: {e}"
+                        )
                     });
                 self
             }
@@ -4405,6 +14268,22 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     });
                 self
             }
+            pub fn watermark_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::TaskWatermarkInfo>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.watermark_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for watermark_info: {e}"
+                        )
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<Task> for super::Task {
             type Error = super::error::ConversionError;
@@ -4413,6 +14292,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     created_at: value.created_at?,
+                    final_balance_deduction: value.final_balance_deduction?,
                     final_unit_deduction: value.final_unit_deduction?,
                     task_id: value.task_id?,
                     task_info: value.task_info?,
@@ -4420,6 +14300,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     task_status: value.task_status?,
                     task_status_msg: value.task_status_msg?,
                     updated_at: value.updated_at?,
+                    watermark_info: value.watermark_info?,
                 })
             }
         }
@@ -4427,6 +14308,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             fn from(value: super::Task) -> Self {
                 Self {
                     created_at: Ok(value.created_at),
+                    final_balance_deduction: Ok(value.final_balance_deduction),
                     final_unit_deduction: Ok(value.final_unit_deduction),
                     task_id: Ok(value.task_id),
                     task_info: Ok(value.task_info),
@@ -4434,6 +14316,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     task_status: Ok(value.task_status),
                     task_status_msg: Ok(value.task_status_msg),
                     updated_at: Ok(value.updated_at),
+                    watermark_info: Ok(value.watermark_info),
                 }
             }
         }
@@ -4705,7 +14588,23 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         }
         #[derive(Clone, Debug)]
         pub struct TaskResult {
+            audios: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::AudioResult>>,
+                ::std::string::String,
+            >,
+            elements: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::ElementResult>>,
+                ::std::string::String,
+            >,
             images: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::ImageResult>>,
+                ::std::string::String,
+            >,
+            result_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            series_images: ::std::result::Result<
                 ::std::option::Option<::std::vec::Vec<super::ImageResult>>,
                 ::std::string::String,
             >,
@@ -4713,16 +14612,53 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 ::std::option::Option<::std::vec::Vec<super::VideoResult>>,
                 ::std::string::String,
             >,
+            voices: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::VoiceResult>>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for TaskResult {
             fn default() -> Self {
                 Self {
+                    audios: Ok(Default::default()),
+                    elements: Ok(Default::default()),
                     images: Ok(Default::default()),
+                    result_type: Ok(Default::default()),
+                    series_images: Ok(Default::default()),
                     videos: Ok(Default::default()),
+                    voices: Ok(Default::default()),
                 }
             }
         }
         impl TaskResult {
+            pub fn audios<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::AudioResult>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.audios = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for audios: {e}")
+                    });
+                self
+            }
+            pub fn elements<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::ElementResult>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.elements = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for elements: {e}")
+                    });
+                self
+            }
             pub fn images<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -4734,6 +14670,32 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for images: {e}")
+                    });
+                self
+            }
+            pub fn result_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.result_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for result_type: {e}")
+                    });
+                self
+            }
+            pub fn series_images<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::ImageResult>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.series_images = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for series_images: {e}")
                     });
                 self
             }
@@ -4751,6 +14713,20 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     });
                 self
             }
+            pub fn voices<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::VoiceResult>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.voices = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for voices: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<TaskResult> for super::TaskResult {
             type Error = super::error::ConversionError;
@@ -4758,17 +14734,68 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 value: TaskResult,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    audios: value.audios?,
+                    elements: value.elements?,
                     images: value.images?,
+                    result_type: value.result_type?,
+                    series_images: value.series_images?,
                     videos: value.videos?,
+                    voices: value.voices?,
                 })
             }
         }
         impl ::std::convert::From<super::TaskResult> for TaskResult {
             fn from(value: super::TaskResult) -> Self {
                 Self {
+                    audios: Ok(value.audios),
+                    elements: Ok(value.elements),
                     images: Ok(value.images),
+                    result_type: Ok(value.result_type),
+                    series_images: Ok(value.series_images),
                     videos: Ok(value.videos),
+                    voices: Ok(value.voices),
                 }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TaskWatermarkInfo {
+            enabled: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TaskWatermarkInfo {
+            fn default() -> Self {
+                Self {
+                    enabled: Ok(Default::default()),
+                }
+            }
+        }
+        impl TaskWatermarkInfo {
+            pub fn enabled<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.enabled = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for enabled: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TaskWatermarkInfo> for super::TaskWatermarkInfo {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TaskWatermarkInfo,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { enabled: value.enabled? })
+            }
+        }
+        impl ::std::convert::From<super::TaskWatermarkInfo> for TaskWatermarkInfo {
+            fn from(value: super::TaskWatermarkInfo) -> Self {
+                Self { enabled: Ok(value.enabled) }
             }
         }
         #[derive(Clone, Debug)]
@@ -4778,7 +14805,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 ::std::string::String,
             >,
             callback_url: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CallbackUrl>,
                 ::std::string::String,
             >,
             camera_control: ::std::result::Result<
@@ -4817,13 +14844,20 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 ::std::option::Option<super::OptionalPrompt>,
                 ::std::string::String,
             >,
-            prompt: ::std::result::Result<super::Prompt, ::std::string::String>,
+            prompt: ::std::result::Result<
+                ::std::option::Option<super::OptionalPrompt>,
+                ::std::string::String,
+            >,
             shot_type: ::std::result::Result<
                 ::std::option::Option<super::ShotType>,
                 ::std::string::String,
             >,
             sound: ::std::result::Result<
                 ::std::option::Option<super::Sound>,
+                ::std::string::String,
+            >,
+            voice_list: ::std::result::Result<
+                ::std::vec::Vec<super::VoiceListItem>,
                 ::std::string::String,
             >,
             watermark_info: ::std::result::Result<
@@ -4845,9 +14879,10 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     multi_prompt: Ok(Default::default()),
                     multi_shot: Ok(Default::default()),
                     negative_prompt: Ok(Default::default()),
-                    prompt: Err("no value supplied for prompt".to_string()),
+                    prompt: Ok(Default::default()),
                     shot_type: Ok(Default::default()),
                     sound: Ok(Default::default()),
+                    voice_list: Ok(Default::default()),
                     watermark_info: Ok(Default::default()),
                 }
             }
@@ -4867,7 +14902,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             }
             pub fn callback_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.callback_url = value
@@ -4993,7 +15028,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             }
             pub fn prompt<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::Prompt>,
+                T: ::std::convert::TryInto<::std::option::Option<super::OptionalPrompt>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.prompt = value
@@ -5024,6 +15059,18 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for sound: {e}")
+                    });
+                self
+            }
+            pub fn voice_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::VoiceListItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.voice_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for voice_list: {e}")
                     });
                 self
             }
@@ -5062,6 +15109,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     prompt: value.prompt?,
                     shot_type: value.shot_type?,
                     sound: value.sound?,
+                    voice_list: value.voice_list?,
                     watermark_info: value.watermark_info?,
                 })
             }
@@ -5083,7 +15131,109 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     prompt: Ok(value.prompt),
                     shot_type: Ok(value.shot_type),
                     sound: Ok(value.sound),
+                    voice_list: Ok(value.voice_list),
                     watermark_info: Ok(value.watermark_info),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TextToAudioRequest {
+            callback_url: ::std::result::Result<
+                ::std::option::Option<super::CallbackUrl>,
+                ::std::string::String,
+            >,
+            duration: ::std::result::Result<f64, ::std::string::String>,
+            external_task_id: ::std::result::Result<
+                ::std::option::Option<super::ExternalTaskId>,
+                ::std::string::String,
+            >,
+            prompt: ::std::result::Result<
+                super::TextToAudioRequestPrompt,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TextToAudioRequest {
+            fn default() -> Self {
+                Self {
+                    callback_url: Ok(Default::default()),
+                    duration: Err("no value supplied for duration".to_string()),
+                    external_task_id: Ok(Default::default()),
+                    prompt: Err("no value supplied for prompt".to_string()),
+                }
+            }
+        }
+        impl TextToAudioRequest {
+            pub fn callback_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.callback_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for callback_url: {e}")
+                    });
+                self
+            }
+            pub fn duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for duration: {e}")
+                    });
+                self
+            }
+            pub fn external_task_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ExternalTaskId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.external_task_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for external_task_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::TextToAudioRequestPrompt>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TextToAudioRequest> for super::TextToAudioRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TextToAudioRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    callback_url: value.callback_url?,
+                    duration: value.duration?,
+                    external_task_id: value.external_task_id?,
+                    prompt: value.prompt?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TextToAudioRequest> for TextToAudioRequest {
+            fn from(value: super::TextToAudioRequest) -> Self {
+                Self {
+                    callback_url: Ok(value.callback_url),
+                    duration: Ok(value.duration),
+                    external_task_id: Ok(value.external_task_id),
+                    prompt: Ok(value.prompt),
                 }
             }
         }
@@ -5139,8 +15289,114 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             }
         }
         #[derive(Clone, Debug)]
+        pub struct TtsRequest {
+            text: ::std::result::Result<super::TtsRequestText, ::std::string::String>,
+            voice_id: ::std::result::Result<
+                super::TtsRequestVoiceId,
+                ::std::string::String,
+            >,
+            voice_language: ::std::result::Result<
+                super::VoiceLanguage,
+                ::std::string::String,
+            >,
+            voice_speed: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TtsRequest {
+            fn default() -> Self {
+                Self {
+                    text: Err("no value supplied for text".to_string()),
+                    voice_id: Err("no value supplied for voice_id".to_string()),
+                    voice_language: Err(
+                        "no value supplied for voice_language".to_string(),
+                    ),
+                    voice_speed: Ok(Default::default()),
+                }
+            }
+        }
+        impl TtsRequest {
+            pub fn text<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::TtsRequestText>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.text = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for text: {e}")
+                    });
+                self
+            }
+            pub fn voice_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::TtsRequestVoiceId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.voice_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for voice_id: {e}")
+                    });
+                self
+            }
+            pub fn voice_language<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::VoiceLanguage>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.voice_language = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for voice_language: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn voice_speed<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.voice_speed = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for voice_speed: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TtsRequest> for super::TtsRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TtsRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    text: value.text?,
+                    voice_id: value.voice_id?,
+                    voice_language: value.voice_language?,
+                    voice_speed: value.voice_speed?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TtsRequest> for TtsRequest {
+            fn from(value: super::TtsRequest) -> Self {
+                Self {
+                    text: Ok(value.text),
+                    voice_id: Ok(value.voice_id),
+                    voice_language: Ok(value.voice_language),
+                    voice_speed: Ok(value.voice_speed),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct VideoEffectsInput {
-            duration: ::std::result::Result<super::VideoDuration, ::std::string::String>,
+            duration: ::std::result::Result<
+                ::std::option::Option<super::VideoDuration>,
+                ::std::string::String,
+            >,
             image: ::std::result::Result<
                 ::std::option::Option<super::MediaRef>,
                 ::std::string::String,
@@ -5161,7 +15417,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         impl ::std::default::Default for VideoEffectsInput {
             fn default() -> Self {
                 Self {
-                    duration: Err("no value supplied for duration".to_string()),
+                    duration: Ok(Default::default()),
                     image: Ok(Default::default()),
                     images: Ok(Default::default()),
                     mode: Ok(Default::default()),
@@ -5172,7 +15428,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         impl VideoEffectsInput {
             pub fn duration<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::VideoDuration>,
+                T: ::std::convert::TryInto<::std::option::Option<super::VideoDuration>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.duration = value
@@ -5261,11 +15517,11 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         #[derive(Clone, Debug)]
         pub struct VideoEffectsRequest {
             callback_url: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CallbackUrl>,
                 ::std::string::String,
             >,
             effect_scene: ::std::result::Result<
-                super::VideoEffectsRequestEffectScene,
+                super::EffectScene,
                 ::std::string::String,
             >,
             external_task_id: ::std::result::Result<
@@ -5290,7 +15546,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         impl VideoEffectsRequest {
             pub fn callback_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.callback_url = value
@@ -5302,7 +15558,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             }
             pub fn effect_scene<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::VideoEffectsRequestEffectScene>,
+                T: ::std::convert::TryInto<super::EffectScene>,
                 T::Error: ::std::fmt::Display,
             {
                 self.effect_scene = value
@@ -5366,7 +15622,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         #[derive(Clone, Debug)]
         pub struct VideoExtendRequest {
             callback_url: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CallbackUrl>,
                 ::std::string::String,
             >,
             cfg_scale: ::std::result::Result<
@@ -5389,6 +15645,10 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 super::VideoExtendRequestVideoId,
                 ::std::string::String,
             >,
+            watermark_info: ::std::result::Result<
+                ::std::option::Option<super::WatermarkInfo>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for VideoExtendRequest {
             fn default() -> Self {
@@ -5399,13 +15659,14 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     negative_prompt: Ok(Default::default()),
                     prompt: Ok(Default::default()),
                     video_id: Err("no value supplied for video_id".to_string()),
+                    watermark_info: Ok(Default::default()),
                 }
             }
         }
         impl VideoExtendRequest {
             pub fn callback_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.callback_url = value
@@ -5479,6 +15740,20 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     });
                 self
             }
+            pub fn watermark_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WatermarkInfo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.watermark_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for watermark_info: {e}"
+                        )
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<VideoExtendRequest> for super::VideoExtendRequest {
             type Error = super::error::ConversionError;
@@ -5492,6 +15767,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     negative_prompt: value.negative_prompt?,
                     prompt: value.prompt?,
                     video_id: value.video_id?,
+                    watermark_info: value.watermark_info?,
                 })
             }
         }
@@ -5504,6 +15780,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     negative_prompt: Ok(value.negative_prompt),
                     prompt: Ok(value.prompt),
                     video_id: Ok(value.video_id),
+                    watermark_info: Ok(value.watermark_info),
                 }
             }
         }
@@ -5521,6 +15798,10 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            session_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             url: ::std::result::Result<::std::string::String, ::std::string::String>,
             watermark_url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -5533,6 +15814,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     duration: Ok(Default::default()),
                     id: Ok(Default::default()),
                     seed: Ok(Default::default()),
+                    session_id: Ok(Default::default()),
                     url: Err("no value supplied for url".to_string()),
                     watermark_url: Ok(Default::default()),
                 }
@@ -5573,6 +15855,18 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     });
                 self
             }
+            pub fn session_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for session_id: {e}")
+                    });
+                self
+            }
             pub fn url<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -5607,6 +15901,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     duration: value.duration?,
                     id: value.id?,
                     seed: value.seed?,
+                    session_id: value.session_id?,
                     url: value.url?,
                     watermark_url: value.watermark_url?,
                 })
@@ -5618,15 +15913,184 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
                     duration: Ok(value.duration),
                     id: Ok(value.id),
                     seed: Ok(value.seed),
+                    session_id: Ok(value.session_id),
                     url: Ok(value.url),
                     watermark_url: Ok(value.watermark_url),
                 }
             }
         }
         #[derive(Clone, Debug)]
+        pub struct VideoToAudioRequest {
+            asmr_mode: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            bgm_prompt: ::std::result::Result<
+                ::std::option::Option<super::VideoToAudioRequestBgmPrompt>,
+                ::std::string::String,
+            >,
+            callback_url: ::std::result::Result<
+                ::std::option::Option<super::CallbackUrl>,
+                ::std::string::String,
+            >,
+            external_task_id: ::std::result::Result<
+                ::std::option::Option<super::ExternalTaskId>,
+                ::std::string::String,
+            >,
+            sound_effect_prompt: ::std::result::Result<
+                ::std::option::Option<super::VideoToAudioRequestSoundEffectPrompt>,
+                ::std::string::String,
+            >,
+            video_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            video_url: ::std::result::Result<
+                ::std::option::Option<super::VideoRef>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for VideoToAudioRequest {
+            fn default() -> Self {
+                Self {
+                    asmr_mode: Ok(Default::default()),
+                    bgm_prompt: Ok(Default::default()),
+                    callback_url: Ok(Default::default()),
+                    external_task_id: Ok(Default::default()),
+                    sound_effect_prompt: Ok(Default::default()),
+                    video_id: Ok(Default::default()),
+                    video_url: Ok(Default::default()),
+                }
+            }
+        }
+        impl VideoToAudioRequest {
+            pub fn asmr_mode<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.asmr_mode = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for asmr_mode: {e}")
+                    });
+                self
+            }
+            pub fn bgm_prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::VideoToAudioRequestBgmPrompt>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.bgm_prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for bgm_prompt: {e}")
+                    });
+                self
+            }
+            pub fn callback_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.callback_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for callback_url: {e}")
+                    });
+                self
+            }
+            pub fn external_task_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ExternalTaskId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.external_task_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for external_task_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn sound_effect_prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::VideoToAudioRequestSoundEffectPrompt>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sound_effect_prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for sound_effect_prompt: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn video_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.video_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for video_id: {e}")
+                    });
+                self
+            }
+            pub fn video_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::VideoRef>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.video_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for video_url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<VideoToAudioRequest>
+        for super::VideoToAudioRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: VideoToAudioRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    asmr_mode: value.asmr_mode?,
+                    bgm_prompt: value.bgm_prompt?,
+                    callback_url: value.callback_url?,
+                    external_task_id: value.external_task_id?,
+                    sound_effect_prompt: value.sound_effect_prompt?,
+                    video_id: value.video_id?,
+                    video_url: value.video_url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::VideoToAudioRequest> for VideoToAudioRequest {
+            fn from(value: super::VideoToAudioRequest) -> Self {
+                Self {
+                    asmr_mode: Ok(value.asmr_mode),
+                    bgm_prompt: Ok(value.bgm_prompt),
+                    callback_url: Ok(value.callback_url),
+                    external_task_id: Ok(value.external_task_id),
+                    sound_effect_prompt: Ok(value.sound_effect_prompt),
+                    video_id: Ok(value.video_id),
+                    video_url: Ok(value.video_url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct VirtualTryOnRequest {
             callback_url: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CallbackUrl>,
                 ::std::string::String,
             >,
             cloth_image: ::std::result::Result<
@@ -5660,7 +16124,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         impl VirtualTryOnRequest {
             pub fn callback_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::CallbackUrl>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.callback_url = value
@@ -5749,10 +16213,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         }
         #[derive(Clone, Debug)]
         pub struct VoiceListItem {
-            voice_id: ::std::result::Result<
-                super::VoiceListItemVoiceId,
-                ::std::string::String,
-            >,
+            voice_id: ::std::result::Result<super::VoiceId, ::std::string::String>,
         }
         impl ::std::default::Default for VoiceListItem {
             fn default() -> Self {
@@ -5764,7 +16225,7 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
         impl VoiceListItem {
             pub fn voice_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::VoiceListItemVoiceId>,
+                T: ::std::convert::TryInto<super::VoiceId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.voice_id = value
@@ -5787,6 +16248,108 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
             fn from(value: super::VoiceListItem) -> Self {
                 Self {
                     voice_id: Ok(value.voice_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct VoiceResult {
+            owned_by: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            trial_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            voice_id: ::std::result::Result<
+                ::std::option::Option<super::VoiceId>,
+                ::std::string::String,
+            >,
+            voice_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for VoiceResult {
+            fn default() -> Self {
+                Self {
+                    owned_by: Ok(Default::default()),
+                    trial_url: Ok(Default::default()),
+                    voice_id: Ok(Default::default()),
+                    voice_name: Ok(Default::default()),
+                }
+            }
+        }
+        impl VoiceResult {
+            pub fn owned_by<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.owned_by = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for owned_by: {e}")
+                    });
+                self
+            }
+            pub fn trial_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.trial_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for trial_url: {e}")
+                    });
+                self
+            }
+            pub fn voice_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::VoiceId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.voice_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for voice_id: {e}")
+                    });
+                self
+            }
+            pub fn voice_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.voice_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for voice_name: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<VoiceResult> for super::VoiceResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: VoiceResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    owned_by: value.owned_by?,
+                    trial_url: value.trial_url?,
+                    voice_id: value.voice_id?,
+                    voice_name: value.voice_name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::VoiceResult> for VoiceResult {
+            fn from(value: super::VoiceResult) -> Self {
+                Self {
+                    owned_by: Ok(value.owned_by),
+                    trial_url: Ok(value.trial_url),
+                    voice_id: Ok(value.voice_id),
+                    voice_name: Ok(value.voice_name),
                 }
             }
         }
@@ -5865,31 +16428,63 @@ grows monthly): bloombloom, dizzydizzy, fuzzyfuzzy, squish, expansion, pet_lion,
 #[derive(Clone, Debug)]
 /**Client for NiceRouter Kling API
 
-Kling (快手可灵) video and image generation, as relayed by NiceRouter under `/kling`.
+Kling (快手可灵) video, image and audio generation, as relayed by NiceRouter under `/kling`.
 
 Hand-written; this file is the single source of truth for the generated client, the
 simulated server's request validation and the contract tests of `nicerouter-kling`.
+Descriptions cite the findings of the 2026-09 audit (`G-1` … `R-5`) where a rule comes from
+them.
 
 **One spec, two backends.** Paths are written as Kling's official `/v1/...` paths, and the
 NiceRouter prefix `/kling` is part of the NiceRouter *server URL*. The same generated client
 therefore talks to NiceRouter (`https://<relay-origin>/kling`, static bearer key) and to the
-official Kling API (`https://api-singapore.klingai.com`, a per-request HS256 JWT minted from an
-access key and a secret key), because only the host and the key change; bodies and responses
-are the official ones.
+official Kling API (`https://api-singapore.klingai.com`, an API key or a per-request HS256
+JWT), because only the host and the key change; bodies and responses are the official ones.
 
-**Asynchronous tasks.** Every generation is a task: `POST` creates it and answers with a
+**Which Kling API.** Kling has two API design standards (G-2). This spec describes the
+*legacy* standard: the model is a `model_name` in the body, paths start with `/v1` (account
+endpoints with `/account`), answers are `{code, message, request_id, data}` and a finished
+task is `succeed`. Kling keeps it "with no current plans for deprecation" (changelog
+2026-07-15). The *new* standard (the model in the path, for example
+`POST /text-to-video/kling-3.0`, `settings`/`options` blocks, `GET/POST /tasks`, status
+`succeeded`, API key only; Kling 3.0 Turbo exists only there) is not described here.
+Since 2026-07 the official docs no longer describe the legacy text2video, image2video,
+multi-image2video, video-extend and classic lip-sync endpoints (G-3); their rules here
+follow the last official descriptions (Feb–Jun 2026) and the 3.0 model specification.
+
+**Asynchronous tasks.** Most generations are tasks: `POST` creates one and answers with a
 `task_id`; `GET .../{task_id}` polls it until `task_status` is `succeed` or `failed`;
 `GET ...?pageNum=&pageSize=` lists tasks. Results are media URLs that Kling deletes about
-30 days after the task.
+30 days after the task. A few operations answer at once (TTS, face identification, image
+recognition, deletions, preset catalogues, account usage); their `x-sdk` names no `kind`.
+
+**Callbacks.** With `callback_url`, Kling POSTs the task object (the `Task` schema, including
+`final_unit_deduction`, `final_balance_deduction`, `task_info.parent_video` and
+`task_result`) to that URL whenever the status changes; see `components.callbacks`. Since
+2026-08-07 the callbacks may be signed (Standard Webhooks): when a webhook secret exists in
+the console, the request carries `webhook-id`, `webhook-timestamp` (Unix seconds; reject
+more than 5 minutes off) and `webhook-signature` (`v1,<base64 HMAC-SHA256>` of
+`{webhook-id}.{webhook-timestamp}.{raw body}` keyed with the base64-decoded secret after
+`whsec_`; several space-separated signatures during a 7-day key rotation). Retries and
+delivery timeouts are not documented (G-5).
 
 **Tolerance.** No enum in a response is closed: relays and Kling add values (for example a
 `task_status` of `queued`), so response-side strings such as `task_status` are plain strings
-whose known values are listed in `x-extensible-enum`. Responses may carry fields this spec
-does not list. Error bodies are typed loosely, because relays answer in their own shapes.
+whose known values are listed in `x-extensible-enum`. Request-side vocabularies that Kling
+extends every month (`model_name`, `duration`, `mode`, `aspect_ratio`, `resolution`,
+effect scenes, voice ids) are open strings too, with the known values in
+`x-extensible-enum` and the description. Responses may carry fields this spec does not
+list. Error bodies are typed loosely, because relays answer in their own shapes.
 
 **Billing.** Creates are billed and are not idempotent. Send an `external_task_id` (unique
 per account) with every create, so that a create whose outcome is unknown can be looked up
 instead of being sent twice.
+
+**Extensions read by the generator.** `x-sdk` on an operation: `kind` (the Rust variant of
+a task kind), `cli` (the command words) and `results` (`videos`, `images`, `audios`,
+`voices` or `elements`: where `task_result` holds the output). `x-media` on a string
+schema: its value is media (`image`, `video` or `audio`) given as a URL or raw base64.
+`x-name` on a property: the short name the SDK uses (every `model_name` is `model`).
 
 
 Version: 1.0.0*/
@@ -5954,6 +16549,584 @@ const _: () = {
     {}
 };
 impl Client {
+    /**List what tasks cost in balance (cash) billing
+
+Lists the balance deductions of tasks created between `start_time` and `end_time` (Unix
+milliseconds), at most `limit` (≤ 500, Kling's default 500) per page, optionally filtered
+by API key name; `next_cursor` with `has_more` pages on. Free. Added 2026-07-06.
+
+Quirks: a POST that only reads. `start_time` and `end_time` are required unless `cursor`
+is set, and a `cursor` overrides every other field (rules JSON Schema does not express
+here). Filters of one key are OR'ed, of different keys AND'ed. The path has no `/v1`.
+Source: the 2026-09 balance deduction page (reference §3.5).
+
+
+Sends a `POST` request to `/account/billing/balance`
+
+```ignore
+let response = client.list_balance_deductions()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn list_balance_deductions(&self) -> builder::ListBalanceDeductions<'_> {
+        builder::ListBalanceDeductions::new(self)
+    }
+    /**List what tasks cost in resource-pack units
+
+Lists the resource-pack (unit) deductions of tasks, like the balance deductions, with the
+pack (`package_id`, `product_type` video, image or try-on) and the units before and after.
+Filter keys: `api_key_name`, `product_type`, `package_name` or `package_id` (not both
+name and id). Free. The path has no `/v1`. Source: the 2026-09 unit deduction page
+(reference §3.5).
+
+
+Sends a `POST` request to `/account/billing/package`
+
+```ignore
+let response = client.list_unit_deductions()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn list_unit_deductions(&self) -> builder::ListUnitDeductions<'_> {
+        builder::ListUnitDeductions::new(self)
+    }
+    /**List the account's resource packs and what remains of them
+
+Lists the resource packs that were valid between `start_time` and `end_time` (Unix
+milliseconds), with their total and remaining quantity. Free.
+
+Quirks: the path has no `/v1`. At most 1 request per second. The answer is wrapped twice:
+`data` carries its own `code` and `msg` (not `message`) around
+`resource_pack_subscribe_infos[]`. `remaining_quantity` lags by up to 12 hours. Not
+documented by NiceRouter: probe before relying on it through the relay. Source: the
+2026-09 account usage page (reference §3.5).
+
+
+Sends a `GET` request to `/account/costs`
+
+Arguments:
+- `end_time`: End of the period, Unix milliseconds.
+- `resource_pack_name`: Only the resource pack of this name.
+- `start_time`: Start of the period, Unix milliseconds.
+```ignore
+let response = client.get_account_costs()
+    .end_time(end_time)
+    .resource_pack_name(resource_pack_name)
+    .start_time(start_time)
+    .send()
+    .await;
+```*/
+    pub fn get_account_costs(&self) -> builder::GetAccountCosts<'_> {
+        builder::GetAccountCosts::new(self)
+    }
+    /**List a text-to-audio tasks
+
+Lists the account's text-to-audio tasks, newest first. `data` is an array of task objects. Free.
+
+
+Sends a `GET` request to `/v1/audio/text-to-audio`
+
+Arguments:
+- `page_num`: Page number, from 1 to 1000. Kling's default is 1.
+- `page_size`: Tasks per page, from 1 to 500. Kling's default is 30.
+```ignore
+let response = client.list_text_to_audio()
+    .page_num(page_num)
+    .page_size(page_size)
+    .send()
+    .await;
+```*/
+    pub fn list_text_to_audio(&self) -> builder::ListTextToAudio<'_> {
+        builder::ListTextToAudio::new(self)
+    }
+    /**Create a text-to-audio task
+
+Generates sound effects or music of 3 to 10 seconds from a prompt. Billed per task.
+
+Quirks: `prompt` is at most 200 characters; `duration` is a **number** of seconds from
+3.0 to 10.0 with one decimal (unlike video durations, which are strings). Results are in
+`task_result.audios[]` with `url_mp3`, `url_wav`, `duration_mp3` and `duration_wav`.
+Source: the 2026-09 text-to-audio page (reference §3.2).
+
+
+Sends a `POST` request to `/v1/audio/text-to-audio`
+
+```ignore
+let response = client.create_text_to_audio()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_text_to_audio(&self) -> builder::CreateTextToAudio<'_> {
+        builder::CreateTextToAudio::new(self)
+    }
+    /**Get a text-to-audio task
+
+Polls one task (free). `task_id` may also be the caller's `external_task_id`.
+
+
+Sends a `GET` request to `/v1/audio/text-to-audio/{task_id}`
+
+Arguments:
+- `task_id`: The task's `task_id` (an opaque string; new ids are 18-digit numbers that overflow a
+JavaScript number) or the caller's `external_task_id`.
+
+```ignore
+let response = client.get_text_to_audio()
+    .task_id(task_id)
+    .send()
+    .await;
+```*/
+    pub fn get_text_to_audio(&self) -> builder::GetTextToAudio<'_> {
+        builder::GetTextToAudio::new(self)
+    }
+    /**Synthesise speech from text
+
+Speaks `text` with a preset TTS voice and answers at once with the finished audio in
+`data.task_result.audios[]` (`id`, `url`, `duration`). There is no query, list or
+callback. Billed (the answer carries the deductions).
+
+Quirks: `text` is at most 1000 characters; `voice_id` comes from Kling's TTS voice guide
+(its own catalogue: not the preset voices of `/v1/general/presets-voices`, which answer
+`1201 Voice id not found` here, nor the lip-sync voices; LS-5) and `voice_language`
+(`zh`, the default, or `en`) must match it; `voice_speed` is 0.8 to 2.0, rounded to one
+decimal. The audio's `id` is usable as `audio_id` by avatar and advanced lip sync for 30
+days. Source: the 2026-09 TTS page and live probes (reference §3.2).
+
+
+Sends a `POST` request to `/v1/audio/tts`
+
+```ignore
+let response = client.create_tts()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_tts(&self) -> builder::CreateTts<'_> {
+        builder::CreateTts::new(self)
+    }
+    /**List a video-to-audio tasks
+
+Lists the account's video-to-audio tasks, newest first. `data` is an array of task objects. Free.
+
+
+Sends a `GET` request to `/v1/audio/video-to-audio`
+
+Arguments:
+- `page_num`: Page number, from 1 to 1000. Kling's default is 1.
+- `page_size`: Tasks per page, from 1 to 500. Kling's default is 30.
+```ignore
+let response = client.list_video_to_audio()
+    .page_num(page_num)
+    .page_size(page_size)
+    .send()
+    .await;
+```*/
+    pub fn list_video_to_audio(&self) -> builder::ListVideoToAudio<'_> {
+        builder::ListVideoToAudio::new(self)
+    }
+    /**Create a video-to-audio task
+
+Adds sound effects and background music to a video. Billed per task.
+
+Quirks: exactly one of `video_id` (a Kling video of the last 30 days) and `video_url`
+(.mp4/.mov, ≤ 100 MB); either way 3.0 to 20.0 s long. `sound_effect_prompt` and
+`bgm_prompt` are at most 200 characters each; `asmr_mode` (default false) favours fine
+detail. Results: `task_result.videos[]` (the video with its new sound) and
+`task_result.audios[]`; `task_info.parent_video` describes the source. Source: the
+2026-09 video-to-audio page (reference §3.2).
+
+
+Sends a `POST` request to `/v1/audio/video-to-audio`
+
+```ignore
+let response = client.create_video_to_audio()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_video_to_audio(&self) -> builder::CreateVideoToAudio<'_> {
+        builder::CreateVideoToAudio::new(self)
+    }
+    /**Get a video-to-audio task
+
+Polls one task (free). `task_id` may also be the caller's `external_task_id`.
+
+
+Sends a `GET` request to `/v1/audio/video-to-audio/{task_id}`
+
+Arguments:
+- `task_id`: The task's `task_id` (an opaque string; new ids are 18-digit numbers that overflow a
+JavaScript number) or the caller's `external_task_id`.
+
+```ignore
+let response = client.get_video_to_audio()
+    .task_id(task_id)
+    .send()
+    .await;
+```*/
+    pub fn get_video_to_audio(&self) -> builder::GetVideoToAudio<'_> {
+        builder::GetVideoToAudio::new(self)
+    }
+    /**List an advanced custom-element tasks
+
+Lists the account's advanced custom-element tasks, newest first. `data` is an array of task objects. Free.
+
+
+Sends a `GET` request to `/v1/general/advanced-custom-elements`
+
+Arguments:
+- `page_num`: Page number, from 1 to 1000. Kling's default is 1.
+- `page_size`: Tasks per page, from 1 to 500. Kling's default is 30.
+```ignore
+let response = client.list_advanced_element()
+    .page_num(page_num)
+    .page_size(page_size)
+    .send()
+    .await;
+```*/
+    pub fn list_advanced_element(&self) -> builder::ListAdvancedElement<'_> {
+        builder::ListAdvancedElement::new(self)
+    }
+    /**Create an advanced custom-element task
+
+Creates an element (a reusable subject) from images (`reference_type: image_refer`) or
+from a video of a realistic person (`video_refer`), optionally with a voice and tags. The
+element's id then works in the `element_list` of image-to-video, omni-video, image
+generation, omni-image and motion control. Free (0 units, live probe).
+
+Quirks: `element_name` ≤ 20 and `element_description` ≤ 100 characters. `image_refer`
+needs `element_image_list` (one `frontal_image` and 1–3 `refer_images`); `video_refer`
+needs `element_video_list` (one .mp4/.mov, 3–8 s, 1080p, 16:9 or 9:16, ≤ 200 MB; a voice in
+it is customised and bound too; video elements only work with kling-video-o3 and later).
+Tags: `o_101` Hottest … `o_108` Others. This is the 2026-02-25 element service; the old
+`/v1/general/custom-elements` library is separate and not described here. Results are
+in `task_result.elements[]`. Source: the 2026-09 element management page (§3.3).
+
+
+Sends a `POST` request to `/v1/general/advanced-custom-elements`
+
+```ignore
+let response = client.create_advanced_element()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_advanced_element(&self) -> builder::CreateAdvancedElement<'_> {
+        builder::CreateAdvancedElement::new(self)
+    }
+    /**Get an advanced custom-element task
+
+Polls one task (free). `task_id` may also be the caller's `external_task_id`.
+
+
+Sends a `GET` request to `/v1/general/advanced-custom-elements/{task_id}`
+
+Arguments:
+- `task_id`: The task's `task_id` (an opaque string; new ids are 18-digit numbers that overflow a
+JavaScript number) or the caller's `external_task_id`.
+
+```ignore
+let response = client.get_advanced_element()
+    .task_id(task_id)
+    .send()
+    .await;
+```*/
+    pub fn get_advanced_element(&self) -> builder::GetAdvancedElement<'_> {
+        builder::GetAdvancedElement::new(self)
+    }
+    /**List Kling's preset elements
+
+Lists the official elements (`owned_by: kling`). Free. Each item is a task-shaped object
+whose `task_result.elements[]` holds elements; there are no deductions. Source: the
+2026-09 element management page (reference §3.3).
+
+
+Sends a `GET` request to `/v1/general/advanced-presets-elements`
+
+Arguments:
+- `page_num`: Page number, from 1 to 1000. Kling's default is 1.
+- `page_size`: Tasks per page, from 1 to 500. Kling's default is 30.
+```ignore
+let response = client.list_preset_elements()
+    .page_num(page_num)
+    .page_size(page_size)
+    .send()
+    .await;
+```*/
+    pub fn list_preset_elements(&self) -> builder::ListPresetElements<'_> {
+        builder::ListPresetElements::new(self)
+    }
+    /**List an AI multi-shot tasks
+
+Lists the account's AI multi-shot tasks, newest first. `data` is an array of task objects. Free.
+
+
+Sends a `GET` request to `/v1/general/ai-multi-shot`
+
+Arguments:
+- `page_num`: Page number, from 1 to 1000. Kling's default is 1.
+- `page_size`: Tasks per page, from 1 to 500. Kling's default is 30.
+```ignore
+let response = client.list_ai_multi_shot()
+    .page_num(page_num)
+    .page_size(page_size)
+    .send()
+    .await;
+```*/
+    pub fn list_ai_multi_shot(&self) -> builder::ListAiMultiShot<'_> {
+        builder::ListAiMultiShot::new(self)
+    }
+    /**Create an AI multi-shot task
+
+Completes an element's angles: from one frontal image, generates three more views (for
+example to build an element's `refer_images`). 0.5 units per call.
+
+Quirks: `element_frontal_image` is a URL or raw base64 jpg/jpeg/png, ≤ 10 MB, ≥ 300 px,
+ratio 1:2.5–2.5:1. Results are `task_result.images[]` with `index` 0–2 and `url_1`,
+`url_2`, `url_3` instead of `url`. The query takes only the system `task_id`. Source:
+the 2026-09 AI multi-shot page (reference §3.4).
+
+
+Sends a `POST` request to `/v1/general/ai-multi-shot`
+
+```ignore
+let response = client.create_ai_multi_shot()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_ai_multi_shot(&self) -> builder::CreateAiMultiShot<'_> {
+        builder::CreateAiMultiShot::new(self)
+    }
+    /**Get an AI multi-shot task
+
+Polls one task (free). Only the system `task_id` is documented here, not the `external_task_id`.
+
+
+Sends a `GET` request to `/v1/general/ai-multi-shot/{task_id}`
+
+Arguments:
+- `task_id`: The task's system `task_id`. This endpoint's docs do not offer the `external_task_id`
+in its place (advanced lip sync, AI multi-shot).
+
+```ignore
+let response = client.get_ai_multi_shot()
+    .task_id(task_id)
+    .send()
+    .await;
+```*/
+    pub fn get_ai_multi_shot(&self) -> builder::GetAiMultiShot<'_> {
+        builder::GetAiMultiShot::new(self)
+    }
+    /**List a custom-voice tasks
+
+Lists the account's custom-voice tasks, newest first. `data` is an array of task objects. Free.
+Voice lists take `pageSize` up to 1000.
+
+
+Sends a `GET` request to `/v1/general/custom-voices`
+
+Arguments:
+- `page_num`: Page number, from 1 to 1000. Kling's default is 1.
+- `page_size`: Voices per page, from 1 to 1000. Kling's default is 30.
+```ignore
+let response = client.list_custom_voice()
+    .page_num(page_num)
+    .page_size(page_size)
+    .send()
+    .await;
+```*/
+    pub fn list_custom_voice(&self) -> builder::ListCustomVoice<'_> {
+        builder::ListCustomVoice::new(self)
+    }
+    /**Create a custom-voice task
+
+Creates a custom voice from a clean recording (`voice_url`) or from a Kling video
+(`video_id`). The voice's id then works in `voice_list` of text/image-to-video (kling-v2-6
+and later) and as an element's `element_voice_id`. Billed per task.
+
+Quirks: `voice_name` is at most 20 characters. Give `voice_url` (.mp3/.wav audio or
+.mp4/.mov video, 5–30 s, one clean human voice) or `video_id` (a video made by kling-v2-6
+with `sound: on`, by the avatar API or by lip sync); Kling's example sends the other as
+`""`. Results are in `task_result.voices[]`. Source: the 2026-09 voice management page
+(reference §3.3).
+
+
+Sends a `POST` request to `/v1/general/custom-voices`
+
+```ignore
+let response = client.create_custom_voice()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_custom_voice(&self) -> builder::CreateCustomVoice<'_> {
+        builder::CreateCustomVoice::new(self)
+    }
+    /**Get a custom-voice task
+
+Polls one task (free). `task_id` may also be the caller's `external_task_id`.
+
+
+Sends a `GET` request to `/v1/general/custom-voices/{task_id}`
+
+Arguments:
+- `task_id`: The task's `task_id` (an opaque string; new ids are 18-digit numbers that overflow a
+JavaScript number) or the caller's `external_task_id`.
+
+```ignore
+let response = client.get_custom_voice()
+    .task_id(task_id)
+    .send()
+    .await;
+```*/
+    pub fn get_custom_voice(&self) -> builder::GetCustomVoice<'_> {
+        builder::GetCustomVoice::new(self)
+    }
+    /**Delete a custom element
+
+Deletes one of the account's custom elements (preset elements cannot be deleted). Free.
+Answers `data: {task_id, task_status}`. The video docs name this path; the image docs and
+the 3.0 specification name `POST /v1/general/delete-elements` with the same body, and
+which one is canonical is not known, so both are described. Source: the 2026-09 element
+management pages (reference §3.3).
+
+
+Sends a `POST` request to `/v1/general/delete-advanced-elements`
+
+```ignore
+let response = client.delete_advanced_element()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn delete_advanced_element(&self) -> builder::DeleteAdvancedElement<'_> {
+        builder::DeleteAdvancedElement::new(self)
+    }
+    /**Delete a custom element (image-docs path)
+
+The same deletion as `POST /v1/general/delete-advanced-elements`, at the path named by
+Kling's image element pages and the 3.0 specification. Free. Answers
+`data: {task_id, task_status}`.
+
+
+Sends a `POST` request to `/v1/general/delete-elements`
+
+```ignore
+let response = client.delete_element()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn delete_element(&self) -> builder::DeleteElement<'_> {
+        builder::DeleteElement::new(self)
+    }
+    /**Delete a custom voice
+
+Deletes one of the account's custom voices (preset voices cannot be deleted). Free.
+Answers `data: {task_id, task_status}`. Source: the 2026-09 voice management page.
+
+
+Sends a `POST` request to `/v1/general/delete-voices`
+
+```ignore
+let response = client.delete_custom_voice()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn delete_custom_voice(&self) -> builder::DeleteCustomVoice<'_> {
+        builder::DeleteCustomVoice::new(self)
+    }
+    /**List Kling's preset voices
+
+Lists the official voices (`owned_by: kling`) usable in `voice_list` and as an element's
+voice. Free. Each item is a task-shaped object whose `task_result.voices[]` holds
+voices; there is no `task_info` and no deduction.
+
+Quirks: `pageSize` goes up to 1000 here. These ids are not TTS voice ids (LS-5). Source:
+the 2026-09 voice management page (reference §3.3).
+
+
+Sends a `GET` request to `/v1/general/presets-voices`
+
+Arguments:
+- `page_num`: Page number, from 1 to 1000. Kling's default is 1.
+- `page_size`: Voices per page, from 1 to 1000. Kling's default is 30.
+```ignore
+let response = client.list_preset_voices()
+    .page_num(page_num)
+    .page_size(page_size)
+    .send()
+    .await;
+```*/
+    pub fn list_preset_voices(&self) -> builder::ListPresetVoices<'_> {
+        builder::ListPresetVoices::new(self)
+    }
+    /**List an image-expand tasks
+
+Lists the account's image-expand tasks, newest first. `data` is an array of task objects. Free.
+
+
+Sends a `GET` request to `/v1/images/editing/expand`
+
+Arguments:
+- `page_num`: Page number, from 1 to 1000. Kling's default is 1.
+- `page_size`: Tasks per page, from 1 to 500. Kling's default is 30.
+```ignore
+let response = client.list_image_expand()
+    .page_num(page_num)
+    .page_size(page_size)
+    .send()
+    .await;
+```*/
+    pub fn list_image_expand(&self) -> builder::ListImageExpand<'_> {
+        builder::ListImageExpand::new(self)
+    }
+    /**Create an image-expand task
+
+Outpaints an image: extends it upwards, downwards, leftwards and rightwards by the given
+multiples of its height and width. Billed per image.
+
+Quirks: all four `*_expansion_ratio` are required, each 0 to 2, and the new image may be
+at most 3 times the original area (a rule JSON Schema cannot express). `n` is 1 to 9.
+Source: the 2026-09 outpainting page (reference §3.4).
+
+
+Sends a `POST` request to `/v1/images/editing/expand`
+
+```ignore
+let response = client.create_image_expand()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_image_expand(&self) -> builder::CreateImageExpand<'_> {
+        builder::CreateImageExpand::new(self)
+    }
+    /**Get an image-expand task
+
+Polls one task (free). `task_id` may also be the caller's `external_task_id`.
+
+
+Sends a `GET` request to `/v1/images/editing/expand/{task_id}`
+
+Arguments:
+- `task_id`: The task's `task_id` (an opaque string; new ids are 18-digit numbers that overflow a
+JavaScript number) or the caller's `external_task_id`.
+
+```ignore
+let response = client.get_image_expand()
+    .task_id(task_id)
+    .send()
+    .await;
+```*/
+    pub fn get_image_expand(&self) -> builder::GetImageExpand<'_> {
+        builder::GetImageExpand::new(self)
+    }
     /**List image-generation tasks
 
 Lists the account's image-generation tasks. `data` is an array of task objects. Free.
@@ -5979,10 +17152,15 @@ Generates `n` images (1–9) from a prompt, optionally guided by a reference `im
 Billed per image; a task uses `n` concurrency slots.
 
 Quirks: `negative_prompt` is not supported together with `image` (image-to-image).
-`image_reference` (`subject` or `face`) is only for kling-v1-5, and then required when
-`image` is set; `human_fidelity` only applies with `image_reference: subject`.
-`21:9` is not available on kling-v1. An older doc revision limited `prompt` to 500 and
-`negative_prompt` to 200 characters; the current limit is 2500 for both.
+`image` is required when `image_reference` (`subject` or `face`) is set; character
+feature/appearance reference, `image_fidelity` and `human_fidelity` are kling-v2-1 only
+(IG-3); `human_fidelity` only applies with `image_reference: subject`. `element_list`
+(kling-v3, IG-2) plus reference images may not exceed 10. `kling-v3` (Kling Image 3.0,
+since 2026-02-25) is the table default of the 2026-09 docs, while the description still
+says an empty `model_name` means kling-v1 (IG-1, IG-4); send `model_name`. `21:9` is not
+available on kling-v1. An older doc revision limited `prompt` to 500 and
+`negative_prompt` to 200 characters; the current limit is 2500 for both. One 1k image
+costs 8 image units (IG-5).
 
 
 Sends a `POST` request to `/v1/images/generations`
@@ -6044,8 +17222,9 @@ uses the separate try-on concurrency pool.
 Quirks: both images are single strings (URL or raw base64), not arrays; jpg/jpeg/png,
 ≤ 10 MB, ≥ 300 px. kolors-virtual-try-on-v1-5 also accepts one cloth image showing an
 upper + lower combination; other combinations make the task fail. The official table
-marks `cloth_image` optional, but relays require it. The official field table lists only
-`callback_url`; the SDK also sends `external_task_id`.
+marks `cloth_image` optional, but relays require it (TO-3). `external_task_id` is in the
+official 2026 field table (TO-2). Virtual Try-On 3.0 (2026-09-15) adapts the v1/v1-5
+parameters to its pipeline; its own request fields are not published yet (TO-1).
 
 
 Sends a `POST` request to `/v1/images/kolors-virtual-try-on`
@@ -6078,6 +17257,263 @@ let response = client.get_virtual_try_on()
     pub fn get_virtual_try_on(&self) -> builder::GetVirtualTryOn<'_> {
         builder::GetVirtualTryOn::new(self)
     }
+    /**List a multi-image-to-image tasks
+
+Lists the account's multi-image-to-image tasks, newest first. `data` is an array of task objects. Free.
+
+
+Sends a `GET` request to `/v1/images/multi-image2image`
+
+Arguments:
+- `page_num`: Page number, from 1 to 1000. Kling's default is 1.
+- `page_size`: Tasks per page, from 1 to 500. Kling's default is 30.
+```ignore
+let response = client.list_multi_image2image()
+    .page_num(page_num)
+    .page_size(page_size)
+    .send()
+    .await;
+```*/
+    pub fn list_multi_image2image(&self) -> builder::ListMultiImage2image<'_> {
+        builder::ListMultiImage2image::new(self)
+    }
+    /**Create a multi-image-to-image task
+
+Generates images from one to four subject images, optionally placed in a scene image and
+drawn in the style of a style image. Billed per image (16 units each).
+
+Quirks: only kling-v2-1. There is no cropping: send subject-cropped images. Every image
+is a URL or raw base64 jpg/jpeg/png, ≤ 10 MB, ≥ 300 px, ratio 1:2.5–2.5:1. Kling's
+example sends `negative_prompt`, which its field table does not list. Some relay docs
+spell `scence_image`; the official name is `scene_image`. Source: the 2026-09
+multi-image-to-image page (reference §3.4).
+
+
+Sends a `POST` request to `/v1/images/multi-image2image`
+
+```ignore
+let response = client.create_multi_image2image()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_multi_image2image(&self) -> builder::CreateMultiImage2image<'_> {
+        builder::CreateMultiImage2image::new(self)
+    }
+    /**Get a multi-image-to-image task
+
+Polls one task (free). `task_id` may also be the caller's `external_task_id`.
+
+
+Sends a `GET` request to `/v1/images/multi-image2image/{task_id}`
+
+Arguments:
+- `task_id`: The task's `task_id` (an opaque string; new ids are 18-digit numbers that overflow a
+JavaScript number) or the caller's `external_task_id`.
+
+```ignore
+let response = client.get_multi_image2image()
+    .task_id(task_id)
+    .send()
+    .await;
+```*/
+    pub fn get_multi_image2image(&self) -> builder::GetMultiImage2image<'_> {
+        builder::GetMultiImage2image::new(self)
+    }
+    /**List an omni-image tasks
+
+Lists the account's omni-image tasks, newest first. `data` is an array of task objects. Free.
+
+
+Sends a `GET` request to `/v1/images/omni-image`
+
+Arguments:
+- `page_num`: Page number, from 1 to 1000. Kling's default is 1.
+- `page_size`: Tasks per page, from 1 to 500. Kling's default is 30.
+```ignore
+let response = client.list_omni_image()
+    .page_num(page_num)
+    .page_size(page_size)
+    .send()
+    .await;
+```*/
+    pub fn list_omni_image(&self) -> builder::ListOmniImage<'_> {
+        builder::ListOmniImage::new(self)
+    }
+    /**Create an omni-image task
+
+Generates one image, several images or a series from a prompt that refers to reference
+images (`<<<image_1>>>`) and elements. Billed per image.
+
+Quirks: `model_name` is kling-image-o1 (default) or kling-v3-omni. Images plus elements
+at most 10. `resolution` `4k` and `result_type: series` depend on the model (kling-image-o1:
+1k/2k). `n` (1–9) only applies to `result_type: single`; `series_amount` (2–9 or `auto`,
+which uses as many concurrency slots as images made) only to `series`. `aspect_ratio`
+adds `auto` (the default here). Series results are in `task_result.series_images[]`.
+Source: the 2026-09 omni-image page (reference §3.4).
+
+
+Sends a `POST` request to `/v1/images/omni-image`
+
+```ignore
+let response = client.create_omni_image()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_omni_image(&self) -> builder::CreateOmniImage<'_> {
+        builder::CreateOmniImage::new(self)
+    }
+    /**Get an omni-image task
+
+Polls one task (free). `task_id` may also be the caller's `external_task_id`.
+
+
+Sends a `GET` request to `/v1/images/omni-image/{task_id}`
+
+Arguments:
+- `task_id`: The task's `task_id` (an opaque string; new ids are 18-digit numbers that overflow a
+JavaScript number) or the caller's `external_task_id`.
+
+```ignore
+let response = client.get_omni_image()
+    .task_id(task_id)
+    .send()
+    .await;
+```*/
+    pub fn get_omni_image(&self) -> builder::GetOmniImage<'_> {
+        builder::GetOmniImage::new(self)
+    }
+    /**List an advanced lip-sync tasks
+
+Lists the account's advanced lip-sync tasks, newest first. `data` is an array of task objects. Free.
+
+
+Sends a `GET` request to `/v1/videos/advanced-lip-sync`
+
+Arguments:
+- `page_num`: Page number, from 1 to 1000. Kling's default is 1.
+- `page_size`: Tasks per page, from 1 to 500. Kling's default is 30.
+```ignore
+let response = client.list_advanced_lip_sync()
+    .page_num(page_num)
+    .page_size(page_size)
+    .send()
+    .await;
+```*/
+    pub fn list_advanced_lip_sync(&self) -> builder::ListAdvancedLipSync<'_> {
+        builder::ListAdvancedLipSync::new(self)
+    }
+    /**Create an advanced lip-sync task
+
+Lip-syncs one face found by `POST /v1/videos/identify-face` to an audio track (the
+current official lip sync; LS-1). Billed per task.
+
+Quirks: `session_id` comes from identify-face (valid 24 h); `face_choose` holds exactly
+one face today. Per face, exactly one of `audio_id` (TTS, last 30 days, 2–60 s) and
+`sound_file` (URL or raw base64 .mp3/.wav/.m4a/.aac, ≤ 5 MB, 2–60 s). Times are
+milliseconds: the sound is cropped to [`sound_start_time`, `sound_end_time`] (at least
+2 s, within the sound) and inserted at `sound_insert_time`, where it must overlap the
+face's interval by at least 2 s and stay within the video. Volumes are 0 to 2 (default
+1). The query answers `task_info.parent_video` but no `external_task_id` (R-5), and
+only the system `task_id` is documented for it. Source: the 2026-09 lip sync page.
+
+
+Sends a `POST` request to `/v1/videos/advanced-lip-sync`
+
+```ignore
+let response = client.create_advanced_lip_sync()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_advanced_lip_sync(&self) -> builder::CreateAdvancedLipSync<'_> {
+        builder::CreateAdvancedLipSync::new(self)
+    }
+    /**Get an advanced lip-sync task
+
+Polls one task (free). Only the system `task_id` is documented here, not the `external_task_id`.
+`task_info.parent_video` describes the source video.
+
+
+Sends a `GET` request to `/v1/videos/advanced-lip-sync/{task_id}`
+
+Arguments:
+- `task_id`: The task's system `task_id`. This endpoint's docs do not offer the `external_task_id`
+in its place (advanced lip sync, AI multi-shot).
+
+```ignore
+let response = client.get_advanced_lip_sync()
+    .task_id(task_id)
+    .send()
+    .await;
+```*/
+    pub fn get_advanced_lip_sync(&self) -> builder::GetAdvancedLipSync<'_> {
+        builder::GetAdvancedLipSync::new(self)
+    }
+    /**List an avatar tasks
+
+Lists the account's avatar tasks, newest first. `data` is an array of task objects. Free.
+
+
+Sends a `GET` request to `/v1/videos/avatar/image2video`
+
+Arguments:
+- `page_num`: Page number, from 1 to 1000. Kling's default is 1.
+- `page_size`: Tasks per page, from 1 to 500. Kling's default is 30.
+```ignore
+let response = client.list_avatar()
+    .page_num(page_num)
+    .page_size(page_size)
+    .send()
+    .await;
+```*/
+    pub fn list_avatar(&self) -> builder::ListAvatar<'_> {
+        builder::ListAvatar::new(self)
+    }
+    /**Create an avatar task
+
+Makes the person in `image` speak an audio track: a TTS `audio_id` or a `sound_file`.
+Billed per task.
+
+Quirks: exactly one of `audio_id` (a TTS audio of the last 30 days, 2–300 s) and
+`sound_file` (URL or raw base64 .mp3/.wav/.m4a/.aac, ≤ 5 MB, 2–300 s) is required; JSON
+Schema does not express that here. `prompt` (≤ 2500) steers actions, emotions and the
+camera. `mode` is `std` (default) or `pro`. Source: the 2026-09 avatar page (reference
+§3.1).
+
+
+Sends a `POST` request to `/v1/videos/avatar/image2video`
+
+```ignore
+let response = client.create_avatar()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_avatar(&self) -> builder::CreateAvatar<'_> {
+        builder::CreateAvatar::new(self)
+    }
+    /**Get an avatar task
+
+Polls one task (free). `task_id` may also be the caller's `external_task_id`.
+
+
+Sends a `GET` request to `/v1/videos/avatar/image2video/{task_id}`
+
+Arguments:
+- `task_id`: The task's `task_id` (an opaque string; new ids are 18-digit numbers that overflow a
+JavaScript number) or the caller's `external_task_id`.
+
+```ignore
+let response = client.get_avatar()
+    .task_id(task_id)
+    .send()
+    .await;
+```*/
+    pub fn get_avatar(&self) -> builder::GetAvatar<'_> {
+        builder::GetAvatar::new(self)
+    }
     /**List video-effects tasks
 
 Lists the account's video-effects tasks. `data` is an array of task objects. Free.
@@ -6099,15 +17535,18 @@ let response = client.list_video_effects()
     }
     /**Create a video-effects task
 
-Applies a named effect scene to one image (single-image scenes such as `bloombloom`,
-`squish`, `expansion`, `pet_lion`) or to two people (dual-character scenes `hug`, `kiss`,
-`heart_gesture`, `fight`). Billed per task.
+Applies a named effect scene to one image (204 single-image scenes such as
+`color_mixing`, `pet_lion_pro`, `santa_gift`) or to two images (15 dual-image scenes such
+as `hug_pro`, `kiss_pro`, `fight_pro`, `heart_gesture_pro`). Billed per task.
 
-Quirks: single-image scenes take `input.image` and `input.duration: "5"` only;
-dual-character scenes take `input.images` (exactly two: left, right), `input.duration`
-`"5"` or `"10"`, and optionally `input.model_name` (kling-v1, kling-v1-5, kling-v1-6) and
-`input.mode`. Give either `image` or `images`, never both. The scene list grows every
-month, so `effect_scene` is an open string.
+Quirks: single-image scenes take `input.image`; dual-image scenes take `input.images`
+(exactly two: left, right). Give either `image` or `images`, never both. The current
+body has no `duration`, `model_name`, `mode` or `watermark_info` (EF-1, EF-3); the older
+scenes' optional `input.duration`, `input.model_name` and `input.mode` are still
+accepted. Scenes come and go every month (`hug`, `kiss`, `fight`, `thumbs_up`,
+`tiger_hug`, `pet_lion`, `3d_cartoon_1` were discontinued on 2026-01-30, `magic_match_tree`
+on 2026-07-03; EF-2, EF-4), so `effect_scene` is an open string. Results carry no
+`duration` (EF-5).
 
 
 Sends a `POST` request to `/v1/videos/effects`
@@ -6140,6 +17579,51 @@ let response = client.get_video_effects()
     pub fn get_video_effects(&self) -> builder::GetVideoEffects<'_> {
         builder::GetVideoEffects::new(self)
     }
+    /**Identify the faces of a video
+
+Finds the faces of a video for advanced lip sync and answers at once (no task, no
+polling). Billed (the answer carries the deductions).
+
+Quirks: exactly one of `video_id` (a Kling video of the last 30 days, ≤ 60 s) and
+`video_url` (.mp4/.mov, ≤ 100 MB, 2–60 s, 720p or 1080p, 512–2160 px per side) is
+required; Kling's example sends the other as `""`. The answer's `session_id` is valid for
+24 hours and goes to `POST /v1/videos/advanced-lip-sync` with one `face_id`. Source: the
+2026-09 face recognition page (LS-1, reference §3.1).
+
+
+Sends a `POST` request to `/v1/videos/identify-face`
+
+```ignore
+let response = client.identify_face()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn identify_face(&self) -> builder::IdentifyFace<'_> {
+        builder::IdentifyFace::new(self)
+    }
+    /**Segment the subject, head, face and clothes of an image
+
+Recognises what an image contains and answers at once with segmentation images for the
+subject (`object_seg`), the head with hair (`head_seg`), the face without hair
+(`face_seg`) and the clothes (`cloth_seg`), each with `is_contain`. No task, no polling.
+
+Quirks: `image` is a URL or raw base64 jpg/jpeg/png, ≤ 10 MB, ≥ 300 px, ratio
+1:2.5–2.5:1. The answer has no `task_id`. Kling's sample answer repeats the deduction
+keys (malformed JSON). Source: the 2026-09 image recognition page (reference §3.1).
+
+
+Sends a `POST` request to `/v1/videos/image-recognize`
+
+```ignore
+let response = client.recognize_image()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn recognize_image(&self) -> builder::RecognizeImage<'_> {
+        builder::RecognizeImage::new(self)
+    }
     /**List image-to-video tasks
 
 Lists the account's image-to-video tasks. `data` is an array of task objects. Free.
@@ -6161,15 +17645,25 @@ let response = client.list_image2video()
     }
     /**Create an image-to-video task
 
-Animates a start frame (`image`), optionally towards an end frame (`image_tail`).
-Billed per task.
+Animates a start frame (`image`), an end frame (`image_tail`) or both; with kling-v3 it
+can also cut a multi-shot video (`multi_shot`, `shot_type`, `multi_prompt`). Billed per
+task.
 
-Quirks: images are a public URL or **raw base64 without a `data:` prefix**; jpg/jpeg/png,
-at most 10 MB, each side at least 300 px, aspect ratio between 1:2.5 and 2.5:1.
-The three groups (`image` + `image_tail`), motion brush (`static_mask`/`dynamic_masks`)
-and `camera_control` are mutually exclusive. Masks must have the same aspect ratio as
-`image`, or the task ends `failed` (not a 400). NiceRouter's example sends `""` for unused
-optional strings; omitting them is safer. `voice_list` requires `sound: on`.
+Quirks: at least one of `image` and `image_tail` must be given (I2V-1; end-frame-only
+videos exist since kling-v1-5/v1-6 pro). Images are a public URL or **raw base64
+without a `data:` prefix**; jpg/jpeg/png, at most 10 MB, each side at least 300 px,
+aspect ratio between 1:2.5 and 2.5:1. `duration` is `"3"` to `"15"` for kling-v3
+(I2V-3); `mode` takes `4k` for kling-v3 (I2V-4). The groups (`image_tail`), motion brush
+(`static_mask`/`dynamic_masks`) and `camera_control` are mutually exclusive; multi-shot
+may be combined with first/last frames on kling-v3 since 2026-05-07. kling-v2-6
+first/last frame is 1080p silent only; kling-v2-5-turbo first/last frame is pro only
+(I2V-9). Masks must have the same aspect ratio as `image` (and each other's resolution),
+or the task ends `failed` (not a 400). `element_list` (at most 3) and `voice_list` (at
+most 2, kling-v2-6 and later, `sound: on`) are documented as mutually exclusive (I2V-5,
+I2V-6). `cfg_scale` is kling-v1.x only (I2V-8). `aspect_ratio` is not an official
+image-to-video field (the output follows the image); NiceRouter's example sends it and
+Kling ignores it (I2V-7). NiceRouter's example sends `""` for unused optional strings;
+omitting them is safer. No longer in Kling's 2026-09 docs, not deprecated (G-3).
 
 
 Sends a `POST` request to `/v1/videos/image2video`
@@ -6231,8 +17725,14 @@ Quirks: the body is a nested `input` object. Exactly one of `input.video_id` (a 
 video ≤ 30 days old, 5 s or 10 s) and `input.video_url` (.mp4/.mov, ≤ 100 MB, 2–10 s,
 720p/1080p) is required. `text` is at most 120 characters. `audio_type: file` needs
 `audio_file` (raw base64 mp3/wav/m4a/aac, ≤ 5 MB); `audio_type: url` needs `audio_url`.
-Sources disagree on the default `voice_language`; send it. The official field table
-lists only `input` and `callback_url`; the SDK also sends `external_task_id`.
+Sources disagree on the default `voice_language` (ComfyUI uses `en`); send it (LS-3).
+ComfyUI's request model has only `input` and `callback_url`; `external_task_id` is
+tolerated and the SDK sends it (LS-4).
+
+**Legacy:** Kling's docs no longer describe this endpoint (LS-1): the official lip sync is
+the two-step `POST /v1/videos/identify-face` then `POST /v1/videos/advanced-lip-sync`.
+It still answers for ComfyUI and NiceRouter lists it (对口型). Voice ids are bound to a
+language and are not the TTS or custom-voice catalogues (LS-5).
 
 
 Sends a `POST` request to `/v1/videos/lip-sync`
@@ -6267,6 +17767,239 @@ let response = client.get_lip_sync()
     pub fn get_lip_sync(&self) -> builder::GetLipSync<'_> {
         builder::GetLipSync::new(self)
     }
+    /**List a motion-control tasks
+
+Lists the account's motion-control tasks, newest first. `data` is an array of task objects. Free.
+Kling's pages do not confirm a list endpoint for motion control (uncertain); a relay may answer 404.
+
+
+Sends a `GET` request to `/v1/videos/motion-control`
+
+Arguments:
+- `page_num`: Page number, from 1 to 1000. Kling's default is 1.
+- `page_size`: Tasks per page, from 1 to 500. Kling's default is 30.
+```ignore
+let response = client.list_motion_control()
+    .page_num(page_num)
+    .page_size(page_size)
+    .send()
+    .await;
+```*/
+    pub fn list_motion_control(&self) -> builder::ListMotionControl<'_> {
+        builder::ListMotionControl::new(self)
+    }
+    /**Create a motion-control task
+
+Makes the character of `image_url` perform the motion of the reference video `video_url`.
+Billed per second of output.
+
+Quirks: `model_name` is kling-v2-6 (default) or kling-v3 (since 2026-03-04).
+`character_orientation` and `mode` are required: with `video` the character faces as in
+the video (reference video up to 30 s), with `image` as in the image (up to 10 s).
+The image: URL or raw base64 jpg/png, ≤ 10 MB, 300–65536 px, ratio 1:2.5–2.5:1. The
+video: .mp4/.mov, ≤ 100 MB, 340–3850 px, at least 3 s. `element_list` (kling-v3, at most
+one element) makes the orientation follow the video. `keep_original_sound` defaults to
+`yes`. Source: the March 2026 motion-control page and relay copies (reference §3.1).
+
+
+Sends a `POST` request to `/v1/videos/motion-control`
+
+```ignore
+let response = client.create_motion_control()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_motion_control(&self) -> builder::CreateMotionControl<'_> {
+        builder::CreateMotionControl::new(self)
+    }
+    /**Get a motion-control task
+
+Polls one task (free). `task_id` may also be the caller's `external_task_id`.
+
+
+Sends a `GET` request to `/v1/videos/motion-control/{task_id}`
+
+Arguments:
+- `task_id`: The task's `task_id` (an opaque string; new ids are 18-digit numbers that overflow a
+JavaScript number) or the caller's `external_task_id`.
+
+```ignore
+let response = client.get_motion_control()
+    .task_id(task_id)
+    .send()
+    .await;
+```*/
+    pub fn get_motion_control(&self) -> builder::GetMotionControl<'_> {
+        builder::GetMotionControl::new(self)
+    }
+    /**List a multi-element edit tasks
+
+Lists the account's multi-element edit tasks, newest first. `data` is an array of task objects. Free.
+
+
+Sends a `GET` request to `/v1/videos/multi-elements`
+
+Arguments:
+- `page_num`: Page number, from 1 to 1000. Kling's default is 1.
+- `page_size`: Tasks per page, from 1 to 500. Kling's default is 30.
+```ignore
+let response = client.list_multi_elements()
+    .page_num(page_num)
+    .page_size(page_size)
+    .send()
+    .await;
+```*/
+    pub fn list_multi_elements(&self) -> builder::ListMultiElements<'_> {
+        builder::ListMultiElements::new(self)
+    }
+    /**Create a multi-element edit task
+
+Adds, swaps or removes an element in a video, after the video was prepared and the
+element marked with the selection operations (`POST /v1/videos/multi-elements/init-selection`,
+`add-selection`, `delete-selection`, `clear-selection`, `preview-selection`). Billed per task.
+
+Quirks: `session_id` comes from init-selection (valid 24 h). `edit_mode` `addition` needs
+1–2 images in `image_list`, `swap` exactly one, `removal` none (a rule JSON Schema does not
+express here); images are not cropped. `prompt` (≤ 2500) must refer to `<<<video_1>>>` and
+the images (`<<<image_1>>>`). `duration` `"5"` needs a 2–5 s source video, `"10"` a 7–10 s
+one. Result videos carry the `session_id`. Source: the 2026-09 multi-element video editing
+page (reference §3.1).
+
+
+Sends a `POST` request to `/v1/videos/multi-elements`
+
+```ignore
+let response = client.create_multi_elements()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_multi_elements(&self) -> builder::CreateMultiElements<'_> {
+        builder::CreateMultiElements::new(self)
+    }
+    /**Mark an element on a frame of the session's video
+
+Marks the element under the given points on one frame (one frame per call, at most 10
+frames and 10 points per frame) and answers at once with the segmentation masks of that
+frame (`res.rle_mask_list`: COCO-style RLE and a PNG). Points are fractions of the frame,
+[0, 1] each. Source: the 2026-09 multi-element video editing page.
+
+
+Sends a `POST` request to `/v1/videos/multi-elements/add-selection`
+
+```ignore
+let response = client.add_multi_element_selection()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn add_multi_element_selection(&self) -> builder::AddMultiElementSelection<'_> {
+        builder::AddMultiElementSelection::new(self)
+    }
+    /**Clear every mark of the session's video
+
+Removes every marked point of the session and answers at once. Source: the 2026-09
+multi-element video editing page.
+
+
+Sends a `POST` request to `/v1/videos/multi-elements/clear-selection`
+
+```ignore
+let response = client.clear_multi_element_selection()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn clear_multi_element_selection(
+        &self,
+    ) -> builder::ClearMultiElementSelection<'_> {
+        builder::ClearMultiElementSelection::new(self)
+    }
+    /**Remove marked points from a frame of the session's video
+
+Removes points marked with add-selection (the coordinates must match exactly) and answers
+at once with the frame's masks. Source: the 2026-09 multi-element video editing page.
+
+
+Sends a `POST` request to `/v1/videos/multi-elements/delete-selection`
+
+```ignore
+let response = client.delete_multi_element_selection()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn delete_multi_element_selection(
+        &self,
+    ) -> builder::DeleteMultiElementSelection<'_> {
+        builder::DeleteMultiElementSelection::new(self)
+    }
+    /**Prepare a video for multi-element editing
+
+Prepares a video for multi-element editing and opens a session (valid 24 hours) for the
+selection operations and the create. Answers at once; non-zero `data.status` means the
+video was rejected.
+
+Quirks: exactly one of `video_id` (a Kling video of the last 30 days) and `video_url`
+(.mp4/.mov, 720–2160 px, 24/30/60 fps); either way 2–5 s or 7–10 s long. The answer's
+`original_duration` and `total_frame` are needed by the create, `fps` by the preview.
+Source: the 2026-09 multi-element video editing page.
+
+
+Sends a `POST` request to `/v1/videos/multi-elements/init-selection`
+
+```ignore
+let response = client.init_multi_element_selection()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn init_multi_element_selection(
+        &self,
+    ) -> builder::InitMultiElementSelection<'_> {
+        builder::InitMultiElementSelection::new(self)
+    }
+    /**Preview the marked elements of the session's video
+
+Renders the marked elements over the video and answers at once with `res.video` (the video
+with its masks), `res.video_cover` and `res.tracking_output` (the mask of every frame).
+Source: the 2026-09 multi-element video editing page.
+
+
+Sends a `POST` request to `/v1/videos/multi-elements/preview-selection`
+
+```ignore
+let response = client.preview_multi_element_selection()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn preview_multi_element_selection(
+        &self,
+    ) -> builder::PreviewMultiElementSelection<'_> {
+        builder::PreviewMultiElementSelection::new(self)
+    }
+    /**Get a multi-element edit task
+
+Polls one task (free). `task_id` may also be the caller's `external_task_id`.
+
+
+Sends a `GET` request to `/v1/videos/multi-elements/{task_id}`
+
+Arguments:
+- `task_id`: The task's `task_id` (an opaque string; new ids are 18-digit numbers that overflow a
+JavaScript number) or the caller's `external_task_id`.
+
+```ignore
+let response = client.get_multi_elements()
+    .task_id(task_id)
+    .send()
+    .await;
+```*/
+    pub fn get_multi_elements(&self) -> builder::GetMultiElements<'_> {
+        builder::GetMultiElements::new(self)
+    }
     /**List multi-image-to-video tasks
 
 Lists the account's multi-image-to-video tasks. `data` is an array of task objects. Free.
@@ -6292,7 +18025,11 @@ Generates a video from one to four reference images of subjects. Billed per task
 
 Quirks: only `kling-v1-6` supports it. There is no server-side cropping: send
 subject-cropped images. Each image follows the usual rules (URL or raw base64, ≤ 10 MB,
-≥ 300 px, ratio 1:2.5–2.5:1).
+≥ 300 px, ratio 1:2.5–2.5:1). `prompt` and `negative_prompt` take up to 2500 characters
+and there is no `cfg_scale`, whatever older relay docs say (MI2V-3). Kling's navigation
+calls it "Reference to Video" (same path); it is no longer in Kling's 2026-09 docs, not
+deprecated (MI2V-2, G-3). `watermark_info` is accepted because a relay documents it,
+but no official table lists it here (MI2V-1, uncertain).
 
 
 Sends a `POST` request to `/v1/videos/multi-image2video`
@@ -6325,6 +18062,78 @@ let response = client.get_multi_image2video()
     pub fn get_multi_image2video(&self) -> builder::GetMultiImage2video<'_> {
         builder::GetMultiImage2video::new(self)
     }
+    /**List an omni-video tasks
+
+Lists the account's omni-video tasks, newest first. `data` is an array of task objects. Free.
+
+
+Sends a `GET` request to `/v1/videos/omni-video`
+
+Arguments:
+- `page_num`: Page number, from 1 to 1000. Kling's default is 1.
+- `page_size`: Tasks per page, from 1 to 500. Kling's default is 30.
+```ignore
+let response = client.list_omni_video()
+    .page_num(page_num)
+    .page_size(page_size)
+    .send()
+    .await;
+```*/
+    pub fn list_omni_video(&self) -> builder::ListOmniVideo<'_> {
+        builder::ListOmniVideo::new(self)
+    }
+    /**Create an omni-video task
+
+Generates a video from a prompt that refers to reference images (`<<<image_1>>>`),
+elements (`<<<element_1>>>`) and at most one reference video (`<<<video_1>>>`): text to
+video, first/last frame, subject reference, video editing (`refer_type: base`) and video
+reference (`refer_type: feature`) in one endpoint; kling-v3-omni also cuts multi-shot
+videos. Billed per second of output.
+
+Quirks: `model_name` is kling-video-o1 (default) or kling-v3-omni. `prompt` is required
+unless `multi_shot` is true with `shot_type: customize` (then the shots come from
+`multi_prompt`). Images plus elements: at most 7 without a reference video, at most 4
+with one; at most 3 elements with first/last frames; `type` (`first_frame`/`end_frame`)
+only on frame images, and never an end frame alone. With a reference video `sound` must be
+`off` and `4k` is not available. `aspect_ratio` is required when there is no first frame
+and no video to edit. `duration` is `"3"` to `"15"` for kling-v3-omni, `"3"` to `"10"`
+for kling-video-o1 (text-only and first-frame-only o1 videos: 5 or 10), and is ignored
+with `refer_type: base`. Reference videos: .mp4/.mov, 3–10 s (3–15 s for 3.0 Omni feature
+reference since 2026-06-17), 720–2160 px, 24–60 fps, at most 200 MB. Source: the 3.0
+model specification and the March 2026 omni-video page (reference §3.1).
+
+
+Sends a `POST` request to `/v1/videos/omni-video`
+
+```ignore
+let response = client.create_omni_video()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_omni_video(&self) -> builder::CreateOmniVideo<'_> {
+        builder::CreateOmniVideo::new(self)
+    }
+    /**Get an omni-video task
+
+Polls one task (free). `task_id` may also be the caller's `external_task_id`.
+
+
+Sends a `GET` request to `/v1/videos/omni-video/{task_id}`
+
+Arguments:
+- `task_id`: The task's `task_id` (an opaque string; new ids are 18-digit numbers that overflow a
+JavaScript number) or the caller's `external_task_id`.
+
+```ignore
+let response = client.get_omni_video()
+    .task_id(task_id)
+    .send()
+    .await;
+```*/
+    pub fn get_omni_video(&self) -> builder::GetOmniVideo<'_> {
+        builder::GetOmniVideo::new(self)
+    }
     /**List text-to-video tasks
 
 Lists the account's text-to-video tasks, newest first. `data` is an array of task objects.
@@ -6349,13 +18158,20 @@ let response = client.list_text2video()
     }
     /**Create a text-to-video task
 
-Creates a video from a prompt. Billed per task.
+Creates a video from a prompt, or (kling-v3) a multi-shot video from up to six shot
+prompts. Billed per task (per second for kling-v3; `mode: 4k` costs 3 units per second).
 
-Quirks: `duration` is a string (`"5"` or `"10"`), never a number. `cfg_scale` is not
-supported by the kling-v2.x models; omit it for them. `camera_control` is only honoured by
-a few model/mode/duration combinations (kling-v1 std 5 s). `model_name` defaults to
-`kling-v1` upstream; the legacy field `model` is ignored by Kling, so always send
-`model_name`.
+Quirks: `duration` is a string, never a number: `"3"` to `"15"` for kling-v3, `"5"` or
+`"10"` for the older models (T2V-1). `mode` takes `4k` for kling-v3 since 2026-04-23
+(T2V-2); kling-v2-master takes no `mode` (T2V-6). `prompt` is optional: with
+`multi_shot: true` and `shot_type: customize` the shots come from `multi_prompt` and
+`prompt` is ignored (Kling's own examples send `""`); otherwise it must not be empty
+(T2V-3). `cfg_scale` is only supported by the kling-v1.x models (T2V-4). `sound: on`
+(kling-v2-6 and later) needs `mode: pro` on kling-v2-6, whose audio is 1080p only (T2V-7).
+`camera_control` is only honoured by a few model/mode/duration combinations (kling-v1
+std 5 s). `model_name` defaults to `kling-v1` upstream; the legacy field `model` is
+accepted by Kling as an empty `model_name` (G-8), so always send `model_name`. This
+endpoint is no longer in Kling's 2026-09 docs but is not deprecated (G-3).
 
 
 Sends a `POST` request to `/v1/videos/text2video`
@@ -6415,11 +18231,12 @@ let response = client.list_video_extend()
 Extends a Kling-generated video by about 4–5 s. Billed per task.
 
 Quirks: `video_id` is `task_result.videos[].id` of a text2video, image2video or
-video-extend task, at most 30 days old (videos are purged after 30 days); the total length
-may reach 3 minutes. Model and mode are inherited from the source video.
-`negative_prompt` and `cfg_scale` are not supported for kling-v1 sources. The official
-field table lists only `callback_url`; `external_task_id` is accepted by later revisions
-and mirrors, and the SDK sends it so that a lost create can be looked up.
+video-extend task made by a **kling-v1, kling-v1-5 or kling-v1-6** model (VE-2), at most
+30 days old (videos are purged after 30 days); the total length may reach 3 minutes.
+Model and mode are inherited from the source video. `negative_prompt` and `cfg_scale`
+are not supported for kling-v1 sources. `watermark_info` is accepted (VE-1);
+`external_task_id` is in the official 2026 field table (VE-3). No longer in Kling's
+2026-09 docs, not deprecated (VE-4, G-3).
 
 
 Sends a `POST` request to `/v1/videos/video-extend`
@@ -6464,6 +18281,3305 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
+    /**Builder for [`Client::list_balance_deductions`]
+
+[`Client::list_balance_deductions`]: super::Client::list_balance_deductions*/
+    #[derive(Debug, Clone)]
+    pub struct ListBalanceDeductions<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::BillingQuery, String>,
+    }
+    impl<'a> ListBalanceDeductions<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::BillingQuery>,
+            <V as std::convert::TryInto<types::BillingQuery>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `BillingQuery` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::BillingQuery,
+            ) -> types::builder::BillingQuery,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/account/billing/balance`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DeductionsResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::BillingQuery::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/account/billing/balance", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_balance_deductions",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_unit_deductions`]
+
+[`Client::list_unit_deductions`]: super::Client::list_unit_deductions*/
+    #[derive(Debug, Clone)]
+    pub struct ListUnitDeductions<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::BillingQuery, String>,
+    }
+    impl<'a> ListUnitDeductions<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::BillingQuery>,
+            <V as std::convert::TryInto<types::BillingQuery>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `BillingQuery` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::BillingQuery,
+            ) -> types::builder::BillingQuery,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/account/billing/package`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DeductionsResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::BillingQuery::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/account/billing/package", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_unit_deductions",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_account_costs`]
+
+[`Client::get_account_costs`]: super::Client::get_account_costs*/
+    #[derive(Debug, Clone)]
+    pub struct GetAccountCosts<'a> {
+        client: &'a super::Client,
+        end_time: Result<i64, String>,
+        resource_pack_name: Result<Option<::std::string::String>, String>,
+        start_time: Result<i64, String>,
+    }
+    impl<'a> GetAccountCosts<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                end_time: Err("end_time was not initialized".to_string()),
+                resource_pack_name: Ok(None),
+                start_time: Err("start_time was not initialized".to_string()),
+            }
+        }
+        pub fn end_time<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.end_time = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for end_time failed".to_string());
+            self
+        }
+        pub fn resource_pack_name<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.resource_pack_name = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for resource_pack_name failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn start_time<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.start_time = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for start_time failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/account/costs`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::AccountCostsResponse>,
+            Error<types::KlingError>,
+        > {
+            let Self { client, end_time, resource_pack_name, start_time } = self;
+            let end_time = end_time.map_err(Error::InvalidRequest)?;
+            let resource_pack_name = resource_pack_name.map_err(Error::InvalidRequest)?;
+            let start_time = start_time.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/account/costs", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("end_time", &end_time))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "resource_pack_name",
+                        &resource_pack_name,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("start_time", &start_time))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_account_costs",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_text_to_audio`]
+
+[`Client::list_text_to_audio`]: super::Client::list_text_to_audio*/
+    #[derive(Debug, Clone)]
+    pub struct ListTextToAudio<'a> {
+        client: &'a super::Client,
+        page_num: Result<Option<::std::num::NonZeroU32>, String>,
+        page_size: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListTextToAudio<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                page_num: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn page_num<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_num = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_num failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/audio/text-to-audio`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskListResponse>, Error<types::KlingError>> {
+            let Self { client, page_num, page_size } = self;
+            let page_num = page_num.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/audio/text-to-audio", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("pageNum", &page_num))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_text_to_audio",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_text_to_audio`]
+
+[`Client::create_text_to_audio`]: super::Client::create_text_to_audio*/
+    #[derive(Debug, Clone)]
+    pub struct CreateTextToAudio<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::TextToAudioRequest, String>,
+    }
+    impl<'a> CreateTextToAudio<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::TextToAudioRequest>,
+            <V as std::convert::TryInto<
+                types::TextToAudioRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `TextToAudioRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::TextToAudioRequest,
+            ) -> types::builder::TextToAudioRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/audio/text-to-audio`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::TextToAudioRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/audio/text-to-audio", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_text_to_audio",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_text_to_audio`]
+
+[`Client::get_text_to_audio`]: super::Client::get_text_to_audio*/
+    #[derive(Debug, Clone)]
+    pub struct GetTextToAudio<'a> {
+        client: &'a super::Client,
+        task_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetTextToAudio<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                task_id: Err("task_id was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/audio/text-to-audio/{task_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, task_id } = self;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/audio/text-to-audio/{}", client.baseurl, encode_path(& task_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_text_to_audio",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_tts`]
+
+[`Client::create_tts`]: super::Client::create_tts*/
+    #[derive(Debug, Clone)]
+    pub struct CreateTts<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::TtsRequest, String>,
+    }
+    impl<'a> CreateTts<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::TtsRequest>,
+            <V as std::convert::TryInto<types::TtsRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `TtsRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::TtsRequest,
+            ) -> types::builder::TtsRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/audio/tts`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| types::TtsRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/audio/tts", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_tts",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_video_to_audio`]
+
+[`Client::list_video_to_audio`]: super::Client::list_video_to_audio*/
+    #[derive(Debug, Clone)]
+    pub struct ListVideoToAudio<'a> {
+        client: &'a super::Client,
+        page_num: Result<Option<::std::num::NonZeroU32>, String>,
+        page_size: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListVideoToAudio<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                page_num: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn page_num<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_num = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_num failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/audio/video-to-audio`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskListResponse>, Error<types::KlingError>> {
+            let Self { client, page_num, page_size } = self;
+            let page_num = page_num.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/audio/video-to-audio", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("pageNum", &page_num))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_video_to_audio",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_video_to_audio`]
+
+[`Client::create_video_to_audio`]: super::Client::create_video_to_audio*/
+    #[derive(Debug, Clone)]
+    pub struct CreateVideoToAudio<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::VideoToAudioRequest, String>,
+    }
+    impl<'a> CreateVideoToAudio<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::VideoToAudioRequest>,
+            <V as std::convert::TryInto<
+                types::VideoToAudioRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `VideoToAudioRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::VideoToAudioRequest,
+            ) -> types::builder::VideoToAudioRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/audio/video-to-audio`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::VideoToAudioRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/audio/video-to-audio", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_video_to_audio",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_video_to_audio`]
+
+[`Client::get_video_to_audio`]: super::Client::get_video_to_audio*/
+    #[derive(Debug, Clone)]
+    pub struct GetVideoToAudio<'a> {
+        client: &'a super::Client,
+        task_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetVideoToAudio<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                task_id: Err("task_id was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/audio/video-to-audio/{task_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, task_id } = self;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/audio/video-to-audio/{}", client.baseurl, encode_path(& task_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_video_to_audio",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_advanced_element`]
+
+[`Client::list_advanced_element`]: super::Client::list_advanced_element*/
+    #[derive(Debug, Clone)]
+    pub struct ListAdvancedElement<'a> {
+        client: &'a super::Client,
+        page_num: Result<Option<::std::num::NonZeroU32>, String>,
+        page_size: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListAdvancedElement<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                page_num: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn page_num<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_num = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_num failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/general/advanced-custom-elements`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskListResponse>, Error<types::KlingError>> {
+            let Self { client, page_num, page_size } = self;
+            let page_num = page_num.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/general/advanced-custom-elements", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("pageNum", &page_num))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_advanced_element",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_advanced_element`]
+
+[`Client::create_advanced_element`]: super::Client::create_advanced_element*/
+    #[derive(Debug, Clone)]
+    pub struct CreateAdvancedElement<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::AdvancedElementRequest, String>,
+    }
+    impl<'a> CreateAdvancedElement<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::AdvancedElementRequest>,
+            <V as std::convert::TryInto<
+                types::AdvancedElementRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `AdvancedElementRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::AdvancedElementRequest,
+            ) -> types::builder::AdvancedElementRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/general/advanced-custom-elements`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::AdvancedElementRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/general/advanced-custom-elements", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_advanced_element",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_advanced_element`]
+
+[`Client::get_advanced_element`]: super::Client::get_advanced_element*/
+    #[derive(Debug, Clone)]
+    pub struct GetAdvancedElement<'a> {
+        client: &'a super::Client,
+        task_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetAdvancedElement<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                task_id: Err("task_id was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/general/advanced-custom-elements/{task_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, task_id } = self;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/general/advanced-custom-elements/{}", client.baseurl,
+                encode_path(& task_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_advanced_element",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_preset_elements`]
+
+[`Client::list_preset_elements`]: super::Client::list_preset_elements*/
+    #[derive(Debug, Clone)]
+    pub struct ListPresetElements<'a> {
+        client: &'a super::Client,
+        page_num: Result<Option<::std::num::NonZeroU32>, String>,
+        page_size: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListPresetElements<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                page_num: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn page_num<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_num = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_num failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/general/advanced-presets-elements`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskListResponse>, Error<types::KlingError>> {
+            let Self { client, page_num, page_size } = self;
+            let page_num = page_num.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/general/advanced-presets-elements", client.baseurl,
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("pageNum", &page_num))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_preset_elements",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_ai_multi_shot`]
+
+[`Client::list_ai_multi_shot`]: super::Client::list_ai_multi_shot*/
+    #[derive(Debug, Clone)]
+    pub struct ListAiMultiShot<'a> {
+        client: &'a super::Client,
+        page_num: Result<Option<::std::num::NonZeroU32>, String>,
+        page_size: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListAiMultiShot<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                page_num: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn page_num<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_num = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_num failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/general/ai-multi-shot`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskListResponse>, Error<types::KlingError>> {
+            let Self { client, page_num, page_size } = self;
+            let page_num = page_num.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/general/ai-multi-shot", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("pageNum", &page_num))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_ai_multi_shot",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_ai_multi_shot`]
+
+[`Client::create_ai_multi_shot`]: super::Client::create_ai_multi_shot*/
+    #[derive(Debug, Clone)]
+    pub struct CreateAiMultiShot<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::AiMultiShotRequest, String>,
+    }
+    impl<'a> CreateAiMultiShot<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::AiMultiShotRequest>,
+            <V as std::convert::TryInto<
+                types::AiMultiShotRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `AiMultiShotRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::AiMultiShotRequest,
+            ) -> types::builder::AiMultiShotRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/general/ai-multi-shot`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::AiMultiShotRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/general/ai-multi-shot", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_ai_multi_shot",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_ai_multi_shot`]
+
+[`Client::get_ai_multi_shot`]: super::Client::get_ai_multi_shot*/
+    #[derive(Debug, Clone)]
+    pub struct GetAiMultiShot<'a> {
+        client: &'a super::Client,
+        task_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetAiMultiShot<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                task_id: Err("task_id was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/general/ai-multi-shot/{task_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, task_id } = self;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/general/ai-multi-shot/{}", client.baseurl, encode_path(& task_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_ai_multi_shot",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_custom_voice`]
+
+[`Client::list_custom_voice`]: super::Client::list_custom_voice*/
+    #[derive(Debug, Clone)]
+    pub struct ListCustomVoice<'a> {
+        client: &'a super::Client,
+        page_num: Result<Option<::std::num::NonZeroU32>, String>,
+        page_size: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListCustomVoice<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                page_num: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn page_num<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_num = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_num failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/general/custom-voices`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskListResponse>, Error<types::KlingError>> {
+            let Self { client, page_num, page_size } = self;
+            let page_num = page_num.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/general/custom-voices", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("pageNum", &page_num))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_custom_voice",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_custom_voice`]
+
+[`Client::create_custom_voice`]: super::Client::create_custom_voice*/
+    #[derive(Debug, Clone)]
+    pub struct CreateCustomVoice<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::CustomVoiceRequest, String>,
+    }
+    impl<'a> CreateCustomVoice<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CustomVoiceRequest>,
+            <V as std::convert::TryInto<
+                types::CustomVoiceRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `CustomVoiceRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::CustomVoiceRequest,
+            ) -> types::builder::CustomVoiceRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/general/custom-voices`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::CustomVoiceRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/general/custom-voices", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_custom_voice",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_custom_voice`]
+
+[`Client::get_custom_voice`]: super::Client::get_custom_voice*/
+    #[derive(Debug, Clone)]
+    pub struct GetCustomVoice<'a> {
+        client: &'a super::Client,
+        task_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetCustomVoice<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                task_id: Err("task_id was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/general/custom-voices/{task_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, task_id } = self;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/general/custom-voices/{}", client.baseurl, encode_path(& task_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_custom_voice",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_advanced_element`]
+
+[`Client::delete_advanced_element`]: super::Client::delete_advanced_element*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteAdvancedElement<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::DeleteElementRequest, String>,
+    }
+    impl<'a> DeleteAdvancedElement<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::DeleteElementRequest>,
+            <V as std::convert::TryInto<
+                types::DeleteElementRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `DeleteElementRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::DeleteElementRequest,
+            ) -> types::builder::DeleteElementRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/general/delete-advanced-elements`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::DeleteElementRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/general/delete-advanced-elements", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_advanced_element",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_element`]
+
+[`Client::delete_element`]: super::Client::delete_element*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteElement<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::DeleteElementRequest, String>,
+    }
+    impl<'a> DeleteElement<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::DeleteElementRequest>,
+            <V as std::convert::TryInto<
+                types::DeleteElementRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `DeleteElementRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::DeleteElementRequest,
+            ) -> types::builder::DeleteElementRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/general/delete-elements`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::DeleteElementRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/general/delete-elements", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_element",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_custom_voice`]
+
+[`Client::delete_custom_voice`]: super::Client::delete_custom_voice*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteCustomVoice<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::DeleteVoiceRequest, String>,
+    }
+    impl<'a> DeleteCustomVoice<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::DeleteVoiceRequest>,
+            <V as std::convert::TryInto<
+                types::DeleteVoiceRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `DeleteVoiceRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::DeleteVoiceRequest,
+            ) -> types::builder::DeleteVoiceRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/general/delete-voices`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::DeleteVoiceRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/general/delete-voices", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_custom_voice",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_preset_voices`]
+
+[`Client::list_preset_voices`]: super::Client::list_preset_voices*/
+    #[derive(Debug, Clone)]
+    pub struct ListPresetVoices<'a> {
+        client: &'a super::Client,
+        page_num: Result<Option<::std::num::NonZeroU32>, String>,
+        page_size: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListPresetVoices<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                page_num: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn page_num<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_num = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_num failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/general/presets-voices`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskListResponse>, Error<types::KlingError>> {
+            let Self { client, page_num, page_size } = self;
+            let page_num = page_num.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/general/presets-voices", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("pageNum", &page_num))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_preset_voices",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_image_expand`]
+
+[`Client::list_image_expand`]: super::Client::list_image_expand*/
+    #[derive(Debug, Clone)]
+    pub struct ListImageExpand<'a> {
+        client: &'a super::Client,
+        page_num: Result<Option<::std::num::NonZeroU32>, String>,
+        page_size: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListImageExpand<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                page_num: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn page_num<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_num = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_num failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/images/editing/expand`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskListResponse>, Error<types::KlingError>> {
+            let Self { client, page_num, page_size } = self;
+            let page_num = page_num.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/images/editing/expand", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("pageNum", &page_num))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_image_expand",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_image_expand`]
+
+[`Client::create_image_expand`]: super::Client::create_image_expand*/
+    #[derive(Debug, Clone)]
+    pub struct CreateImageExpand<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::ImageExpandRequest, String>,
+    }
+    impl<'a> CreateImageExpand<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ImageExpandRequest>,
+            <V as std::convert::TryInto<
+                types::ImageExpandRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `ImageExpandRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::ImageExpandRequest,
+            ) -> types::builder::ImageExpandRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/images/editing/expand`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::ImageExpandRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/images/editing/expand", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_image_expand",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_image_expand`]
+
+[`Client::get_image_expand`]: super::Client::get_image_expand*/
+    #[derive(Debug, Clone)]
+    pub struct GetImageExpand<'a> {
+        client: &'a super::Client,
+        task_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetImageExpand<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                task_id: Err("task_id was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/images/editing/expand/{task_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, task_id } = self;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/images/editing/expand/{}", client.baseurl, encode_path(& task_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_image_expand",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::list_image_generation`]
 
 [`Client::list_image_generation`]: super::Client::list_image_generation*/
@@ -7186,6 +22302,1449 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::list_multi_image2image`]
+
+[`Client::list_multi_image2image`]: super::Client::list_multi_image2image*/
+    #[derive(Debug, Clone)]
+    pub struct ListMultiImage2image<'a> {
+        client: &'a super::Client,
+        page_num: Result<Option<::std::num::NonZeroU32>, String>,
+        page_size: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListMultiImage2image<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                page_num: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn page_num<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_num = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_num failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/images/multi-image2image`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskListResponse>, Error<types::KlingError>> {
+            let Self { client, page_num, page_size } = self;
+            let page_num = page_num.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/images/multi-image2image", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("pageNum", &page_num))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_multi_image2image",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_multi_image2image`]
+
+[`Client::create_multi_image2image`]: super::Client::create_multi_image2image*/
+    #[derive(Debug, Clone)]
+    pub struct CreateMultiImage2image<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::MultiImage2ImageRequest, String>,
+    }
+    impl<'a> CreateMultiImage2image<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::MultiImage2ImageRequest>,
+            <V as std::convert::TryInto<
+                types::MultiImage2ImageRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `MultiImage2ImageRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::MultiImage2ImageRequest,
+            ) -> types::builder::MultiImage2ImageRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/images/multi-image2image`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::MultiImage2ImageRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/images/multi-image2image", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_multi_image2image",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_multi_image2image`]
+
+[`Client::get_multi_image2image`]: super::Client::get_multi_image2image*/
+    #[derive(Debug, Clone)]
+    pub struct GetMultiImage2image<'a> {
+        client: &'a super::Client,
+        task_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetMultiImage2image<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                task_id: Err("task_id was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/images/multi-image2image/{task_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, task_id } = self;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/images/multi-image2image/{}", client.baseurl, encode_path(&
+                task_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_multi_image2image",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_omni_image`]
+
+[`Client::list_omni_image`]: super::Client::list_omni_image*/
+    #[derive(Debug, Clone)]
+    pub struct ListOmniImage<'a> {
+        client: &'a super::Client,
+        page_num: Result<Option<::std::num::NonZeroU32>, String>,
+        page_size: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListOmniImage<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                page_num: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn page_num<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_num = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_num failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/images/omni-image`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskListResponse>, Error<types::KlingError>> {
+            let Self { client, page_num, page_size } = self;
+            let page_num = page_num.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/images/omni-image", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("pageNum", &page_num))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_omni_image",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_omni_image`]
+
+[`Client::create_omni_image`]: super::Client::create_omni_image*/
+    #[derive(Debug, Clone)]
+    pub struct CreateOmniImage<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::OmniImageRequest, String>,
+    }
+    impl<'a> CreateOmniImage<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::OmniImageRequest>,
+            <V as std::convert::TryInto<
+                types::OmniImageRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `OmniImageRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::OmniImageRequest,
+            ) -> types::builder::OmniImageRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/images/omni-image`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::OmniImageRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/images/omni-image", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_omni_image",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_omni_image`]
+
+[`Client::get_omni_image`]: super::Client::get_omni_image*/
+    #[derive(Debug, Clone)]
+    pub struct GetOmniImage<'a> {
+        client: &'a super::Client,
+        task_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetOmniImage<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                task_id: Err("task_id was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/images/omni-image/{task_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, task_id } = self;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/images/omni-image/{}", client.baseurl, encode_path(& task_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_omni_image",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_advanced_lip_sync`]
+
+[`Client::list_advanced_lip_sync`]: super::Client::list_advanced_lip_sync*/
+    #[derive(Debug, Clone)]
+    pub struct ListAdvancedLipSync<'a> {
+        client: &'a super::Client,
+        page_num: Result<Option<::std::num::NonZeroU32>, String>,
+        page_size: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListAdvancedLipSync<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                page_num: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn page_num<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_num = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_num failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/videos/advanced-lip-sync`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskListResponse>, Error<types::KlingError>> {
+            let Self { client, page_num, page_size } = self;
+            let page_num = page_num.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/videos/advanced-lip-sync", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("pageNum", &page_num))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_advanced_lip_sync",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_advanced_lip_sync`]
+
+[`Client::create_advanced_lip_sync`]: super::Client::create_advanced_lip_sync*/
+    #[derive(Debug, Clone)]
+    pub struct CreateAdvancedLipSync<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::AdvancedLipSyncRequest, String>,
+    }
+    impl<'a> CreateAdvancedLipSync<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::AdvancedLipSyncRequest>,
+            <V as std::convert::TryInto<
+                types::AdvancedLipSyncRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `AdvancedLipSyncRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::AdvancedLipSyncRequest,
+            ) -> types::builder::AdvancedLipSyncRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/videos/advanced-lip-sync`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::AdvancedLipSyncRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/videos/advanced-lip-sync", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_advanced_lip_sync",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_advanced_lip_sync`]
+
+[`Client::get_advanced_lip_sync`]: super::Client::get_advanced_lip_sync*/
+    #[derive(Debug, Clone)]
+    pub struct GetAdvancedLipSync<'a> {
+        client: &'a super::Client,
+        task_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetAdvancedLipSync<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                task_id: Err("task_id was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/videos/advanced-lip-sync/{task_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, task_id } = self;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/videos/advanced-lip-sync/{}", client.baseurl, encode_path(&
+                task_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_advanced_lip_sync",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_avatar`]
+
+[`Client::list_avatar`]: super::Client::list_avatar*/
+    #[derive(Debug, Clone)]
+    pub struct ListAvatar<'a> {
+        client: &'a super::Client,
+        page_num: Result<Option<::std::num::NonZeroU32>, String>,
+        page_size: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListAvatar<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                page_num: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn page_num<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_num = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_num failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/videos/avatar/image2video`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskListResponse>, Error<types::KlingError>> {
+            let Self { client, page_num, page_size } = self;
+            let page_num = page_num.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/videos/avatar/image2video", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("pageNum", &page_num))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_avatar",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_avatar`]
+
+[`Client::create_avatar`]: super::Client::create_avatar*/
+    #[derive(Debug, Clone)]
+    pub struct CreateAvatar<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::AvatarRequest, String>,
+    }
+    impl<'a> CreateAvatar<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::AvatarRequest>,
+            <V as std::convert::TryInto<types::AvatarRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `AvatarRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::AvatarRequest,
+            ) -> types::builder::AvatarRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/videos/avatar/image2video`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::AvatarRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/videos/avatar/image2video", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_avatar",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_avatar`]
+
+[`Client::get_avatar`]: super::Client::get_avatar*/
+    #[derive(Debug, Clone)]
+    pub struct GetAvatar<'a> {
+        client: &'a super::Client,
+        task_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetAvatar<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                task_id: Err("task_id was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/videos/avatar/image2video/{task_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, task_id } = self;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/videos/avatar/image2video/{}", client.baseurl, encode_path(&
+                task_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_avatar",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::list_video_effects`]
 
 [`Client::list_video_effects`]: super::Client::list_video_effects*/
@@ -7493,6 +24052,262 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_video_effects",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::identify_face`]
+
+[`Client::identify_face`]: super::Client::identify_face*/
+    #[derive(Debug, Clone)]
+    pub struct IdentifyFace<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::IdentifyFaceRequest, String>,
+    }
+    impl<'a> IdentifyFace<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::IdentifyFaceRequest>,
+            <V as std::convert::TryInto<
+                types::IdentifyFaceRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `IdentifyFaceRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::IdentifyFaceRequest,
+            ) -> types::builder::IdentifyFaceRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/videos/identify-face`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::IdentifyFaceResponse>,
+            Error<types::KlingError>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::IdentifyFaceRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/videos/identify-face", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "identify_face",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::recognize_image`]
+
+[`Client::recognize_image`]: super::Client::recognize_image*/
+    #[derive(Debug, Clone)]
+    pub struct RecognizeImage<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::ImageRecognizeRequest, String>,
+    }
+    impl<'a> RecognizeImage<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ImageRecognizeRequest>,
+            <V as std::convert::TryInto<
+                types::ImageRecognizeRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `ImageRecognizeRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::ImageRecognizeRequest,
+            ) -> types::builder::ImageRecognizeRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/videos/image-recognize`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::ImageRecognizeResponse>,
+            Error<types::KlingError>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::ImageRecognizeRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/videos/image-recognize", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "recognize_image",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -8266,6 +25081,1394 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::list_motion_control`]
+
+[`Client::list_motion_control`]: super::Client::list_motion_control*/
+    #[derive(Debug, Clone)]
+    pub struct ListMotionControl<'a> {
+        client: &'a super::Client,
+        page_num: Result<Option<::std::num::NonZeroU32>, String>,
+        page_size: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListMotionControl<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                page_num: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn page_num<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_num = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_num failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/videos/motion-control`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskListResponse>, Error<types::KlingError>> {
+            let Self { client, page_num, page_size } = self;
+            let page_num = page_num.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/videos/motion-control", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("pageNum", &page_num))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_motion_control",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_motion_control`]
+
+[`Client::create_motion_control`]: super::Client::create_motion_control*/
+    #[derive(Debug, Clone)]
+    pub struct CreateMotionControl<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::MotionControlRequest, String>,
+    }
+    impl<'a> CreateMotionControl<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::MotionControlRequest>,
+            <V as std::convert::TryInto<
+                types::MotionControlRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `MotionControlRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::MotionControlRequest,
+            ) -> types::builder::MotionControlRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/videos/motion-control`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::MotionControlRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/videos/motion-control", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_motion_control",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_motion_control`]
+
+[`Client::get_motion_control`]: super::Client::get_motion_control*/
+    #[derive(Debug, Clone)]
+    pub struct GetMotionControl<'a> {
+        client: &'a super::Client,
+        task_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetMotionControl<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                task_id: Err("task_id was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/videos/motion-control/{task_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, task_id } = self;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/videos/motion-control/{}", client.baseurl, encode_path(& task_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_motion_control",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_multi_elements`]
+
+[`Client::list_multi_elements`]: super::Client::list_multi_elements*/
+    #[derive(Debug, Clone)]
+    pub struct ListMultiElements<'a> {
+        client: &'a super::Client,
+        page_num: Result<Option<::std::num::NonZeroU32>, String>,
+        page_size: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListMultiElements<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                page_num: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn page_num<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_num = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_num failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/videos/multi-elements`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskListResponse>, Error<types::KlingError>> {
+            let Self { client, page_num, page_size } = self;
+            let page_num = page_num.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/videos/multi-elements", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("pageNum", &page_num))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_multi_elements",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_multi_elements`]
+
+[`Client::create_multi_elements`]: super::Client::create_multi_elements*/
+    #[derive(Debug, Clone)]
+    pub struct CreateMultiElements<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::MultiElementsRequest, String>,
+    }
+    impl<'a> CreateMultiElements<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::MultiElementsRequest>,
+            <V as std::convert::TryInto<
+                types::MultiElementsRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `MultiElementsRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::MultiElementsRequest,
+            ) -> types::builder::MultiElementsRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/videos/multi-elements`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::MultiElementsRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/videos/multi-elements", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_multi_elements",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::add_multi_element_selection`]
+
+[`Client::add_multi_element_selection`]: super::Client::add_multi_element_selection*/
+    #[derive(Debug, Clone)]
+    pub struct AddMultiElementSelection<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::MultiElementPointsRequest, String>,
+    }
+    impl<'a> AddMultiElementSelection<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::MultiElementPointsRequest>,
+            <V as std::convert::TryInto<
+                types::MultiElementPointsRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `MultiElementPointsRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::MultiElementPointsRequest,
+            ) -> types::builder::MultiElementPointsRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/videos/multi-elements/add-selection`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::MultiElementSelectionResponse>,
+            Error<types::KlingError>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::MultiElementPointsRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/videos/multi-elements/add-selection", client.baseurl,
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "add_multi_element_selection",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::clear_multi_element_selection`]
+
+[`Client::clear_multi_element_selection`]: super::Client::clear_multi_element_selection*/
+    #[derive(Debug, Clone)]
+    pub struct ClearMultiElementSelection<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::MultiElementSessionRequest, String>,
+    }
+    impl<'a> ClearMultiElementSelection<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::MultiElementSessionRequest>,
+            <V as std::convert::TryInto<
+                types::MultiElementSessionRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `MultiElementSessionRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::MultiElementSessionRequest,
+            ) -> types::builder::MultiElementSessionRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/videos/multi-elements/clear-selection`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::MultiElementSelectionResponse>,
+            Error<types::KlingError>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::MultiElementSessionRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/videos/multi-elements/clear-selection", client.baseurl,
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "clear_multi_element_selection",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_multi_element_selection`]
+
+[`Client::delete_multi_element_selection`]: super::Client::delete_multi_element_selection*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteMultiElementSelection<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::MultiElementPointsRequest, String>,
+    }
+    impl<'a> DeleteMultiElementSelection<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::MultiElementPointsRequest>,
+            <V as std::convert::TryInto<
+                types::MultiElementPointsRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `MultiElementPointsRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::MultiElementPointsRequest,
+            ) -> types::builder::MultiElementPointsRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/videos/multi-elements/delete-selection`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::MultiElementSelectionResponse>,
+            Error<types::KlingError>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::MultiElementPointsRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/videos/multi-elements/delete-selection", client.baseurl,
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_multi_element_selection",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::init_multi_element_selection`]
+
+[`Client::init_multi_element_selection`]: super::Client::init_multi_element_selection*/
+    #[derive(Debug, Clone)]
+    pub struct InitMultiElementSelection<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::MultiElementInitRequest, String>,
+    }
+    impl<'a> InitMultiElementSelection<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::MultiElementInitRequest>,
+            <V as std::convert::TryInto<
+                types::MultiElementInitRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `MultiElementInitRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::MultiElementInitRequest,
+            ) -> types::builder::MultiElementInitRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/videos/multi-elements/init-selection`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::MultiElementSelectionResponse>,
+            Error<types::KlingError>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::MultiElementInitRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/videos/multi-elements/init-selection", client.baseurl,
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "init_multi_element_selection",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::preview_multi_element_selection`]
+
+[`Client::preview_multi_element_selection`]: super::Client::preview_multi_element_selection*/
+    #[derive(Debug, Clone)]
+    pub struct PreviewMultiElementSelection<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::MultiElementSessionRequest, String>,
+    }
+    impl<'a> PreviewMultiElementSelection<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::MultiElementSessionRequest>,
+            <V as std::convert::TryInto<
+                types::MultiElementSessionRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `MultiElementSessionRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::MultiElementSessionRequest,
+            ) -> types::builder::MultiElementSessionRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/videos/multi-elements/preview-selection`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::MultiElementSelectionResponse>,
+            Error<types::KlingError>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::MultiElementSessionRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/videos/multi-elements/preview-selection", client.baseurl,
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "preview_multi_element_selection",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_multi_elements`]
+
+[`Client::get_multi_elements`]: super::Client::get_multi_elements*/
+    #[derive(Debug, Clone)]
+    pub struct GetMultiElements<'a> {
+        client: &'a super::Client,
+        task_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetMultiElements<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                task_id: Err("task_id was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/videos/multi-elements/{task_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, task_id } = self;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/videos/multi-elements/{}", client.baseurl, encode_path(& task_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_multi_elements",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::list_multi_image2video`]
 
 [`Client::list_multi_image2video`]: super::Client::list_multi_image2video*/
@@ -8576,6 +26779,366 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_multi_image2video",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_omni_video`]
+
+[`Client::list_omni_video`]: super::Client::list_omni_video*/
+    #[derive(Debug, Clone)]
+    pub struct ListOmniVideo<'a> {
+        client: &'a super::Client,
+        page_num: Result<Option<::std::num::NonZeroU32>, String>,
+        page_size: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListOmniVideo<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                page_num: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn page_num<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_num = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_num failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/videos/omni-video`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskListResponse>, Error<types::KlingError>> {
+            let Self { client, page_num, page_size } = self;
+            let page_num = page_num.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/videos/omni-video", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("pageNum", &page_num))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_omni_video",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_omni_video`]
+
+[`Client::create_omni_video`]: super::Client::create_omni_video*/
+    #[derive(Debug, Clone)]
+    pub struct CreateOmniVideo<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::OmniVideoRequest, String>,
+    }
+    impl<'a> CreateOmniVideo<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::OmniVideoRequest>,
+            <V as std::convert::TryInto<
+                types::OmniVideoRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `OmniVideoRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::OmniVideoRequest,
+            ) -> types::builder::OmniVideoRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/videos/omni-video`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::OmniVideoRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/videos/omni-video", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_omni_video",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_omni_video`]
+
+[`Client::get_omni_video`]: super::Client::get_omni_video*/
+    #[derive(Debug, Clone)]
+    pub struct GetOmniVideo<'a> {
+        client: &'a super::Client,
+        task_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetOmniVideo<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                task_id: Err("task_id was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.task_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for task_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/videos/omni-video/{task_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TaskResponse>, Error<types::KlingError>> {
+            let Self { client, task_id } = self;
+            let task_id = task_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/videos/omni-video/{}", client.baseurl, encode_path(& task_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_omni_video",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;

@@ -27,9 +27,9 @@
 //!     .create_text2video()
 //!     .body(
 //!         types::Text2VideoRequest::builder()
-//!             .prompt("a cat playing the piano")
+//!             .prompt(Some(types::OptionalPrompt::try_from("a cat playing the piano")?))
 //!             .model_name(Some("kling-v2-5-turbo".to_owned()))
-//!             .duration(Some(types::VideoDuration::X5)),
+//!             .duration(Some(types::VideoDuration::from("5".to_owned()))),
 //!     )
 //!     .send()
 //!     .await?;

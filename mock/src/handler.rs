@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use http::{Request, Response, header};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
-use nicerouter_kling_spec::OperationRole;
+use nicerouter_kling_spec::{Method, OperationRole};
 use serde_json::{Value, json};
 
 use crate::answer::{Answer, Body, Dropped, request_id};
@@ -15,7 +15,7 @@ use crate::journal::{Api, JournalEntry, redact};
 use crate::media::{self, MediaKind};
 use crate::route::{Endpoint, Routed, parse_query};
 use crate::server::{DuplicatePolicy, Shared};
-use crate::task::{NewTask, StoredTask, media_url, video_id};
+use crate::task::{NewTask, Outcome, Results, StoredTask, Timing, media_url, video_id};
 
 /// The largest body read (base64 images are up to about 14 MB each).
 const BODY_LIMIT: usize = 64 * 1024 * 1024;
@@ -331,9 +331,10 @@ impl Ctx<'_> {
         query: &[(String, String)],
         body: Option<Result<Value, String>>,
     ) -> Result<Option<Value>, Answer> {
+        let has_body = endpoint.method == Method::Post;
         let body = match body {
             Some(Ok(value)) => Some(value),
-            Some(Err(_)) if endpoint.role == OperationRole::Create => {
+            Some(Err(_)) if has_body => {
                 return Err(Answer::error(
                     400,
                     1201,
@@ -343,11 +344,7 @@ impl Ctx<'_> {
             }
             _ => None,
         };
-        let json_body = if endpoint.role == OperationRole::Create {
-            body.as_ref()
-        } else {
-            None
-        };
+        let json_body = if has_body { body.as_ref() } else { None };
         match self.shared.validator.validate_request(
             &endpoint.operation_id,
             path_params,
@@ -385,9 +382,7 @@ impl Ctx<'_> {
                 self.get(endpoint, id, modifiers)
             }
             OperationRole::List => self.list(endpoint, query, modifiers),
-            OperationRole::Other => {
-                Answer::error(404, 1202, "Invalid request method or path", &self.rid)
-            }
+            OperationRole::Other => self.plain(endpoint, body.unwrap_or(Value::Null)),
         };
         if modifiers.contains(&Fault::ExtraFields) {
             with_extra_fields(answer)
@@ -424,12 +419,63 @@ impl Ctx<'_> {
             request,
             timing,
             outcome,
-            media: endpoint.media,
+            results: endpoint.results,
             now_ms: now_ms(),
         });
         self.created = Some(task.public.task_id.clone());
         tracing::debug!(task_id = %task.public.task_id, kind = %endpoint.kind, "mock: task created");
         Answer::ok(&self.rid, task.created_json())
+    }
+
+    /// A plain operation: it answers at once. TTS makes a finished task whose speech can be
+    /// downloaded; the others answer the spec's own example (faces, segmentation, resource
+    /// packs, preset catalogues, deletions) under a fresh request id.
+    fn plain(&mut self, endpoint: &Endpoint, request: Value) -> Answer {
+        if endpoint.results == Results::Audios && endpoint.method == Method::Post {
+            return self.speech(endpoint, request);
+        }
+        match endpoint.example.as_ref().and_then(|e| e.get("data")) {
+            Some(data) => Answer::ok(&self.rid, data.clone()),
+            None => Answer::error(404, 1202, "Invalid request method or path", &self.rid),
+        }
+    }
+
+    /// TTS: a task that is done when it is created, with one audio track in the TTS shape
+    /// (`url` and `duration`), at a URL this server serves.
+    fn speech(&mut self, endpoint: &Endpoint, request: Value) -> Answer {
+        let now = now_ms();
+        let mut state = self.shared.state();
+        let created = state.tasks.create(NewTask {
+            kind: endpoint.kind.clone(),
+            operation_id: endpoint.operation_id.clone(),
+            request,
+            timing: Timing::Polls {
+                processing_after: 0,
+                done_after: 0,
+            },
+            outcome: Outcome::Succeed,
+            results: Results::Audios,
+            now_ms: now,
+        });
+        let task_id = created.public.task_id.clone();
+        self.created = Some(task_id.clone());
+        let origin = &self.shared.origin;
+        Answer::ok(
+            &self.rid,
+            json!({
+                "task_id": task_id,
+                "task_status": "succeed",
+                "task_status_msg": "",
+                "created_at": now,
+                "updated_at": now,
+                "final_unit_deduction": "0.1",
+                "task_result": { "audios": [{
+                    "id": video_id(&task_id, 0),
+                    "url": media_url(origin, &task_id, 0, MediaKind::Audio),
+                    "duration": "5.0",
+                }] },
+            }),
+        )
     }
 
     fn get(&mut self, endpoint: &Endpoint, id: &str, modifiers: &[Fault]) -> Answer {

@@ -73,11 +73,11 @@
 //! assert_eq!(&video[4..8], b"ftyp");
 //!
 //! // Bad input is rejected the way Kling does, naming the field and the rule.
-//! let bad = create(json!({ "prompt": "x", "mode": "turbo" })).await?;
+//! let bad = create(json!({ "prompt": "x", "sound": "loud" })).await?;
 //! assert_eq!(bad.status(), 400);
 //! let error: Value = bad.json().await?;
 //! assert_eq!(error["code"], 1201);
-//! assert_eq!(error["message"], "Invalid parameter: mode: must be one of std, pro");
+//! assert_eq!(error["message"], "Invalid parameter: sound: must be one of on, off");
 //!
 //! // What did the server see? One task billed, and never the key.
 //! assert_eq!(server.tasks_created(), 1);

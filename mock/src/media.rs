@@ -29,6 +29,9 @@ pub enum MediaKind {
     Video,
     /// An image result, served as `image/png`.
     Image,
+    /// An audio result (generated audio, TTS speech, a voice's sample), served as
+    /// `audio/wav`.
+    Audio,
 }
 
 impl MediaKind {
@@ -37,6 +40,7 @@ impl MediaKind {
         match self {
             MediaKind::Video => "mp4",
             MediaKind::Image => "png",
+            MediaKind::Audio => "wav",
         }
     }
 
@@ -45,6 +49,7 @@ impl MediaKind {
         match self {
             MediaKind::Video => "video/mp4",
             MediaKind::Image => "image/png",
+            MediaKind::Audio => "audio/wav",
         }
     }
 }
@@ -60,6 +65,7 @@ pub fn bytes(kind: MediaKind, task_id: &str, index: usize, size: usize) -> Vec<u
     match kind {
         MediaKind::Image => png(size, &mut noise),
         MediaKind::Video => mp4(size, &mut noise),
+        MediaKind::Audio => wav(size, &mut noise),
     }
 }
 
@@ -244,6 +250,26 @@ pub fn input_wav(millis: u32) -> Vec<u8> {
     out.extend_from_slice(b"data");
     out.extend_from_slice(&data_len.to_le_bytes());
     out.resize(44 + data_len as usize, 0);
+    out
+}
+
+/// A WAV header and `size` bytes in all (at least the 44-byte header) of quiet noise, so that
+/// every task's audio differs.
+fn wav(size: usize, noise: &mut Noise) -> Vec<u8> {
+    let mut out = input_wav(0);
+    let header = out.len();
+    let total = size.max(header);
+    let data_len = u32::try_from(total - header).unwrap_or(u32::MAX - 36) & !1;
+    out[4..8].copy_from_slice(&(36 + data_len).to_le_bytes());
+    out[40..44].copy_from_slice(&data_len.to_le_bytes());
+    // Small sample values: a faint hiss rather than loud noise.
+    out.extend((0..data_len).map(|i| {
+        if i % 2 == 0 {
+            noise.next_byte() & 0x0F
+        } else {
+            0
+        }
+    }));
     out
 }
 

@@ -1,9 +1,11 @@
 //! Routing, derived from the spec's operations rather than typed by hand.
 
 use nicerouter_kling_spec::{Method, Operation, OperationRole};
+use serde_json::Value;
 
 use crate::journal::Api;
 use crate::media::MediaKind;
+use crate::task::Results;
 
 /// NiceRouter's prefix in front of the spec's paths.
 pub const NICEROUTER_PREFIX: &str = "/kling";
@@ -17,10 +19,14 @@ pub(crate) struct Endpoint {
     pub(crate) method: Method,
     pub(crate) operation_id: String,
     pub(crate) role: OperationRole,
-    /// The kind's path segment, for example `text2video`.
+    /// The kind's path, for example `text2video` or `avatar/image2video`.
     pub(crate) kind: String,
-    /// Images (`/v1/images/...`) or videos.
-    pub(crate) media: MediaKind,
+    /// What the kind's tasks produce (the create's `x-sdk.results`; without it, images under
+    /// `/v1/images/`, audio under `/v1/audio/` and videos elsewhere).
+    pub(crate) results: Results,
+    /// The spec's example answer of a plain operation, served (with a fresh request id) when
+    /// the mock has nothing more specific to say.
+    pub(crate) example: Option<Value>,
     /// The template split on `/`; `None` for a `{param}`, with the param's name beside it.
     segments: Vec<Segment>,
 }
@@ -59,7 +65,21 @@ pub(crate) struct Routes {
 }
 
 impl Routes {
-    pub(crate) fn from_operations(ops: &[Operation]) -> Routes {
+    pub(crate) fn from_operations(ops: &[Operation], spec: &Value) -> Routes {
+        let results_of = |op: &Operation| {
+            let declared = ops
+                .iter()
+                .filter(|o| o.kind_segment() == op.kind_segment())
+                .find_map(|o| o.results.as_deref())
+                .and_then(Results::from_name);
+            declared.unwrap_or(if op.path.starts_with("/v1/images/") {
+                Results::Images
+            } else if op.path.starts_with("/v1/audio/") {
+                Results::Audios
+            } else {
+                Results::Videos
+            })
+        };
         let endpoints = ops
             .iter()
             .map(|op| Endpoint {
@@ -67,11 +87,10 @@ impl Routes {
                 operation_id: op.operation_id.clone(),
                 role: op.role,
                 kind: op.kind_segment().to_owned(),
-                media: if op.path.starts_with("/v1/images/") {
-                    MediaKind::Image
-                } else {
-                    MediaKind::Video
-                },
+                results: results_of(op),
+                example: (op.role == OperationRole::Other)
+                    .then(|| success_example(spec, op))
+                    .flatten(),
                 segments: op
                     .path
                     .split('/')
@@ -142,12 +161,40 @@ impl Endpoint {
     }
 }
 
+/// The example of an operation's `200` answer in the spec (`example`, else the first of
+/// `examples`), following a `$ref` to `components.responses`.
+fn success_example(spec: &Value, op: &Operation) -> Option<Value> {
+    let method = op.method.as_str().to_ascii_lowercase();
+    let pointer = format!(
+        "/paths/{}/{method}/responses/200",
+        op.path.replace('~', "~0").replace('/', "~1")
+    );
+    let mut response = spec.pointer(&pointer)?;
+    if let Some(name) = response
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix("#/components/responses/"))
+    {
+        response = spec.pointer(&format!("/components/responses/{name}"))?;
+    }
+    let media = response.pointer("/content/application~1json")?;
+    media.get("example").cloned().or_else(|| {
+        media
+            .get("examples")
+            .and_then(Value::as_object)
+            .and_then(|all| all.values().next())
+            .and_then(|e| e.get("value"))
+            .cloned()
+    })
+}
+
 fn media(rest: &str) -> Option<Routed<'static>> {
     let (task_id, file) = rest.split_once('/')?;
     let (index, ext) = file.split_once('.')?;
     let kind = match ext {
         "mp4" => MediaKind::Video,
         "png" => MediaKind::Image,
+        "wav" => MediaKind::Audio,
         _ => return None,
     };
     Some(Routed::Media {
@@ -206,15 +253,17 @@ mod tests {
     use super::*;
 
     fn routes() -> Routes {
-        Routes::from_operations(&nicerouter_kling_spec::operations(
-            nicerouter_kling_spec::embedded(),
-        ))
+        let spec = nicerouter_kling_spec::parse_value(nicerouter_kling_spec::SPEC_YAML).unwrap();
+        Routes::from_operations(
+            &nicerouter_kling_spec::operations(nicerouter_kling_spec::embedded()),
+            &spec,
+        )
     }
 
     #[test]
     fn both_prefixes_route_to_the_spec_operations() {
         let r = routes();
-        assert_eq!(r.endpoints().len(), 24);
+        assert_eq!(r.endpoints().len(), 79);
         match r.route("POST", "/kling/v1/videos/text2video") {
             Routed::Operation { endpoint, api, .. } => {
                 assert_eq!(endpoint.operation_id, "create_text2video");
@@ -229,7 +278,7 @@ mod tests {
                 path_params,
             } => {
                 assert_eq!(endpoint.operation_id, "get_image_generation");
-                assert_eq!(endpoint.media, MediaKind::Image);
+                assert_eq!(endpoint.results, Results::Images);
                 assert_eq!(api, Api::Official);
                 assert_eq!(path_params, [("task_id".to_owned(), "my id".to_owned())]);
             }

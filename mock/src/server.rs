@@ -214,9 +214,13 @@ impl MockServerBuilder {
         let shared = Arc::new(Shared {
             config: self.config,
             origin: format!("http://{addr}"),
-            routes: Routes::from_operations(&nicerouter_kling_spec::operations(
-                nicerouter_kling_spec::embedded(),
-            )),
+            routes: Routes::from_operations(
+                &nicerouter_kling_spec::operations(nicerouter_kling_spec::embedded()),
+                // The embedded spec parses (its crate's tests check it); if it ever did not,
+                // plain operations would merely lose their example answers.
+                &nicerouter_kling_spec::parse_value(nicerouter_kling_spec::SPEC_YAML)
+                    .unwrap_or_default(),
+            ),
             validator: Validator::embedded(),
             cancel: cancel.clone(),
             state: Mutex::new(state),

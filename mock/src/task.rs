@@ -12,6 +12,10 @@ use crate::media::MediaKind;
 /// The first task id; later tasks count up from it (18-digit numeric strings, like Kling's).
 pub const FIRST_TASK_ID: u64 = 814_570_891_207_524_415;
 
+/// The creator id the mock gives the account's own voices and elements (`owned_by`; Kling's
+/// own library says `kling`).
+const MOCK_OWNER: &str = "10001";
+
 /// When a task moves from `submitted` to `processing` and then to its outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Timing {
@@ -153,10 +157,49 @@ pub struct MockTask {
     pub timing: Timing,
     /// How it ends.
     pub outcome: Outcome,
-    /// Its result files (`n` images, or one video).
+    /// Its result files (`n` images, or one video, audio track or voice sample; none for an
+    /// element).
     pub results: usize,
-    /// Whether results are images or videos.
+    /// Whether result files are images, videos or audio.
     pub media: MediaKind,
+}
+
+/// What a kind's tasks produce: which array of `task_result` they fill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Results {
+    /// `videos[]`.
+    Videos,
+    /// `images[]`.
+    Images,
+    /// `audios[]`.
+    Audios,
+    /// `voices[]`, each with a sample to download.
+    Voices,
+    /// `elements[]`, without files.
+    Elements,
+}
+
+impl Results {
+    /// The value of an `x-sdk.results`, if it is one the mock knows.
+    pub(crate) fn from_name(name: &str) -> Option<Results> {
+        Some(match name {
+            "videos" => Results::Videos,
+            "images" => Results::Images,
+            "audios" => Results::Audios,
+            "voices" => Results::Voices,
+            "elements" => Results::Elements,
+            _ => return None,
+        })
+    }
+
+    /// The kind of file a result is served as.
+    pub(crate) fn media(self) -> MediaKind {
+        match self {
+            Results::Videos => MediaKind::Video,
+            Results::Images | Results::Elements => MediaKind::Image,
+            Results::Audios | Results::Voices => MediaKind::Audio,
+        }
+    }
 }
 
 /// A task in the store.
@@ -165,6 +208,7 @@ pub(crate) struct StoredTask {
     pub(crate) public: MockTask,
     started: Instant,
     updated_at: i64,
+    shape: Results,
 }
 
 /// What a create needs to make a task.
@@ -174,7 +218,7 @@ pub(crate) struct NewTask {
     pub(crate) request: Value,
     pub(crate) timing: Timing,
     pub(crate) outcome: Outcome,
-    pub(crate) media: MediaKind,
+    pub(crate) results: Results,
     pub(crate) now_ms: i64,
 }
 
@@ -192,13 +236,14 @@ impl TaskStore {
             .get("external_task_id")
             .and_then(Value::as_str)
             .map(str::to_owned);
-        let results = match new.media {
-            MediaKind::Image => new
+        let results = match new.results {
+            Results::Images => new
                 .request
                 .get("n")
                 .and_then(Value::as_u64)
                 .map_or(1, |n| usize::try_from(n).unwrap_or(1).max(1)),
-            MediaKind::Video => 1,
+            Results::Videos | Results::Audios | Results::Voices => 1,
+            Results::Elements => 0,
         };
         self.tasks.push(StoredTask {
             public: MockTask {
@@ -213,10 +258,11 @@ impl TaskStore {
                 timing: new.timing,
                 outcome: new.outcome,
                 results,
-                media: new.media,
+                media: new.results.media(),
             },
             started: Instant::now(),
             updated_at: new.now_ms,
+            shape: new.results,
         });
         let last = self.tasks.len() - 1;
         &self.tasks[last]
@@ -367,17 +413,51 @@ impl StoredTask {
 
     fn result_json(&self, origin: &str) -> Value {
         let t = &self.public;
-        match t.media {
-            MediaKind::Video => json!({ "videos": [{
+        let req = &t.request;
+        let text = |name: &str| req.get(name).and_then(Value::as_str).unwrap_or_default();
+        match self.shape {
+            Results::Videos => json!({ "videos": [{
                 "id": video_id(&t.task_id, 0),
                 "url": media_url(origin, &t.task_id, 0, MediaKind::Video),
                 "duration": self.duration(),
             }] }),
-            MediaKind::Image => {
+            Results::Images => {
                 let images: Vec<Value> = (0..t.results)
                     .map(|i| json!({ "index": i, "url": media_url(origin, &t.task_id, i, MediaKind::Image) }))
                     .collect();
                 json!({ "images": images })
+            }
+            Results::Audios => {
+                let seconds = req
+                    .get("duration")
+                    .and_then(Value::as_f64)
+                    .map_or_else(|| "5.0".to_owned(), |d| format!("{d:.1}"));
+                json!({ "audios": [{
+                    "id": video_id(&t.task_id, 0),
+                    "url_wav": media_url(origin, &t.task_id, 0, MediaKind::Audio),
+                    "duration_wav": seconds,
+                }] })
+            }
+            Results::Voices => json!({ "voices": [{
+                "voice_id": t.task_id,
+                "voice_name": text("voice_name"),
+                "trial_url": media_url(origin, &t.task_id, 0, MediaKind::Audio),
+                "owned_by": MOCK_OWNER,
+            }] }),
+            Results::Elements => {
+                // Element ids are numbers in Kling's answers; the mock's task ids are 18 digits.
+                let id: Value = t
+                    .task_id
+                    .parse::<u64>()
+                    .map_or_else(|_| json!(t.task_id), |n| json!(n));
+                json!({ "elements": [{
+                    "element_id": id,
+                    "element_name": text("element_name"),
+                    "element_description": text("element_description"),
+                    "reference_type": text("reference_type"),
+                    "owned_by": MOCK_OWNER,
+                    "status": "succeed",
+                }] })
             }
         }
     }
@@ -428,7 +508,7 @@ mod tests {
             request: json!({"prompt": "p", "external_task_id": "ext-1"}),
             timing,
             outcome,
-            media: MediaKind::Video,
+            results: Results::Videos,
             now_ms: 1_000,
         }
     }

@@ -6,9 +6,9 @@ use nicerouter_kling_raw::{Auth, Client, Error, Inner, TaskStatus, types};
 
 fn text2video() -> types::builder::Text2VideoRequest {
     types::Text2VideoRequest::builder()
-        .prompt("a cat playing the piano")
+        .prompt(Some("a cat playing the piano".parse().unwrap()))
         .model_name(Some("kling-v2-5-turbo".to_owned()))
-        .duration(Some(types::VideoDuration::X5))
+        .duration(Some(types::VideoDuration::from("5".to_owned())))
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@
 //! ```
 //! let spec = nicerouter_kling_spec::embedded();
 //! let ops = nicerouter_kling_spec::operations(spec);
-//! assert_eq!(ops.len(), 24);
+//! assert_eq!(ops.len(), 79);
 //! let create = ops.iter().find(|op| op.operation_id == "create_text2video").unwrap();
 //! assert_eq!(create.path, "/v1/videos/text2video");
 //! assert_eq!(create.request_schema.as_deref(), Some("Text2VideoRequest"));

@@ -22,6 +22,11 @@ impl Method {
 }
 
 /// What an operation does to a kind of task.
+///
+/// The role follows from the method and the path, except for operations that declare
+/// themselves plain with an `x-sdk` extension that names no `kind`: those answer at once
+/// (TTS, face identification, deletions, preset catalogues, account usage) and are
+/// [`OperationRole::Other`] whatever their shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OperationRole {
     /// `POST /v1/.../{kind}`: creates (and pays for) a task.
@@ -30,7 +35,7 @@ pub enum OperationRole {
     Get,
     /// `GET /v1/.../{kind}`: a page of tasks.
     List,
-    /// Anything else.
+    /// Anything else, including every plain (synchronous, non-task) operation.
     Other,
 }
 
@@ -57,15 +62,25 @@ pub struct Operation {
     pub path_params: Vec<String>,
     /// The names of the query parameters.
     pub query_params: Vec<String>,
+    /// Where a task create's output lands in `task_result` (`videos`, `images`, `audios`,
+    /// `voices` or `elements`), from its `x-sdk.results`; `None` when the spec does not say.
+    pub results: Option<String>,
 }
 
 impl Operation {
-    /// The kind's path segment: the last literal segment of the path, for example `lip-sync`.
+    /// The kind's path: the literal segments after `/v1/<family>/` (or `/<family>/`), for
+    /// example `lip-sync` for `/v1/videos/lip-sync/{task_id}`, `avatar/image2video` for
+    /// `/v1/videos/avatar/image2video` and `costs` for `/account/costs`. Unique per kind, even
+    /// where two kinds end in the same segment.
     pub fn kind_segment(&self) -> &str {
-        self.path
-            .split('/')
-            .rfind(|s| !s.is_empty() && !s.starts_with('{'))
-            .unwrap_or_default()
+        let path = self.path.as_str();
+        let rest = path
+            .strip_prefix("/v1/")
+            .or_else(|| path.strip_prefix('/'))
+            .unwrap_or(path);
+        let rest = rest.split_once('/').map_or(rest, |(_, kind)| kind);
+        let end = rest.find("/{").unwrap_or(rest.len());
+        rest[..end].trim_end_matches('/')
     }
 
     /// The path with every `{param}` replaced by the value `f` gives for it.
@@ -106,6 +121,7 @@ pub fn operations(spec: &OpenAPI) -> Vec<Operation> {
                 .map(|p| p.parameter_data_ref().name.clone())
                 .collect();
             let role = match (method, path_params.is_empty()) {
+                _ if is_plain(op) => OperationRole::Other,
                 (Method::Post, true) => OperationRole::Create,
                 (Method::Get, false) => OperationRole::Get,
                 (Method::Get, true) => OperationRole::List,
@@ -135,11 +151,25 @@ pub fn operations(spec: &OpenAPI) -> Vec<Operation> {
                     .and_then(ref_name),
                 path_params,
                 query_params,
+                results: op
+                    .extensions
+                    .get("x-sdk")
+                    .and_then(|sdk| sdk.get("results"))
+                    .and_then(|r| r.as_str())
+                    .map(str::to_owned),
             });
         }
     }
     out.sort_by(|a, b| (&a.path, a.method).cmp(&(&b.path, b.method)));
     out
+}
+
+/// Whether the operation is plain rather than part of a task kind: its `x-sdk` extension
+/// exists and names no `kind`.
+fn is_plain(op: &openapiv3::Operation) -> bool {
+    op.extensions
+        .get("x-sdk")
+        .is_some_and(|sdk| sdk.get("kind").is_none())
 }
 
 /// The component name a `#/components/schemas/X` reference points at.

@@ -10,12 +10,12 @@
 //! use serde_json::json;
 //!
 //! let validator = Validator::embedded();
-//! let body = json!({ "prompt": "a cat", "mode": "fast", "bogus": 1 });
+//! let body = json!({ "prompt": "a cat", "sound": "loud", "bogus": 1 });
 //! let problems = validator
 //!     .validate_request("create_text2video", &[], &[], Some(&body))
 //!     .unwrap_err();
 //! let messages: Vec<String> = problems.iter().map(ToString::to_string).collect();
-//! assert!(messages.contains(&"mode: must be one of std, pro".to_owned()));
+//! assert!(messages.contains(&"sound: must be one of on, off".to_owned()));
 //! assert!(messages.contains(&"bogus: unknown field `bogus`".to_owned()));
 //!
 //! let page = [("pageSize".to_owned(), "501".to_owned())];

@@ -26,22 +26,78 @@ fn query(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
 }
 
 #[test]
-fn the_spec_loads_with_openapiv3_and_has_24_operations() {
+fn the_spec_loads_with_openapiv3_and_has_79_operations() {
     let spec = parse(SPEC_YAML).unwrap();
     let ops = operations(&spec);
-    assert_eq!(ops.len(), 24);
-    for role in [
-        OperationRole::Create,
-        OperationRole::Get,
-        OperationRole::List,
+    assert_eq!(ops.len(), 79);
+    // 21 task kinds with create, get and list; 16 plain operations that answer at once.
+    for (role, count) in [
+        (OperationRole::Create, 21),
+        (OperationRole::Get, 21),
+        (OperationRole::List, 21),
+        (OperationRole::Other, 16),
     ] {
-        assert_eq!(ops.iter().filter(|o| o.role == role).count(), 8, "{role:?}");
+        assert_eq!(
+            ops.iter().filter(|o| o.role == role).count(),
+            count,
+            "{role:?}"
+        );
     }
     let mut ids = v().operation_ids();
     ids.sort_unstable();
     let mut expected: Vec<&str> = ops.iter().map(|o| o.operation_id.as_str()).collect();
     expected.sort_unstable();
     assert_eq!(ids, expected);
+}
+
+#[test]
+fn plain_operations_are_not_task_creates() {
+    let ops = operations(embedded());
+    let role = |id: &str| ops.iter().find(|o| o.operation_id == id).unwrap().role;
+    for id in [
+        "create_tts",
+        "identify_face",
+        "recognize_image",
+        "delete_custom_voice",
+        "delete_advanced_element",
+        "delete_element",
+        "list_preset_voices",
+        "list_preset_elements",
+        "get_account_costs",
+        "list_balance_deductions",
+        "init_multi_element_selection",
+        "preview_multi_element_selection",
+    ] {
+        assert_eq!(role(id), OperationRole::Other, "{id}");
+    }
+    assert_eq!(role("create_custom_voice"), OperationRole::Create);
+    assert_eq!(role("list_custom_voice"), OperationRole::List);
+}
+
+#[test]
+fn every_task_kind_has_its_own_kind_path() {
+    let ops = operations(embedded());
+    let kinds: Vec<&str> = ops
+        .iter()
+        .filter(|o| o.role == OperationRole::Create)
+        .map(|o| o.kind_segment())
+        .collect();
+    let mut unique = kinds.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), kinds.len(), "{kinds:?}");
+    let kind = |id: &str| {
+        ops.iter()
+            .find(|o| o.operation_id == id)
+            .unwrap()
+            .kind_segment()
+            .to_owned()
+    };
+    assert_eq!(kind("get_text2video"), "text2video");
+    assert_eq!(kind("create_avatar"), "avatar/image2video");
+    assert_eq!(kind("get_avatar"), "avatar/image2video");
+    assert_eq!(kind("list_image_expand"), "editing/expand");
+    assert_eq!(kind("get_account_costs"), "costs");
 }
 
 #[test]
@@ -57,21 +113,22 @@ fn a_broken_request_example_is_caught_with_its_place() {
     let mut spec = parse_value(SPEC_YAML).unwrap();
     let example = spec
         .pointer_mut(
-            "/paths/~1v1~1videos~1text2video/post/requestBody/content/application~1json/example",
+            "/paths/~1v1~1images~1generations/post/requestBody/content/application~1json/example",
         )
         .unwrap();
     example.as_object_mut().unwrap().remove("prompt");
-    example["mode"] = json!("fast");
+    example["image_reference"] = json!("pose");
     let problems = check_examples_in(&spec);
     assert!(
         problems.contains(
-            &"paths./v1/videos/text2video.post.requestBody.example: prompt: is required".to_owned()
+            &"paths./v1/images/generations.post.requestBody.example: prompt: is required"
+                .to_owned()
         ),
         "{problems:#?}"
     );
     assert!(
         problems.contains(
-            &"paths./v1/videos/text2video.post.requestBody.example: mode: must be one of std, pro"
+            &"paths./v1/images/generations.post.requestBody.example: image_reference: must be one of subject, face"
                 .to_owned()
         ),
         "{problems:#?}"
@@ -218,17 +275,116 @@ fn int64_codes_are_bounded() {
 fn a_bad_enum_is_rejected_naming_the_field_and_the_choices() {
     let problems = request_problems(
         "create_text2video",
-        json!({"prompt": "p", "mode": "fast", "duration": 5}),
+        json!({"prompt": "p", "sound": "loud", "duration": 5}),
     );
     assert_eq!(
         problems,
         [
             "duration: must be a string",
-            "mode: must be one of std, pro"
+            "sound: must be one of on, off"
         ]
     );
-    let problems = request_problems("create_text2video", json!({"prompt": "p", "duration": "7"}));
-    assert_eq!(problems, ["duration: must be one of 5, 10"]);
+    let problems = request_problems(
+        "create_lip_sync",
+        json!({"input": {"mode": "text2video", "voice_language": "fr"}}),
+    );
+    assert_eq!(problems, ["input.voice_language: must be one of zh, en"]);
+}
+
+#[test]
+fn open_vocabularies_accept_values_the_spec_does_not_know() {
+    // Kling adds models, lengths, modes, ratios, resolutions and scenes every month: a value
+    // this spec has never heard of must still pass.
+    v().validate_request(
+        "create_text2video",
+        &[],
+        &[],
+        Some(&json!({
+            "model_name": "kling-v9-ultra",
+            "prompt": "p",
+            "mode": "8k",
+            "duration": "42",
+            "aspect_ratio": "4:5",
+        })),
+    )
+    .unwrap();
+    v().validate_request(
+        "create_image_generation",
+        &[],
+        &[],
+        Some(&json!({"prompt": "p", "resolution": "16k", "aspect_ratio": "5:4"})),
+    )
+    .unwrap();
+    v().validate_request(
+        "create_video_effects",
+        &[],
+        &[],
+        Some(&json!({"effect_scene": "scene_of_next_month", "input": {"image": "u"}})),
+    )
+    .unwrap();
+    // Element and voice ids are accepted as numbers and as strings.
+    v().validate_request(
+        "create_image2video",
+        &[],
+        &[],
+        Some(&json!({
+            "image": "u",
+            "element_list": [{"element_id": 160}, {"element_id": "161"}],
+            "voice_list": [{"voice_id": "850087542757535834"}, {"voice_id": 7}],
+        })),
+    )
+    .unwrap();
+    let problems = request_problems(
+        "create_image2video",
+        json!({"image": "u", "element_list": [{"element_id": true}]}),
+    );
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].starts_with("element_list[0].element_id"),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn multi_shot_and_end_frame_only_requests_pass() {
+    // A customised multi-shot video takes its shots from `multi_prompt`; `prompt` may be
+    // absent or empty, and image-to-video may have only an end frame.
+    v().validate_request(
+        "create_text2video",
+        &[],
+        &[],
+        Some(&json!({
+            "model_name": "kling-v3",
+            "multi_shot": true,
+            "shot_type": "customize",
+            "prompt": "",
+            "multi_prompt": [
+                {"index": 1, "prompt": "a", "duration": "2"},
+                {"index": 2, "prompt": "b", "duration": "3"},
+            ],
+            "duration": "5",
+        })),
+    )
+    .unwrap();
+    v().validate_request(
+        "create_image2video",
+        &[],
+        &[],
+        Some(&json!({"model_name": "kling-v1-6", "image_tail": "u", "mode": "pro"})),
+    )
+    .unwrap();
+    v().validate_request(
+        "create_video_effects",
+        &[],
+        &[],
+        Some(&json!({"effect_scene": "color_mixing", "input": {"image": "u"}})),
+    )
+    .unwrap();
+    let problems = request_problems(
+        "create_text2video",
+        json!({"multi_prompt": [{"index": 1, "prompt": "x".repeat(513), "duration": "5"}]}),
+    );
+    assert_eq!(problems, ["multi_prompt[0].prompt: at most 512 characters"]);
 }
 
 #[test]
@@ -249,9 +405,10 @@ fn a_too_long_prompt_is_rejected() {
             "at most 2500 characters"
         )]
     );
-    request_problems("create_text2video", json!({"prompt": ""}))
-        .iter()
-        .for_each(|p| assert_eq!(p, "prompt: must not be empty"));
+    assert_eq!(
+        request_problems("create_image_generation", json!({"prompt": ""})),
+        ["prompt: must not be empty"]
+    );
     v().validate_request(
         "create_text2video",
         &[],
@@ -295,7 +452,7 @@ fn nested_fields_are_named_with_dots_and_indexes() {
 
 #[test]
 fn unknown_and_missing_fields_are_named() {
-    let problems = request_problems("create_text2video", json!({"bogus": true}));
+    let problems = request_problems("create_image_generation", json!({"bogus": true}));
     assert_eq!(
         problems,
         ["bogus: unknown field `bogus`", "prompt: is required"]

@@ -9,19 +9,24 @@ use nicerouter_kling_contract_tests::{
     CallOptions, Canned, CaptureServer, call, request_example, response_example,
 };
 use nicerouter_kling_raw::{Auth, Client, Inner};
-use nicerouter_kling_spec::{OperationRole, embedded, operations};
+use nicerouter_kling_spec::{Method, OperationRole, embedded, operations};
 use serde_json::Value;
 
 const TASK_ID: &str = "814570891207524415";
 const PAGE_NUM: u32 = 2;
 const PAGE_SIZE: u32 = 7;
+const PERIOD: (i64, i64) = (1_726_124_664_368, 1_727_366_400_000);
 
 #[tokio::test]
 async fn every_operation_sends_what_the_spec_says() {
     let server = CaptureServer::start().await.unwrap();
     let client = Client::new(&server.url("/kling"), Inner::new(Auth::bearer("test-key")));
     let ops = operations(embedded());
-    assert_eq!(ops.len(), 24, "8 kinds × create, get, list");
+    assert_eq!(
+        ops.len(),
+        79,
+        "21 kinds × create, get, list, and 16 plain operations"
+    );
 
     for op in &ops {
         let example = response_example(op, "200").remove(0);
@@ -30,6 +35,7 @@ async fn every_operation_sends_what_the_spec_says() {
             body: request_example(op),
             task_id: TASK_ID.into(),
             page: Some((PAGE_NUM, PAGE_SIZE)),
+            period: Some(PERIOD),
         };
         let decoded = call(&client, op, &args).await.unwrap().data;
         let seen = server.take();
@@ -53,7 +59,7 @@ async fn every_operation_sends_what_the_spec_says() {
         );
 
         match op.role {
-            OperationRole::Create => {
+            OperationRole::Create | OperationRole::Other if op.method == Method::Post => {
                 assert_eq!(seen.header("content-type"), Some("application/json"));
                 let sent: Value = serde_json::from_slice(&seen.body).unwrap();
                 assert_eq!(
@@ -64,7 +70,9 @@ async fn every_operation_sends_what_the_spec_says() {
                 );
                 assert_eq!(seen.query, None);
             }
-            OperationRole::List => {
+            OperationRole::List | OperationRole::Other
+                if op.query_params.contains(&"pageNum".into()) =>
+            {
                 let mut query: Vec<&str> = seen.query.as_deref().unwrap_or("").split('&').collect();
                 query.sort_unstable();
                 assert_eq!(
@@ -81,7 +89,19 @@ async fn every_operation_sends_what_the_spec_says() {
                 assert_eq!(seen.query, None);
                 assert!(seen.body.is_empty());
             }
-            OperationRole::Other => panic!("{}: unexpected operation shape", op.operation_id),
+            OperationRole::Other if op.operation_id == "get_account_costs" => {
+                let mut query: Vec<&str> = seen.query.as_deref().unwrap_or("").split('&').collect();
+                query.sort_unstable();
+                assert_eq!(
+                    query,
+                    [
+                        format!("end_time={}", PERIOD.1),
+                        format!("start_time={}", PERIOD.0)
+                    ]
+                );
+                assert!(seen.body.is_empty());
+            }
+            _ => panic!("{}: unexpected operation shape", op.operation_id),
         }
         // The spec's example decodes into the generated types without losing a field.
         assert_eq!(

@@ -185,43 +185,83 @@ impl Task {
         self.raw.final_unit_deduction.as_deref()
     }
 
-    /// The results: videos, then images, in the server's order.
+    /// What the task cost the account's balance, when the backend reports it: the list
+    /// price and the balance deducted (`quota`).
+    pub fn final_balance_deduction(&self) -> Option<&types::FinalBalanceDeduction> {
+        self.raw.final_balance_deduction.as_ref()
+    }
+
+    /// The results: videos, then images (a series' too), then audio tracks (MP3 and WAV
+    /// where both are given), then custom voices' samples, in the server's order.
     pub fn outputs(&self) -> Vec<Output> {
         let Some(result) = self.raw.task_result.as_ref() else {
             return Vec::new();
         };
-        let videos = result
-            .videos
-            .iter()
-            .flatten()
-            .enumerate()
-            .map(|(i, v)| Output {
-                url: v.url.clone(),
-                kind: OutputKind::Video,
-                index: u32::try_from(i).unwrap_or(u32::MAX),
-                id: v.id.clone(),
-                duration: v.duration.as_deref().and_then(parse_seconds),
-                watermark_url: v.watermark_url.clone(),
-            });
+        let videos = result.videos.iter().flatten().map(|v| {
+            (
+                OutputKind::Video,
+                Some(&v.url),
+                v.id.clone(),
+                v.duration.as_deref(),
+                None,
+                v.watermark_url.clone(),
+            )
+        });
         let images = result
             .images
             .iter()
             .flatten()
-            .enumerate()
-            .map(|(i, img)| Output {
-                url: img.url.clone(),
-                kind: OutputKind::Image,
-                index: img
-                    .index
-                    .and_then(|n| u32::try_from(n).ok())
-                    .unwrap_or_else(|| u32::try_from(i).unwrap_or(u32::MAX)),
-                id: None,
-                duration: None,
-                watermark_url: img.watermark_url.clone(),
+            .chain(result.series_images.iter().flatten())
+            .map(|img| {
+                let index = img.index.and_then(|n| u32::try_from(n).ok());
+                (
+                    OutputKind::Image,
+                    img.url.as_ref(),
+                    None,
+                    None,
+                    index,
+                    img.watermark_url.clone(),
+                )
             });
+        let audios = result.audios.iter().flatten().flat_map(|a| {
+            [
+                (a.url.as_ref(), a.duration.as_deref()),
+                (a.url_mp3.as_ref(), a.duration_mp3.as_deref()),
+                (a.url_wav.as_ref(), a.duration_wav.as_deref()),
+            ]
+            .into_iter()
+            .map(|(url, duration)| (OutputKind::Audio, url, a.id.clone(), duration, None, None))
+        });
+        let voices = result.voices.iter().flatten().map(|v| {
+            let id = v.voice_id.as_ref().map(ToString::to_string);
+            (
+                OutputKind::Audio,
+                v.trial_url.as_ref(),
+                id,
+                None,
+                None,
+                None,
+            )
+        });
         videos
             .chain(images)
-            .filter(|o| !o.url.trim().is_empty())
+            .chain(audios)
+            .chain(voices)
+            .filter_map(|(kind, url, id, duration, index, watermark_url)| {
+                let url = url.filter(|u| !u.trim().is_empty())?;
+                Some((kind, url.clone(), id, duration, index, watermark_url))
+            })
+            .enumerate()
+            .map(
+                |(i, (kind, url, id, duration, index, watermark_url))| Output {
+                    url,
+                    kind,
+                    index: index.unwrap_or_else(|| u32::try_from(i).unwrap_or(u32::MAX)),
+                    id,
+                    duration: duration.and_then(parse_seconds),
+                    watermark_url,
+                },
+            )
             .collect()
     }
 
