@@ -46,6 +46,12 @@ pub fn resolve_base(root: &Path, given: Option<&str>) -> Result<Base, String> {
         &["rev-parse", "--short", &format!("{rev}^{{commit}}")],
     )
     .map_err(|_| format!("BASE `{rev}` is not a commit of this repository"))?;
+    // A merge-base comes back as a full hash: show it short, as git does.
+    let rev = if rev.len() == 40 && rev.bytes().all(|b| b.is_ascii_hexdigit()) {
+        commit.clone()
+    } else {
+        rev
+    };
     Ok(Base { rev, commit, why })
 }
 
