@@ -213,7 +213,7 @@ fn section(
     );
     let _ = writeln!(
         detail,
-        "- **wrapper**: `client.image_to_video(ImageInput::path(p)).model(m).prompt(t).send()`.\n\
+        "- **wrapper**: `client.image_to_video().image(ImageInput::path(p)).model(m).prompt(t).send()`.\n\
          - **raw**: read the file, base64 it, `Image2VideoRequest::builder()`, \
          `create_image2video().body(..).send()` (progenitor serialises with `.json()`).\n\
          - **baseline**: `std::fs::read`, `STANDARD.encode`, a `#[derive(Serialize)]` body of \
@@ -336,7 +336,8 @@ impl Submitter {
         match self {
             Submitter::Wrapper(client) => {
                 client
-                    .image_to_video(ImageInput::path(path))
+                    .image_to_video()
+                    .image(ImageInput::path(path))
                     .model(MODEL)
                     .prompt(PROMPT)
                     .send()

@@ -139,7 +139,8 @@ impl Clients {
             Variant::Wrapper => {
                 let handle = self
                     .wrapper
-                    .text_to_video(PROMPT)
+                    .text_to_video()
+                    .prompt(PROMPT)
                     .model(MODEL)
                     .send()
                     .await?;
@@ -154,7 +155,7 @@ impl Clients {
                     .create_text2video()
                     .body(
                         types::Text2VideoRequest::builder()
-                            .prompt(PROMPT)
+                            .prompt(Some(PROMPT.parse()?))
                             .model_name(Some(MODEL.to_owned()))
                             .external_task_id(Some(external)),
                     )
@@ -388,7 +389,7 @@ fn section(config: Config, m: &[Measured; 4]) -> Section {
     );
     let _ = writeln!(
         detail,
-        "- **wrapper**: `client.text_to_video(p).model(m).send()` then \
+        "- **wrapper**: `client.text_to_video().prompt(p).model(m).send()` then \
          `client.get(Kind::TextToVideo, id)` — validation, a generated `external_task_id`, \
          the create path, tracing spans, the in-flight limit, a typed `Task`.\n\
          - **raw**: the progenitor client, `create_text2video().body(..).send()` and \

@@ -479,6 +479,8 @@ fn shape_of(spec: &OpenAPI, property: &ReferenceOr<Box<Schema>>, resolved: &Reso
         SchemaKind::Type(Type::Integer(_)) => Shape::Integer,
         SchemaKind::Type(Type::Number(_)) => Shape::Number,
         SchemaKind::Type(Type::Boolean(_)) => Shape::Boolean,
+        // An id that arrives as a string or a number is set as text.
+        SchemaKind::OneOf { one_of } if one_of.iter().all(|s| is_scalar(spec, s)) => Shape::Text,
         SchemaKind::Type(Type::Array(array)) => {
             let Some(items) = array.items.as_ref() else {
                 return Shape::Json;
@@ -510,6 +512,16 @@ fn shape_of(spec: &OpenAPI, property: &ReferenceOr<Box<Schema>>, resolved: &Reso
         }
         _ => Shape::Json,
     }
+}
+
+/// Whether a schema is a plain string or integer.
+fn is_scalar(spec: &OpenAPI, schema: &ReferenceOr<Schema>) -> bool {
+    resolve(spec, schema).is_some_and(|r| {
+        matches!(
+            r.schema.schema_kind,
+            SchemaKind::Type(Type::String(_) | Type::Integer(_))
+        )
+    })
 }
 
 /// The generated type of a JSON-shaped field: its component's type, or a `Vec` of its

@@ -110,8 +110,19 @@ One of: `customize`, `intelligence`.*/
     /**Voices referenced as `<<<voice_1>>>` (needs `sound: on`), at most 2. Listed by the
 3.0 specification for text-to-video, but its capability map and the kling.ai page do
 not have it, so Kling may ignore it here (T2V-5, uncertain).*/
-    pub fn voice_list(self, value: Vec<types::VoiceListItem>) -> Self {
-        Self(self.0.json("/voice_list", &value))
+    pub fn voice_list<S: Into<String>>(
+        self,
+        values: impl IntoIterator<Item = S>,
+    ) -> Self {
+        Self(
+            self
+                .0
+                .items(
+                    "/voice_list",
+                    Some("voice_id"),
+                    values.into_iter().map(|v| serde_json::Value::String(v.into())),
+                ),
+        )
     }
     ///Also produce a watermarked result (`watermark_url`).
     pub fn watermark_info(self, value: types::WatermarkInfo) -> Self {
@@ -266,12 +277,34 @@ One of: `on`, `off`.*/
         Self(self.0.set("/sound", value.into()))
     }
     ///Voices (kling-v2-6 and later, requires `sound: on`), at most 2 (I2V-6).
-    pub fn voice_list(self, value: Vec<types::VoiceListItem>) -> Self {
-        Self(self.0.json("/voice_list", &value))
+    pub fn voice_list<S: Into<String>>(
+        self,
+        values: impl IntoIterator<Item = S>,
+    ) -> Self {
+        Self(
+            self
+                .0
+                .items(
+                    "/voice_list",
+                    Some("voice_id"),
+                    values.into_iter().map(|v| serde_json::Value::String(v.into())),
+                ),
+        )
     }
     ///Subject elements for kling-v3, at most 3 (I2V-5).
-    pub fn element_list(self, value: Vec<types::ElementListItem>) -> Self {
-        Self(self.0.json("/element_list", &value))
+    pub fn element_list<S: Into<String>>(
+        self,
+        values: impl IntoIterator<Item = S>,
+    ) -> Self {
+        Self(
+            self
+                .0
+                .items(
+                    "/element_list",
+                    Some("element_id"),
+                    values.into_iter().map(|v| serde_json::Value::String(v.into())),
+                ),
+        )
     }
     ///Also produce a watermarked result (`watermark_url`).
     pub fn watermark_info(self, value: types::WatermarkInfo) -> Self {
@@ -803,8 +836,19 @@ One of: `subject`, `face`.*/
         Self(self.0.set("/human_fidelity", value))
     }
     ///Elements from the element library (kling-v3, IG-2); with the reference image at most 10.
-    pub fn element_list(self, value: Vec<types::ElementListItem>) -> Self {
-        Self(self.0.json("/element_list", &value))
+    pub fn element_list<S: Into<String>>(
+        self,
+        values: impl IntoIterator<Item = S>,
+    ) -> Self {
+        Self(
+            self
+                .0
+                .items(
+                    "/element_list",
+                    Some("element_id"),
+                    values.into_iter().map(|v| serde_json::Value::String(v.into())),
+                ),
+        )
     }
     /**Output resolution (an open vocabulary). Known values: `1k`, `2k` (not every model) and
 `4k` (omni-image with kling-v3-omni). Kling's default is `1k`.
@@ -985,8 +1029,19 @@ One of: `customize`, `intelligence`.*/
         Self(self.0.json("/image_list", &value))
     }
     ///Elements from the element library (kling-video-o1 only multi-image elements).
-    pub fn element_list(self, value: Vec<types::ElementListItem>) -> Self {
-        Self(self.0.json("/element_list", &value))
+    pub fn element_list<S: Into<String>>(
+        self,
+        values: impl IntoIterator<Item = S>,
+    ) -> Self {
+        Self(
+            self
+                .0
+                .items(
+                    "/element_list",
+                    Some("element_id"),
+                    values.into_iter().map(|v| serde_json::Value::String(v.into())),
+                ),
+        )
     }
     ///At most one reference video.
     pub fn video_list(self, value: Vec<types::OmniVideoVideo>) -> Self {
@@ -1107,8 +1162,19 @@ prefix. jpg/jpeg/png, at most 10 MB, each side at least 300 px, aspect ratio bet
         Self(self.0.set("/video_url", value.into()))
     }
     ///At most one element (kling-v3).
-    pub fn element_list(self, value: Vec<types::ElementListItem>) -> Self {
-        Self(self.0.json("/element_list", &value))
+    pub fn element_list<S: Into<String>>(
+        self,
+        values: impl IntoIterator<Item = S>,
+    ) -> Self {
+        Self(
+            self
+                .0
+                .items(
+                    "/element_list",
+                    Some("element_id"),
+                    values.into_iter().map(|v| serde_json::Value::String(v.into())),
+                ),
+        )
     }
     /**Whether the reference video's own sound is kept. Kling's default is `yes`.
 
@@ -1482,8 +1548,19 @@ Known values (others are sent, with a warning): `kling-image-o1`, `kling-v3-omni
         )
     }
     ///Elements from the element library.
-    pub fn element_list(self, value: Vec<types::ElementListItem>) -> Self {
-        Self(self.0.json("/element_list", &value))
+    pub fn element_list<S: Into<String>>(
+        self,
+        values: impl IntoIterator<Item = S>,
+    ) -> Self {
+        Self(
+            self
+                .0
+                .items(
+                    "/element_list",
+                    Some("element_id"),
+                    values.into_iter().map(|v| serde_json::Value::String(v.into())),
+                ),
+        )
     }
     /**Output resolution (an open vocabulary). Known values: `1k`, `2k` (not every model) and
 `4k` (omni-image with kling-v3-omni). Kling's default is `1k`.
@@ -1500,8 +1577,8 @@ One of: `single`, `series`.*/
     }
     /**How many images a series has: 2 to 9, or `"auto"` to let Kling choose (since
 2026-04-27; uses as many concurrency slots as images made). Kling's default is 4.*/
-    pub fn series_amount(self, value: types::SeriesAmount) -> Self {
-        Self(self.0.json("/series_amount", &value))
+    pub fn series_amount(self, value: impl Into<String>) -> Self {
+        Self(self.0.set("/series_amount", value.into()))
     }
     /**Image aspect ratio (an open vocabulary). Known values: `16:9`, `9:16`, `1:1`, `4:3`,
 `3:4`, `3:2`, `2:3`, `21:9` (not on kling-v1) and, for omni-image only, `auto`. Kling's

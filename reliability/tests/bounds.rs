@@ -60,7 +60,12 @@ async fn waits_are_cancellable_and_sizes_are_capped() {
     let mut rows = Vec::new();
     let server = MockServer::builder().timing(FOREVER).start().await.unwrap();
     let c = client(&server);
-    let handle = c.text_to_video("a very long film").send().await.unwrap();
+    let handle = c
+        .text_to_video()
+        .prompt("a very long film")
+        .send()
+        .await
+        .unwrap();
 
     // A max wait as large as a Duration can be, cancelled between polls.
     for (name, max_wait) in [
@@ -126,7 +131,12 @@ async fn waits_are_cancellable_and_sizes_are_capped() {
         .await
         .unwrap();
     let d = client(&done);
-    let handle = d.text_to_video("a short film").send().await.unwrap();
+    let handle = d
+        .text_to_video()
+        .prompt("a short film")
+        .send()
+        .await
+        .unwrap();
     let WaitOutcome::Succeeded(task) = handle.wait(&d, Duration::from_secs(30)).await else {
         panic!("not done")
     };

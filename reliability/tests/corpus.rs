@@ -154,26 +154,35 @@ fn corpus() -> Vec<Case> {
     vec![
         // ---- text to video: limits, enums, exclusions
         case!("text2video", "prompt", "empty prompt", |c, f| c
-            .text_to_video("")
+            .text_to_video()
+            .prompt("")
             .send()),
         case!("text2video", "prompt", "blank prompt", |c, f| c
-            .text_to_video(" \n\t ")
+            .text_to_video()
+            .prompt(" \n\t ")
             .send()),
         case!("text2video", "prompt", "2501-character prompt", |c, f| c
-            .text_to_video(long(2501))
+            .text_to_video()
+            .prompt(long(2501))
             .send()),
         case!(
             "text2video",
             "negative_prompt",
             "2501-character negative prompt",
-            |c, f| c.text_to_video("a cat").negative_prompt(long(2501)).send()
+            |c, f| c
+                .text_to_video()
+                .prompt("a cat")
+                .negative_prompt(long(2501))
+                .send()
         ),
         case!("text2video", "cfg_scale", "cfg_scale 1.5", |c, f| c
-            .text_to_video("a cat")
+            .text_to_video()
+            .prompt("a cat")
             .cfg_scale(1.5)
             .send()),
         case!("text2video", "cfg_scale", "cfg_scale NaN", |c, f| c
-            .text_to_video("a cat")
+            .text_to_video()
+            .prompt("a cat")
             .cfg_scale(f64::NAN)
             .send()),
         case!(
@@ -181,7 +190,8 @@ fn corpus() -> Vec<Case> {
             "cfg_scale",
             "cfg_scale with a v2 model",
             |c, f| c
-                .text_to_video("a cat")
+                .text_to_video()
+                .prompt("a cat")
                 .model("kling-v2-5-turbo")
                 .cfg_scale(0.5)
                 .send()
@@ -191,7 +201,8 @@ fn corpus() -> Vec<Case> {
             "camera_control.config",
             "simple camera with no axis",
             |c, f| c
-                .text_to_video("a cat")
+                .text_to_video()
+                .prompt("a cat")
                 .camera_control(camera(
                     CameraControlType::Simple,
                     Some(CameraConfig {
@@ -205,14 +216,19 @@ fn corpus() -> Vec<Case> {
             "text2video",
             "camera_control.config.zoom",
             "zoom 11",
-            |c, f| c.text_to_video("a cat").camera_control(zoom(11.0)).send()
+            |c, f| c
+                .text_to_video()
+                .prompt("a cat")
+                .camera_control(zoom(11.0))
+                .send()
         ),
         case!(
             "text2video",
             "camera_control.config",
             "simple camera without config",
             |c, f| c
-                .text_to_video("a cat")
+                .text_to_video()
+                .prompt("a cat")
                 .camera_control(camera(CameraControlType::Simple, None))
                 .send()
         ),
@@ -220,14 +236,19 @@ fn corpus() -> Vec<Case> {
             "text2video",
             "external_task_id",
             "65-character external id",
-            |c, f| c.text_to_video("a cat").external_id(long(65)).send()
+            |c, f| c
+                .text_to_video()
+                .prompt("a cat")
+                .external_id(long(65))
+                .send()
         ),
         case!(
             "text2video",
             "callback_url",
             "callback URL without a scheme",
             |c, f| c
-                .text_to_video("a cat")
+                .text_to_video()
+                .prompt("a cat")
                 .callback_url("example.com/hook")
                 .send()
         ),
@@ -236,40 +257,52 @@ fn corpus() -> Vec<Case> {
             "image2video",
             "image",
             "image 299×800 (too small)",
-            |c, f| c.image_to_video(ImageInput::bytes(png(299, 800))).send()
+            |c, f| c
+                .image_to_video()
+                .image(ImageInput::bytes(png(299, 800)))
+                .send()
         ),
         case!(
             "image2video",
             "image",
             "image 2000×500 (too wide)",
-            |c, f| c.image_to_video(ImageInput::bytes(png(2000, 500))).send()
+            |c, f| c
+                .image_to_video()
+                .image(ImageInput::bytes(png(2000, 500)))
+                .send()
         ),
         case!("image2video", "image", "image file over 10 MB", |c, f| c
-            .image_to_video(ImageInput::path(&f.huge_png))
+            .image_to_video()
+            .image(ImageInput::path(&f.huge_png))
             .send()),
         case!("image2video", "image", "a text file named .png", |c, f| c
-            .image_to_video(ImageInput::path(&f.text_named_png))
+            .image_to_video()
+            .image(ImageInput::path(&f.text_named_png))
             .send()),
         case!(
             "image2video",
             "image",
             "a data: URL of text/plain",
             |c, f| c
-                .image_to_video("data:text/plain;base64,aGVsbG8gd29ybGQ=")
+                .image_to_video()
+                .image("data:text/plain;base64,aGVsbG8gd29ybGQ=")
                 .send()
         ),
         case!("image2video", "image", "a GIF", |c, f| c
-            .image_to_video(ImageInput::bytes(gif()))
+            .image_to_video()
+            .image(ImageInput::bytes(gif()))
             .send()),
         case!("image2video", "image", "an ftp:// URL", |c, f| c
-            .image_to_video(ImageInput::url("ftp://example.com/cat.png"))
+            .image_to_video()
+            .image(ImageInput::url("ftp://example.com/cat.png"))
             .send()),
         case!(
             "image2video",
             "camera_control",
             "camera with image_tail",
             |c, f| c
-                .image_to_video(f.good())
+                .image_to_video()
+                .image(f.good())
                 .image_tail(f.good())
                 .camera_control(camera(CameraControlType::ForwardUp, None))
                 .send()
@@ -279,7 +312,8 @@ fn corpus() -> Vec<Case> {
             "static_mask",
             "static mask with image_tail",
             |c, f| c
-                .image_to_video(f.good())
+                .image_to_video()
+                .image(f.good())
                 .image_tail(f.good())
                 .static_mask(f.good())
                 .send()
@@ -553,7 +587,8 @@ fn known_wrapper_bugs() -> Vec<Case> {
         // The old rule "must not be empty" on `model_name` is not in the spec (no
         // `minLength`) nor in the prose rules, so an empty model is sent.
         case!("text2video", "model_name", "empty model", |c, f| c
-            .text_to_video("a cat")
+            .text_to_video()
+            .prompt("a cat")
             .model("")
             .send()),
         // `dynamic_masks[].mask` is `x-media: image-mask`, but the media check only walks
@@ -564,7 +599,8 @@ fn known_wrapper_bugs() -> Vec<Case> {
             "dynamic_masks[0].mask",
             "an ftp:// URL as a motion-brush mask",
             |c, f| c
-                .image_to_video(f.good())
+                .image_to_video()
+                .image(f.good())
                 .dynamic_masks(masks("ftp://example.com/mask.png"))
                 .send()
         ),

@@ -68,7 +68,7 @@ async fn exercise(server: &MockServer, good: ClientBuilder, bad: ClientBuilder, 
     let c = client(good);
     seen.debug(&c);
     // Success: create, wait, download.
-    let handle = c.text_to_video("a cat").send().await.unwrap();
+    let handle = c.text_to_video().prompt("a cat").send().await.unwrap();
     seen.debug(&handle);
     let outcome = handle.wait(&c, Duration::from_secs(60)).await;
     seen.debug(&outcome);
@@ -84,7 +84,14 @@ async fn exercise(server: &MockServer, good: ClientBuilder, bad: ClientBuilder, 
     // A wrong key.
     let wrong = client(bad);
     seen.debug(&wrong);
-    seen.error(&wrong.text_to_video("a cat").send().await.unwrap_err());
+    seen.error(
+        &wrong
+            .text_to_video()
+            .prompt("a cat")
+            .send()
+            .await
+            .unwrap_err(),
+    );
     seen.error(
         &wrong
             .get(nicerouter_kling::Kind::TextToVideo, "1")
@@ -99,12 +106,12 @@ async fn exercise(server: &MockServer, good: ClientBuilder, bad: ClientBuilder, 
             retry_after: None,
         },
     );
-    seen.error(&c.text_to_video("a cat").send().await.unwrap_err());
+    seen.error(&c.text_to_video().prompt("a cat").send().await.unwrap_err());
     server
         .faults()
         .once(Match::creates(), Fault::DropAfterCreate)
         .push(Match::polls(), Fault::server_error(503), 2);
-    seen.error(&c.text_to_video("a cat").send().await.unwrap_err());
+    seen.error(&c.text_to_video().prompt("a cat").send().await.unwrap_err());
     server
         .faults()
         .push(Match::polls(), Fault::HtmlErrorPage { status: 502 }, 2);
@@ -119,7 +126,7 @@ async fn exercise(server: &MockServer, good: ClientBuilder, bad: ClientBuilder, 
     let other = tempfile::tempdir().unwrap();
     seen.error(&c.download(&task, other.path()).await.unwrap_err());
     // Bad input.
-    seen.error(&c.text_to_video("").send().await.unwrap_err());
+    seen.error(&c.text_to_video().prompt("").send().await.unwrap_err());
 }
 
 #[tokio::test]

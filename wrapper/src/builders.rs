@@ -2,7 +2,7 @@
 //!
 //! Each create operation of `openapi/kling.yaml` gives a builder (`TextToVideoBuilder`,
 //! `ImageToVideoBuilder`, …) and a [`Client`] method that starts it with the body's required
-//! top-level values (`client.text_to_video(prompt)`). Every field of the body has a setter,
+//! top-level values (`client.text_to_video().prompt(prompt)`). Every field of the body has a setter,
 //! documented with the spec's description and the values it knows; fields of a nested
 //! `input` object are set directly (`lip_sync().video_id(..)`). Media fields take
 //! [`ImageInput`](crate::media::ImageInput) or [`AudioInput`](crate::media::AudioInput):
@@ -31,7 +31,7 @@
 //! #     .base_url(server.base_url())
 //! #     .build()?;
 //! let handle = client
-//!     .text_to_video("a cat")
+//!     .text_to_video().prompt("a cat")
 //!     .model("kling-v2-5-turbo")
 //!     .duration("10")
 //!     .send()
@@ -65,7 +65,7 @@
 //!     config: Some(CameraConfig { zoom: Some(5.0), ..Default::default() }),
 //! };
 //! let handle = client
-//!     .image_to_video(ImageInput::path(dir.join("cat.png")))
+//!     .image_to_video().image(ImageInput::path(dir.join("cat.png")))
 //!     .prompt("the cat looks up")
 //!     .model("kling-v1-5")
 //!     .camera_control(zoom)
@@ -87,7 +87,7 @@
 //! #     .api_key("sk-example")
 //! #     .base_url("http://127.0.0.1:9") // never contacted: build() sends nothing
 //! #     .build()?;
-//! let err = client.text_to_video("a cat").cfg_scale(1.5).build().unwrap_err();
+//! let err = client.text_to_video().prompt("a cat").cfg_scale(1.5).build().unwrap_err();
 //! assert_eq!(err.field, "cfg_scale");
 //! assert_eq!(err.rule, "must be at most 1");
 //! # Ok::<(), nicerouter_kling::Error>(())

@@ -26,7 +26,7 @@ use crate::wait::PollPolicy;
 /// budget).
 ///
 /// Build one with [`Client::from_env`] or [`Client::builder`]. Create tasks with the per-kind
-/// builders (`client.text_to_video(...)`), wait for them with
+/// builders (`client.text_to_video().prompt(...)`), wait for them with
 /// [`TaskHandle::wait`](crate::TaskHandle::wait), save their results with
 /// [`download`](Client::download). Everything the wrapper does not cover is on the raw
 /// generated client: [`raw`](Client::raw).

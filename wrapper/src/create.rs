@@ -52,7 +52,7 @@ impl Client {
     /// The body is checked first ([`validation::check`](crate::validation::check): the
     /// spec's schema, its prose rules, the media strings); a broken rule is
     /// [`Error::Validation`] naming the field, and nothing is sent. The per-kind builders
-    /// (`client.text_to_video(..)`) end in the same create path.
+    /// (`client.text_to_video().prompt(..)`) end in the same create path.
     ///
     /// Returns the [`TaskHandle`] of the created (paid) task. On failure the error says
     /// whether the task was certainly not created or may exist

@@ -34,7 +34,7 @@
 //! let client = Client::builder().api_key(key).base_url(origin).build()?;
 //!
 //! let handle = client
-//!     .text_to_video("a cat playing the piano")
+//!     .text_to_video().prompt("a cat playing the piano")
 //!     .model("kling-v2-5-turbo")
 //!     .send()
 //!     .await?;

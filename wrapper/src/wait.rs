@@ -515,7 +515,7 @@ impl TaskHandle {
     /// #     .api_key(server.api_key())
     /// #     .base_url(server.base_url())
     /// #     .build()?;
-    /// # let saved = serde_json::to_string(&client.text_to_video("a cat").send().await?)?;
+    /// # let saved = serde_json::to_string(&client.text_to_video().prompt("a cat").send().await?)?;
     /// // After a restart: the handle saved at create time.
     /// let handle: TaskHandle = serde_json::from_str(&saved)?;
     ///

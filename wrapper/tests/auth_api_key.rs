@@ -120,7 +120,7 @@ async fn an_official_api_key_is_a_bearer_token_on_the_official_path_without_klin
     assert_eq!(client.backend(), Backend::Official);
     assert_eq!(client.base_url(), server.official_base_url());
 
-    let handle = client.text_to_video("a cat").send().await.unwrap();
+    let handle = client.text_to_video().prompt("a cat").send().await.unwrap();
     assert_eq!(handle.backend, Some(Backend::Official));
     let WaitOutcome::Succeeded(task) = handle.wait(&client, Duration::from_secs(60)).await else {
         panic!("the task did not succeed")
@@ -178,7 +178,12 @@ async fn a_wrong_key_or_a_key_for_the_other_service_is_refused_with_401() {
         "a wrong official API key",
     );
     refused(
-        wrong.text_to_video("a cat").send().await.unwrap_err(),
+        wrong
+            .text_to_video()
+            .prompt("a cat")
+            .send()
+            .await
+            .unwrap_err(),
         "a create with a wrong official API key",
     );
     // The relay's key is not an official API key.

@@ -53,7 +53,7 @@ async fn offline_client() -> (Server, nicerouter_kling::Client) {
 #[tokio::test]
 async fn text_to_video_minimal_omits_every_unset_field() {
     let (_server, client) = offline_client().await;
-    let body = client.text_to_video("a cat").build().unwrap();
+    let body = client.text_to_video().prompt("a cat").build().unwrap();
     assert_eq!(
         checked("create_text2video", &body),
         json!({ "prompt": "a cat" })
@@ -64,7 +64,8 @@ async fn text_to_video_minimal_omits_every_unset_field() {
 async fn text_to_video_sends_every_field_with_api_types() {
     let (_server, client) = offline_client().await;
     let body = client
-        .text_to_video("a cat playing the piano")
+        .text_to_video()
+        .prompt("a cat playing the piano")
         .model("kling-v1")
         .negative_prompt("blurry")
         .cfg_scale(0.7)
@@ -104,7 +105,8 @@ async fn text_to_video_sends_every_field_with_api_types() {
 async fn text_to_video_multi_shot_and_presets() {
     let (_server, client) = offline_client().await;
     let body = client
-        .text_to_video("ignored with multi_shot")
+        .text_to_video()
+        .prompt("ignored with multi_shot")
         .model("kling-v3")
         .multi_shot(true)
         .shot_type("customize")
@@ -142,7 +144,8 @@ async fn image_to_video_sends_raw_base64_of_the_file() {
     let image = png(1024, 768);
     let tail = jpeg(400, 1000); // 1:2.5 is allowed, and image_tail has no aspect rule anyway
     let body = client
-        .image_to_video(ImageInput::bytes(image.clone()))
+        .image_to_video()
+        .image(ImageInput::bytes(image.clone()))
         .image_tail(format!("data:image/jpeg;base64,{}", b64(&tail)))
         .prompt("the cat looks up")
         .mode("std")
@@ -170,7 +173,8 @@ async fn image_to_video_reads_a_file_once_and_passes_urls_through() {
     let image = jpeg(1920, 1080);
     std::fs::write(&path, &image).unwrap();
     let body = client
-        .image_to_video(path.as_path())
+        .image_to_video()
+        .image(path.as_path())
         .image_tail("https://example.com/last.png")
         .build()
         .unwrap();
@@ -186,7 +190,8 @@ async fn image_to_video_motion_brush_voices_and_elements() {
     let image = png(1000, 800);
     let mask = png(500, 400); // same aspect ratio, smaller resolution
     let body = client
-        .image_to_video(ImageInput::bytes(image))
+        .image_to_video()
+        .image(ImageInput::bytes(image))
         .model("kling-v1")
         .static_mask(ImageInput::bytes(mask.clone()))
         .dynamic_masks(vec![DynamicMask {
@@ -198,7 +203,7 @@ async fn image_to_video_motion_brush_voices_and_elements() {
         }])
         .sound("on")
         .voice_list(["voice-a", "voice-b"])
-        .element_list([42])
+        .element_list(["42"])
         .build()
         .unwrap();
     let value = checked("create_image2video", &body);
@@ -213,14 +218,15 @@ async fn image_to_video_motion_brush_voices_and_elements() {
         value["voice_list"],
         json!([{ "voice_id": "voice-a" }, { "voice_id": "voice-b" }])
     );
-    assert_eq!(value["element_list"], json!([{ "element_id": 42 }]));
+    assert_eq!(value["element_list"], json!([{ "element_id": "42" }]));
 }
 
 #[tokio::test]
 async fn image_to_video_camera_control_alone() {
     let (_server, client) = offline_client().await;
     let body = client
-        .image_to_video("https://example.com/cat.png")
+        .image_to_video()
+        .image("https://example.com/cat.png")
         .model("kling-v1-5")
         .camera_control(simple(CameraConfig {
             horizontal: Some(3.5),
@@ -466,7 +472,8 @@ async fn send_puts_the_built_body_on_the_wire() {
     let client = client(&server);
     let image = png(1024, 768);
     let builder = client
-        .image_to_video(ImageInput::bytes(image.clone()))
+        .image_to_video()
+        .image(ImageInput::bytes(image.clone()))
         .prompt("go")
         .external_id("my-id-1");
     let expected = serde_json::to_value(builder.clone().build().unwrap()).unwrap();

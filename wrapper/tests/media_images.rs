@@ -21,7 +21,8 @@ async fn setup() -> (Server, Client) {
 /// The `image` an image-to-video body would send for `input`.
 fn sent_image(client: &Client, input: impl Into<ImageInput>) -> Result<String, (String, String)> {
     let body = client
-        .image_to_video(input)
+        .image_to_video()
+        .image(input)
         .build()
         .map_err(|e| (e.field, e.rule))?;
     match serde_json::to_value(body).unwrap()["image"].clone() {
@@ -149,7 +150,8 @@ async fn end_frames_try_on_images_and_masks_follow_their_own_rules() {
     let (_server, client) = setup().await;
     // image_tail and try-on images: no aspect rule, but 300 px.
     client
-        .image_to_video(ImageInput::bytes(png(1000, 800)))
+        .image_to_video()
+        .image(ImageInput::bytes(png(1000, 800)))
         .image_tail(ImageInput::bytes(png(300, 1200)))
         .build()
         .unwrap();
@@ -180,7 +182,8 @@ async fn end_frames_try_on_images_and_masks_follow_their_own_rules() {
     };
     let body = dynamic_mask(
         client
-            .image_to_video(ImageInput::bytes(png(1000, 800)))
+            .image_to_video()
+            .image(ImageInput::bytes(png(1000, 800)))
             .static_mask(ImageInput::bytes(png(100, 80)))
             .into_request(),
         ImageInput::bytes(png(100, 80)),
@@ -190,7 +193,8 @@ async fn end_frames_try_on_images_and_masks_follow_their_own_rules() {
     assert_eq!(body["dynamic_masks"][0]["mask"], b64(&png(100, 80)));
     let err = dynamic_mask(
         client
-            .image_to_video(ImageInput::bytes(png(1000, 800)))
+            .image_to_video()
+            .image(ImageInput::bytes(png(1000, 800)))
             .into_request(),
         ImageInput::bytes(jpeg(100, 100)),
     )
@@ -204,7 +208,8 @@ async fn end_frames_try_on_images_and_masks_follow_their_own_rules() {
 async fn debug_output_never_holds_the_payload() {
     let (_server, client) = setup().await;
     let builder = client
-        .image_to_video(ImageInput::bytes(png_of_size(1000, 1000, MIB)))
+        .image_to_video()
+        .image(ImageInput::bytes(png_of_size(1000, 1000, MIB)))
         .image_tail(ImageInput::base64("QUJD".repeat(100_000)));
     let debug = format!("{builder:?}");
     assert!(debug.contains("Bytes(1048576 bytes)"), "{debug}");

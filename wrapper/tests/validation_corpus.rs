@@ -197,34 +197,40 @@ fn corpus(f: &'static Fixtures) -> Vec<Case> {
     let path = || (0..10).map(|i| (i * 10, i * 10));
     vec![
         // ---- text to video
-        case("prompt", "must not be empty", |c| c.text_to_video("")),
+        case("prompt", "must not be empty", |c| {
+            c.text_to_video().prompt("")
+        }),
         case("prompt", "must match the pattern `\\S`", |c| {
-            c.text_to_video(" \n\t")
+            c.text_to_video().prompt(" \n\t")
         }),
         case("prompt", "at most 2500 characters", |c| {
-            c.text_to_video(long(2501))
+            c.text_to_video().prompt(long(2501))
         }),
         case("prompt", "at most 2500 characters", |c| {
-            c.text_to_video("猫".repeat(2501))
+            c.text_to_video().prompt("猫".repeat(2501))
         }),
         case("negative_prompt", "at most 2500", |c| {
-            c.text_to_video("a cat").negative_prompt(long(2501))
+            c.text_to_video()
+                .prompt("a cat")
+                .negative_prompt(long(2501))
         }),
         // Was: `model("")` refused. The spec dropped `minLength` (9dda7e1), so an empty model
         // is sent (see `open_values_are_sent`); its type is still checked.
         case("model_name", "must be a string", |c| {
-            c.text_to_video("a cat")
+            c.text_to_video()
+                .prompt("a cat")
                 .into_request()
                 .set("/model_name", 6)
         }),
         case("cfg_scale", "must be at most 1", |c| {
-            c.text_to_video("a cat").cfg_scale(1.5)
+            c.text_to_video().prompt("a cat").cfg_scale(1.5)
         }),
         case("cfg_scale", "must be a number", |c| {
-            c.text_to_video("a cat").cfg_scale(f64::NAN)
+            c.text_to_video().prompt("a cat").cfg_scale(f64::NAN)
         }),
         case("cfg_scale", "not supported by kling-v2.x", |c| {
-            c.text_to_video("a cat")
+            c.text_to_video()
+                .prompt("a cat")
                 .model("kling-v2-5-turbo")
                 .cfg_scale(0.5)
         }),
@@ -232,7 +238,8 @@ fn corpus(f: &'static Fixtures) -> Vec<Case> {
             "camera_control.config",
             "exactly one non-zero axis (got 0)",
             |c| {
-                c.text_to_video("a cat")
+                c.text_to_video()
+                    .prompt("a cat")
                     .camera_control(camera(CameraConfig {
                         pan: Some(0.0),
                         ..Default::default()
@@ -243,7 +250,8 @@ fn corpus(f: &'static Fixtures) -> Vec<Case> {
             "camera_control.config",
             "exactly one non-zero axis (got 2)",
             |c| {
-                c.text_to_video("a cat")
+                c.text_to_video()
+                    .prompt("a cat")
                     .camera_control(camera(CameraConfig {
                         zoom: Some(5.0),
                         pan: Some(1.0),
@@ -252,7 +260,8 @@ fn corpus(f: &'static Fixtures) -> Vec<Case> {
             },
         ),
         case("camera_control.config.zoom", "must be at most 10", |c| {
-            c.text_to_video("a cat")
+            c.text_to_video()
+                .prompt("a cat")
                 .camera_control(camera(CameraConfig {
                     zoom: Some(11.0),
                     ..Default::default()
@@ -262,39 +271,45 @@ fn corpus(f: &'static Fixtures) -> Vec<Case> {
             "camera_control.config",
             "must be omitted when `camera_control.type` is `down_back`",
             |c| {
-                c.text_to_video("a cat").camera_control(CameraControl {
-                    type_: CameraControlType::DownBack,
-                    config: Some(CameraConfig {
-                        zoom: Some(5.0),
-                        ..Default::default()
-                    }),
-                })
+                c.text_to_video()
+                    .prompt("a cat")
+                    .camera_control(CameraControl {
+                        type_: CameraControlType::DownBack,
+                        config: Some(CameraConfig {
+                            zoom: Some(5.0),
+                            ..Default::default()
+                        }),
+                    })
             },
         ),
         case(
             "camera_control.config",
             "is required when `camera_control.type` is `simple`",
             |c| {
-                c.text_to_video("a cat")
+                c.text_to_video()
+                    .prompt("a cat")
                     .camera_control(preset(CameraControlType::Simple))
             },
         ),
         case("multi_prompt", "requires `multi_shot: true`", |c| {
-            c.text_to_video("a cat")
+            c.text_to_video()
+                .prompt("a cat")
                 .multi_prompt(vec![shot(1, "shot one", "5")])
         }),
         case("shot_type", "requires `multi_shot: true`", |c| {
-            c.text_to_video("a cat").shot_type("intelligence")
+            c.text_to_video().prompt("a cat").shot_type("intelligence")
         }),
         case("multi_prompt", "at most 6 items", |c| {
-            c.text_to_video("a cat")
+            c.text_to_video()
+                .prompt("a cat")
                 .multi_shot(true)
                 .multi_prompt((1..=7).map(|i| shot(i, "a shot", "1")).collect())
         }),
         // The generated `MultiPromptItem` cannot hold a 513-character prompt or a zero
         // duration, so these come as JSON, as the CLI's `--multi-prompt` gives them.
         case("multi_prompt[0].prompt", "at most 512 characters", |c| {
-            c.text_to_video("a cat")
+            c.text_to_video()
+                .prompt("a cat")
                 .multi_shot(true)
                 .into_request()
                 .set(
@@ -303,7 +318,8 @@ fn corpus(f: &'static Fixtures) -> Vec<Case> {
                 )
         }),
         case("multi_prompt[1].duration", "must match the pattern", |c| {
-            c.text_to_video("a cat")
+            c.text_to_video()
+                .prompt("a cat")
                 .multi_shot(true)
                 .into_request()
                 .set(
@@ -318,92 +334,106 @@ fn corpus(f: &'static Fixtures) -> Vec<Case> {
             "multi_prompt",
             "is required when `shot_type` is `customize`",
             |c| {
-                c.text_to_video("a cat")
+                c.text_to_video()
+                    .prompt("a cat")
                     .multi_shot(true)
                     .shot_type("customize")
             },
         ),
         case("callback_url", "absolute http:// or https:// URL", |c| {
-            c.text_to_video("a cat").callback_url("example.com/hook")
+            c.text_to_video()
+                .prompt("a cat")
+                .callback_url("example.com/hook")
         }),
         case("callback_url", "the scheme is `ftp`", |c| {
-            c.text_to_video("a cat")
+            c.text_to_video()
+                .prompt("a cat")
                 .callback_url("ftp://example.com/hook")
         }),
         case("external_task_id", "must not be empty", |c| {
-            c.text_to_video("a cat").external_id("")
+            c.text_to_video().prompt("a cat").external_id("")
         }),
         case("external_task_id", "at most 64 characters", |c| {
-            c.text_to_video("a cat").external_id(long(65))
+            c.text_to_video().prompt("a cat").external_id(long(65))
         }),
         case("external_task_id", "' '", |c| {
-            c.text_to_video("a cat").external_id("my task")
+            c.text_to_video().prompt("a cat").external_id("my task")
         }),
         // ---- image to video: media
         case(
             "image",
             "each side must be at least 300 px (got 299×800)",
-            |c| c.image_to_video(ImageInput::bytes(png(299, 800))),
+            |c| c.image_to_video().image(ImageInput::bytes(png(299, 800))),
         ),
         case(
             "image",
             "aspect ratio between 1:2.5 and 2.5:1 (got 2000×500)",
-            |c| c.image_to_video(ImageInput::bytes(png(2000, 500))),
+            |c| c.image_to_video().image(ImageInput::bytes(png(2000, 500))),
         ),
         case(
             "image",
             "aspect ratio between 1:2.5 and 2.5:1 (got 300×751)",
-            |c| c.image_to_video(ImageInput::bytes(jpeg_bytes(300, 751))),
+            |c| {
+                c.image_to_video()
+                    .image(ImageInput::bytes(jpeg_bytes(300, 751)))
+            },
         ),
         case(
             "image",
             "must be at most 10 MB (got 10.0 MB (10485761 bytes))",
-            move |c| c.image_to_video(ImageInput::path(&f.huge_png)),
+            move |c| c.image_to_video().image(ImageInput::path(&f.huge_png)),
         ),
         case("image", "must be at most 10 MB", |c| {
-            c.image_to_video(ImageInput::bytes(png_of_size(
+            c.image_to_video().image(ImageInput::bytes(png_of_size(
                 1000,
                 1000,
                 10 * 1024 * 1024 + 1,
             )))
         }),
         case("image", "must be a PNG or JPEG image", move |c| {
-            c.image_to_video(ImageInput::path(&f.notes_txt))
+            c.image_to_video().image(ImageInput::path(&f.notes_txt))
         }),
         case("image", "must be a PNG or JPEG image (got GIF)", |c| {
-            c.image_to_video(ImageInput::bytes(gif(800, 600)))
+            c.image_to_video().image(ImageInput::bytes(gif(800, 600)))
         }),
         case(
             "image",
             "is a `data:` URL of type text/plain, not an image",
-            |c| c.image_to_video("data:text/plain;base64,aGVsbG8gd29ybGQ="),
+            |c| {
+                c.image_to_video()
+                    .image("data:text/plain;base64,aGVsbG8gd29ybGQ=")
+            },
         ),
         case("image", "cannot read file", move |c| {
-            c.image_to_video(f.missing.to_str().unwrap())
+            c.image_to_video().image(f.missing.to_str().unwrap())
         }),
         case("image", "is not valid standard base64", |c| {
-            c.image_to_video(ImageInput::base64("not base64 at all!"))
+            c.image_to_video()
+                .image(ImageInput::base64("not base64 at all!"))
         }),
         case("image", "the scheme is `ftp`", |c| {
-            c.image_to_video(ImageInput::url("ftp://example.com/cat.png"))
+            c.image_to_video()
+                .image(ImageInput::url("ftp://example.com/cat.png"))
         }),
         case(
             "image_tail",
             "each side must be at least 300 px (got 1000×299)",
             move |c| {
-                c.image_to_video(good(f))
+                c.image_to_video()
+                    .image(good(f))
                     .image_tail(ImageInput::bytes(png(1000, 299)))
             },
         ),
         case("prompt", "at most 2500", move |c| {
-            c.image_to_video(good(f)).prompt(long(2501))
+            c.image_to_video().image(good(f)).prompt(long(2501))
         }),
         // ---- image to video: exclusions and motion brush
         case(
             "camera_control",
             "cannot be combined with `image_tail`",
             move |c| {
-                c.image_to_video(good(f))
+                c.image_to_video()
+                    .image(good(f))
                     .image_tail(good(f))
                     .camera_control(preset(CameraControlType::ForwardUp))
             },
@@ -412,7 +442,8 @@ fn corpus(f: &'static Fixtures) -> Vec<Case> {
             "static_mask",
             "cannot be combined with `image_tail`",
             move |c| {
-                c.image_to_video(good(f))
+                c.image_to_video()
+                    .image(good(f))
                     .image_tail(good(f))
                     .static_mask(good(f))
             },
@@ -421,7 +452,8 @@ fn corpus(f: &'static Fixtures) -> Vec<Case> {
             "camera_control",
             "cannot be combined with `dynamic_masks`",
             move |c| {
-                c.image_to_video(good(f))
+                c.image_to_video()
+                    .image(good(f))
                     .dynamic_masks(vec![mask(&f.good, path())])
                     .camera_control(camera(CameraConfig {
                         tilt: Some(2.0),
@@ -430,14 +462,16 @@ fn corpus(f: &'static Fixtures) -> Vec<Case> {
             },
         ),
         case("dynamic_masks", "at most 6 items", move |c| {
-            c.image_to_video(good(f))
+            c.image_to_video()
+                .image(good(f))
                 .dynamic_masks(vec![mask(&f.good, [(0, 0), (10, 10)]); 7])
         }),
         case(
             "dynamic_masks[0].trajectories",
             "at least 2 items",
             move |c| {
-                c.image_to_video(good(f))
+                c.image_to_video()
+                    .image(good(f))
                     .dynamic_masks(vec![mask(&f.good, [(5, 5)])])
             },
         ),
@@ -445,7 +479,8 @@ fn corpus(f: &'static Fixtures) -> Vec<Case> {
             "dynamic_masks[0].trajectories",
             "at most 77 items",
             move |c| {
-                c.image_to_video(good(f))
+                c.image_to_video()
+                    .image(good(f))
                     .dynamic_masks(vec![mask(&f.good, (0..78).map(|i| (i, i)))])
             },
         ),
@@ -453,7 +488,8 @@ fn corpus(f: &'static Fixtures) -> Vec<Case> {
             "dynamic_masks[0].trajectories[1].x",
             "must be at least 0",
             move |c| {
-                c.image_to_video(good(f))
+                c.image_to_video()
+                    .image(good(f))
                     .dynamic_masks(vec![mask(&f.good, [(5, 5), (-1, 5)])])
             },
         ),
@@ -461,7 +497,8 @@ fn corpus(f: &'static Fixtures) -> Vec<Case> {
             "dynamic_masks[0].trajectories[1]",
             "must lie within the image (got (2000, 5); the image is 1024×768)",
             move |c| {
-                c.image_to_video(good(f))
+                c.image_to_video()
+                    .image(good(f))
                     .dynamic_masks(vec![mask(&f.good, [(5, 5), (2000, 5)])])
             },
         ),
@@ -469,7 +506,8 @@ fn corpus(f: &'static Fixtures) -> Vec<Case> {
             "static_mask",
             "must have the aspect ratio of `image` (mask 800×800, image 1024×768)",
             move |c| {
-                c.image_to_video(good(f))
+                c.image_to_video()
+                    .image(good(f))
                     .static_mask(ImageInput::bytes(png(800, 800)))
             },
         ),
@@ -479,7 +517,8 @@ fn corpus(f: &'static Fixtures) -> Vec<Case> {
             "dynamic_masks[0].mask",
             "must have the resolution of `static_mask` (got 512×384, expected 1024×768)",
             move |c| {
-                c.image_to_video(good(f))
+                c.image_to_video()
+                    .image(good(f))
                     .static_mask(good(f))
                     .into_request()
                     .set(
@@ -494,18 +533,25 @@ fn corpus(f: &'static Fixtures) -> Vec<Case> {
             },
         ),
         case("voice_list", "requires `sound: on`", move |c| {
-            c.image_to_video(good(f)).voice_list(["voice-1"])
+            c.image_to_video().image(good(f)).voice_list(["voice-1"])
         }),
         case("voice_list", "at most 2 items", move |c| {
-            c.image_to_video(good(f))
+            c.image_to_video()
+                .image(good(f))
                 .sound("on")
                 .voice_list(["a", "b", "c"])
         }),
         case("voice_list[0].voice_id", "must not be empty", move |c| {
-            c.image_to_video(good(f)).sound("on").voice_list([""])
+            c.image_to_video()
+                .image(good(f))
+                .sound("on")
+                .voice_list([""])
         }),
         case("cfg_scale", "not supported by kling-v2.x", move |c| {
-            c.image_to_video(good(f)).model("kling-v2-1").cfg_scale(0.3)
+            c.image_to_video()
+                .image(good(f))
+                .model("kling-v2-1")
+                .cfg_scale(0.3)
         }),
         // ---- multi-image to video
         case("image_list", "is required", |c| {
@@ -858,7 +904,12 @@ async fn every_bad_input_names_its_field_and_sends_nothing() {
 async fn a_valid_request_does_reach_the_counting_server() {
     // The corpus's zero count means something only if the server does see valid requests.
     let server = Server::start().await;
-    let handle = client(&server).text_to_video("a cat").send().await.unwrap();
+    let handle = client(&server)
+        .text_to_video()
+        .prompt("a cat")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(handle.task_id, "814570891207524415");
     assert_eq!(server.connections(), 1);
 }
@@ -906,7 +957,7 @@ async fn open_values_are_sent() {
         // Was refused: "`model_name` must not be empty" (the spec dropped `minLength` in
         // 9dda7e1; the three old cases, one per body that has a model).
         (
-            c.text_to_video("a cat").model("").into(),
+            c.text_to_video().prompt("a cat").model("").into(),
             json!({"prompt": "a cat", "model_name": ""}),
         ),
         (
@@ -925,7 +976,7 @@ async fn open_values_are_sent() {
         ),
         // A model no list knows.
         (
-            c.text_to_video("a cat").model("kling-v9").into(),
+            c.text_to_video().prompt("a cat").model("kling-v9").into(),
             json!({"prompt": "a cat", "model_name": "kling-v9"}),
         ),
     ];

@@ -61,7 +61,7 @@ async fn the_new_property_is_a_flag_a_rule_and_a_setter() {
         .base_url(server.base_url())
         .build()
         .unwrap();
-    let body = client.text_to_video("a cat").seed(42).build().unwrap();
+    let body = client.text_to_video().prompt("a cat").seed(42).build().unwrap();
     assert_eq!(serde_json::to_value(&body).unwrap()["seed"], 42);
 }
 "#;

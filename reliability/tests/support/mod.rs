@@ -126,8 +126,19 @@ impl Request {
     pub async fn send(self, c: &Client) -> Result<TaskHandle, nicerouter_kling::Error> {
         let image = || ImageInput::url(IMAGE_URL);
         match self {
-            Request::TextToVideo => c.text_to_video("a cat playing the piano").send().await,
-            Request::ImageToVideo => c.image_to_video(image()).prompt("it waves").send().await,
+            Request::TextToVideo => {
+                c.text_to_video()
+                    .prompt("a cat playing the piano")
+                    .send()
+                    .await
+            }
+            Request::ImageToVideo => {
+                c.image_to_video()
+                    .image(image())
+                    .prompt("it waves")
+                    .send()
+                    .await
+            }
             Request::MultiImageToVideo => {
                 c.multi_image_to_video("two friends")
                     .image_list([image(), image()])
