@@ -16,9 +16,13 @@ pub const RESULT_RETENTION: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 /// A task's state, normalised across Kling's and relays' vocabularies.
 ///
 /// Kling says `submitted`, `processing`, `succeed`, `failed`; relays and newer APIs say
-/// `queued`, `in_progress`, `succeeded`, `SUCCESS`, `completed`, `failure`, …. These map to the
-/// four known states, case-insensitively. Anything else is [`Unknown`](Status::Unknown): never
-/// taken as done.
+/// `queued`, `in_progress`, `succeeded`, `SUCCESS`, `completed`, `FAILURE`, `FAILED`,
+/// `cancelled`, …. These map to the four known states, case-insensitively. Anything else is
+/// [`Unknown`](Status::Unknown): never taken as done.
+///
+/// A cancelled task (`cancelled`, `canceled`) is [`Failed`](Status::Failed): it ended, and it
+/// will never have results. The word the server sent is kept in the raw task
+/// (`task.raw().task_status`), so that a cancellation can still be told from a failure.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -29,7 +33,7 @@ pub enum Status {
     Processing,
     /// Done with results (`succeed`, `succeeded`, `success`, `completed`).
     Succeeded,
-    /// Done without results (`failed`, `failure`); the reason is in
+    /// Done without results (`failed`, `failure`, `cancelled`, `canceled`); the reason is in
     /// [`Task::status_message`].
     Failed,
     /// A value this version does not know, as sent.
@@ -53,7 +57,7 @@ impl Status {
             "submitted" | "queued" | "pending" | "not_start" | "not_started" => Status::Submitted,
             "processing" | "in_progress" | "running" => Status::Processing,
             "succeed" | "succeeded" | "success" | "completed" => Status::Succeeded,
-            "failed" | "failure" => Status::Failed,
+            "failed" | "failure" | "cancelled" | "canceled" => Status::Failed,
             _ => Status::Unknown(word.to_owned()),
         }
     }
@@ -457,6 +461,9 @@ mod tests {
             ("completed", Status::Succeeded),
             ("failed", Status::Failed),
             ("FAILURE", Status::Failed),
+            ("FAILED", Status::Failed),
+            ("cancelled", Status::Failed),
+            ("Canceled", Status::Failed),
             ("warming_up", Status::Unknown("warming_up".into())),
             ("UNKNOWN", Status::Unknown("UNKNOWN".into())),
         ] {
