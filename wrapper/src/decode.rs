@@ -48,8 +48,31 @@ fn answer(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Answer {
 
 /// Decodes the answer to a create, a get or a lookup: Kling's envelope around one task.
 ///
-/// A non-2xx status, a non-zero `code` (also inside HTTP 200), a relay's error shape, a body
-/// that is not the envelope, or a success without `data` is an [`Error`].
+/// Relays' variants are read too: `code` as a string (`"0"` and `"success"` mean success), a
+/// create answered by an OpenAI-style video object without an envelope
+/// (`{"id", "object": "video", "status": "queued", …}`), and a task with a relay's field
+/// names (`id`, `status`, `fail_reason`). The task keeps the status word as sent;
+/// [`Task::status`] normalises it (`SUCCESS`, `completed`, `FAILURE`, `cancelled`, …).
+///
+/// A non-2xx status, a non-zero `code` (also inside HTTP 200), a relay's error shape (also
+/// inside HTTP 200: `{"code": "task_failed"}`, `{"error": {…}}`, `{"success": false}`), a
+/// body that is none of these, or a success without `data` is an [`Error`].
+///
+/// ```
+/// use nicerouter_kling::{Status, decode};
+/// use reqwest::StatusCode;
+/// use reqwest::header::HeaderMap;
+///
+/// let openai = br#"{"id":"task_01","object":"video","status":"queued","progress":0}"#;
+/// let task = decode::task_response(StatusCode::OK, &HeaderMap::new(), openai)?;
+/// assert_eq!((task.id(), task.status()), ("task_01", Status::Submitted));
+///
+/// let new_api = br#"{"code":"success","data":{"task_id":"task_01","status":"SUCCESS"}}"#;
+/// let task = decode::task_response(StatusCode::OK, &HeaderMap::new(), new_api)?;
+/// assert_eq!(task.status(), Status::Succeeded);
+/// assert_eq!(task.raw().task_status.as_str(), "SUCCESS");
+/// # Ok::<(), nicerouter_kling::Error>(())
+/// ```
 pub fn task_response(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<Task, Error> {
     decode_task("decode", answer(status, headers, body)).map(|d| d.value)
 }

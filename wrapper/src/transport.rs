@@ -18,6 +18,10 @@ use crate::error::{ApiError, DecodeError, Error, TransportError, snippet};
 use crate::retry;
 use crate::task::Task;
 
+mod relay;
+
+use relay::{DataShape, Relayed};
+
 /// An answer's status, body and the few headers the wrapper uses.
 #[derive(Debug)]
 pub(crate) struct Answer {
@@ -273,6 +277,8 @@ async fn read_capped(
 /// A Kling envelope: `{code, message, request_id, data}`.
 pub(crate) trait Envelope: DeserializeOwned {
     type Data;
+    /// What `data` holds, for reading relays' variants of the envelope.
+    const SHAPE: DataShape;
     fn code(&self) -> i64;
     fn message(&self) -> Option<&str>;
     fn request_id(&self) -> Option<&str>;
@@ -281,6 +287,7 @@ pub(crate) trait Envelope: DeserializeOwned {
 
 impl Envelope for types::TaskResponse {
     type Data = types::Task;
+    const SHAPE: DataShape = DataShape::Task;
     fn code(&self) -> i64 {
         self.code
     }
@@ -297,6 +304,7 @@ impl Envelope for types::TaskResponse {
 
 impl Envelope for types::TaskListResponse {
     type Data = Vec<types::Task>;
+    const SHAPE: DataShape = DataShape::Tasks;
     fn code(&self) -> i64 {
         self.code
     }
@@ -340,6 +348,7 @@ pub(crate) struct DataEnvelope {
 
 impl Envelope for DataEnvelope {
     type Data = serde_json::Value;
+    const SHAPE: DataShape = DataShape::Any;
     fn code(&self) -> i64 {
         self.code
     }
@@ -382,11 +391,18 @@ fn decode_envelope<E: Envelope>(
     }
     let envelope = match serde_json::from_slice::<E>(&answer.body) {
         Ok(envelope) => envelope,
-        // A relay's error shape inside HTTP 200 (`{"code": "task_failed", ...}`).
-        Err(e) => {
-            return Err(relay_error(&answer)
-                .unwrap_or_else(|| decode_error(operation, &answer, e.to_string())));
-        }
+        // Not Kling's own shape: a relay's variant of it, or an error inside HTTP 200.
+        Err(e) => match relay::read(&answer.body, E::SHAPE) {
+            Relayed::Success(value) => match serde_json::from_value::<E>(value) {
+                Ok(envelope) => envelope,
+                Err(e) => return Err(decode_error(operation, &answer, e.to_string())),
+            },
+            Relayed::Error(body) => {
+                return Err(relay_error(&answer, body)
+                    .unwrap_or_else(|| decode_error(operation, &answer, e.to_string())));
+            }
+            Relayed::Unreadable => return Err(decode_error(operation, &answer, e.to_string())),
+        },
     };
     if envelope.code() != 0 {
         return Err(Error::api_error(ApiError {
@@ -431,18 +447,21 @@ fn decode_error(operation: &'static str, answer: &Answer, reason: String) -> Err
     })
 }
 
-/// A JSON error body in HTTP 200 whose `code` says failure; `None` if it is not one.
-fn relay_error(answer: &Answer) -> Option<Error> {
-    let body: types::KlingError = serde_json::from_slice(&answer.body).ok()?;
-    let code = body.code.as_ref().and_then(KlingCode::from_json)?;
-    if matches!(&code, KlingCode::Relay(s) if s.eq_ignore_ascii_case("success")) {
+/// The error an HTTP 200 body states: a relay's `{"code": "...", "message"}` (or Kling's
+/// code as a string), an OpenAI-style `{"error": {...}}`, or one-api's `{"success": false,
+/// "message"}`. `None` when the object states no error after all (no code, message or
+/// `error`): such a body stays unreadable, so that a create answered with it is looked up.
+fn relay_error(answer: &Answer, body: serde_json::Map<String, serde_json::Value>) -> Option<Error> {
+    let body: types::KlingError = serde_json::from_value(serde_json::Value::Object(body)).ok()?;
+    let code = body.code.as_ref().and_then(KlingCode::from_json);
+    let nested = body
+        .error
+        .as_ref()
+        .is_some_and(serde_json::Value::is_object);
+    if code.is_none() && !nested && body.message.as_deref().is_none_or(str::is_empty) {
         return None;
     }
-    Some(Error::api_error(api_error_from_body(
-        answer,
-        body,
-        Some(code),
-    )))
+    Some(Error::api_error(api_error_from_body(answer, body, code)))
 }
 
 /// The error for a non-2xx answer: Kling's `{code, message, request_id}`, a relay's
@@ -684,6 +703,67 @@ mod tests {
         assert_eq!(api.message, "invalid token");
         assert_eq!(api.code, Some(KlingCode::Relay("invalid_api_key".into())));
         assert!(!e.is_retryable());
+    }
+
+    #[test]
+    fn relay_variants_decode_into_tasks() {
+        for body in [
+            r#"{"code":"0","data":{"task_id":"1","task_status":"submitted"}}"#,
+            r#"{"code":"success","message":"","data":{"task_id":"1","status":"QUEUED"}}"#,
+            r#"{"id":"1","object":"video","model":"kling-v1","status":"queued","progress":0,"created_at":1722769557}"#,
+        ] {
+            let t = decode_task("create", answer(200, body)).unwrap().value;
+            assert_eq!(t.id(), "1", "{body}");
+            assert_eq!(t.status(), crate::Status::Submitted, "{body}");
+        }
+        let t = decode_task(
+            "get",
+            answer(
+                200,
+                r#"{"code":0,"data":{"task_id":"1","task_status":"SUCCESS"}}"#,
+            ),
+        )
+        .unwrap()
+        .value;
+        assert_eq!(
+            t.raw().task_status.as_str(),
+            "SUCCESS",
+            "the raw word is kept"
+        );
+        assert_eq!(t.status(), crate::Status::Succeeded);
+    }
+
+    #[test]
+    fn every_error_shape_inside_200_is_an_error() {
+        for (body, code) in [
+            (
+                r#"{"code":"1303","message":"busy"}"#,
+                Some(KlingCode::ConcurrencyLimited),
+            ),
+            (
+                r#"{"code":"task_failed","message":"upstream","data":null}"#,
+                Some(KlingCode::Relay("task_failed".into())),
+            ),
+            (
+                r#"{"error":{"message":"quota","type":"x","code":"insufficient_quota"}}"#,
+                Some(KlingCode::Relay("insufficient_quota".into())),
+            ),
+            (r#"{"success":false,"message":"quota"}"#, None),
+        ] {
+            let e = decode_task("create", answer(200, body)).unwrap_err();
+            let api = e.api().unwrap_or_else(|| panic!("{body}: {e:?}"));
+            assert_eq!(api.code, code, "{body}");
+            assert_eq!(api.status, StatusCode::OK);
+        }
+        // Unreadable, so a create answered so is looked up, never sent again blindly.
+        for body in [
+            r#"{"code":"success","data":null}"#,
+            r#"{"code":null,"data":{"task_id":"1"}}"#,
+            r#"{"object":"video","status":"queued"}"#,
+        ] {
+            let e = decode_task("create", answer(200, body)).unwrap_err();
+            assert!(matches!(e, Error::Decode(_)), "{body}: {e:?}");
+        }
     }
 
     #[test]
