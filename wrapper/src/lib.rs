@@ -131,7 +131,10 @@ pub use nicerouter_kling_raw::catalog;
 pub use nicerouter_kling_raw::catalog::{CreateBody, Kind};
 pub use request::{CreateRequest, MediaValue};
 pub use retry::RetryPolicy;
-pub use task::{Output, OutputKind, RESULT_RETENTION, RequestSummary, Status, Task, TaskHandle};
+pub use task::{
+    FailureCategory, Output, OutputKind, RESULT_RETENTION, RequestSummary, Status, Task,
+    TaskFailure, TaskHandle,
+};
 pub use tokio_util::sync::CancellationToken;
 pub use validation::ValidationError;
 pub use wait::{

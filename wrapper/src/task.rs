@@ -184,13 +184,46 @@ impl Task {
             .map(|t| t + RESULT_RETENTION)
     }
 
-    /// Units billed for the task, when the backend reports them.
+    /// Why the task failed, when it did ([`Status::Failed`]): the category derived from
+    /// `task_status_msg` (see [`FailureCategory::classify`]) and the words as sent. Kling's
+    /// envelope says `SUCCEED` even then; the reason is only in these words.
+    pub fn failure(&self) -> Option<TaskFailure> {
+        (self.status() == Status::Failed).then(|| TaskFailure::from_reason(self.status_message()))
+    }
+
+    /// `final_unit_deduction`: the resource-pack units billed for the task, as the decimal
+    /// string sent (`"1"`, `"0.5"`), when the backend reports it (Kling's queries do once a
+    /// task is done).
+    ///
+    /// ```
+    /// use nicerouter_kling::Task;
+    ///
+    /// let task: Task = serde_json::from_value(serde_json::json!({
+    ///     "task_id": "1", "task_status": "succeed", "final_unit_deduction": "0.5"
+    /// }))?;
+    /// assert_eq!(task.final_unit_deduction(), Some("0.5"));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn final_unit_deduction(&self) -> Option<&str> {
         self.raw.final_unit_deduction.as_deref()
     }
 
-    /// What the task cost the account's balance, when the backend reports it: the list
-    /// price and the balance deducted (`quota`).
+    /// `final_balance_deduction`: what the task cost the account's balance (cash billing),
+    /// when the backend reports it: the balance deducted (`quota`, the discounted price) and
+    /// the `list_price`, as decimal strings.
+    ///
+    /// ```
+    /// use nicerouter_kling::Task;
+    ///
+    /// let task: Task = serde_json::from_value(serde_json::json!({
+    ///     "task_id": "1", "task_status": "succeed",
+    ///     "final_balance_deduction": {"quota": "0.20", "list_price": "0.28"}
+    /// }))?;
+    /// let cost = task.final_balance_deduction().expect("reported");
+    /// assert_eq!(cost.quota.as_deref(), Some("0.20"));
+    /// assert_eq!(cost.list_price.as_deref(), Some("0.28"));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn final_balance_deduction(&self) -> Option<&types::FinalBalanceDeduction> {
         self.raw.final_balance_deduction.as_ref()
     }
@@ -277,6 +310,224 @@ impl Task {
     /// The raw task.
     pub fn into_raw(self) -> types::Task {
         self.raw
+    }
+}
+
+/// Why a task failed, in one of a few words to act on: derived from Kling's words in
+/// `task_status_msg` and any Kling code they name (see [`FailureCategory::classify`]).
+///
+/// ```
+/// use nicerouter_kling::FailureCategory;
+///
+/// let category = FailureCategory::classify("Failure to pass the risk control system");
+/// assert_eq!(category, FailureCategory::Moderation);
+/// assert_eq!(category.as_str(), "moderation");
+/// assert!(!category.may_succeed_on_retry());
+/// assert_eq!(FailureCategory::classify("code 1303"), FailureCategory::Capacity);
+/// assert_eq!(FailureCategory::classify("something new"), FailureCategory::Unknown);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum FailureCategory {
+    /// Refused by content moderation (risk control, content-safety policy): change the
+    /// prompt or the media.
+    Moderation,
+    /// The input cannot be used (an image's pixels, a parameter): fix it.
+    InvalidInput,
+    /// A limit of the account or the service (concurrency, rate, resource pack or balance):
+    /// the same input may succeed later, or after a top-up.
+    Capacity,
+    /// Kling's servers failed (internal error, maintenance, timeout): the same input may
+    /// succeed later.
+    Upstream,
+    /// The words match no rule (or there are none).
+    Unknown,
+}
+
+/// One matching rule: the codes and phrases that put a failure in `category`, and where
+/// Kling (or a relay passing Kling's words on) says them.
+struct FailureRule {
+    category: FailureCategory,
+    /// Inclusive ranges of the Kling codes the words may name (`code 1301`).
+    codes: &'static [(i64, i64)],
+    /// Lower-case phrases looked for in the words.
+    phrases: &'static [&'static str],
+    /// Where the codes or words come from (traced with each classification).
+    source: &'static str,
+}
+
+/// The rules, in the order phrases are tried: the specific refusals before the generic word
+/// "invalid", so that a moderation refusal that calls the input invalid is moderation.
+const FAILURE_RULES: &[FailureRule] = &[
+    FailureRule {
+        category: FailureCategory::Moderation,
+        codes: &[],
+        phrases: &["risk control", "risk-control", "风控"],
+        source: "a risk-control refusal, `Failure to pass the risk control system` (the spec's \
+                 failed-task example; relays' reports of Kling risk-control failures)",
+    },
+    FailureRule {
+        category: FailureCategory::Moderation,
+        codes: &[(1300, 1301)],
+        phrases: &[
+            "content security",
+            "content safety",
+            "content policy",
+            "platform policy",
+            "moderation",
+        ],
+        source: "Kling's error codes: 1300 platform policy triggered, 1301 content-security \
+                 policy triggered; task_status_msg: the failure reason, e.g. content moderation",
+    },
+    FailureRule {
+        category: FailureCategory::Capacity,
+        codes: &[(1302, 1303)],
+        phrases: &[
+            "over resource pack limit",
+            "parallel task",
+            "concurren",
+            "rate limit",
+            "too many requests",
+        ],
+        source: "Kling's error codes: 1302 request rate too high, 1303 concurrency above the \
+                 resource pack's limit (`parallel task over resource pack limit`)",
+    },
+    FailureRule {
+        category: FailureCategory::Capacity,
+        codes: &[(1102, 1102)],
+        phrases: &["balance not enough", "resource pack"],
+        source: "Kling's error codes: 1102 resource pack depleted or expired (live message \
+                 `Account balance not enough`)",
+    },
+    FailureRule {
+        category: FailureCategory::Upstream,
+        codes: &[(5000, 5999)],
+        phrases: &[
+            "internal error",
+            "server error",
+            "temporarily unavailable",
+            "maintenance",
+            "timeout",
+            "timed out",
+        ],
+        source: "Kling's error codes: 5000 internal error, 5001 temporarily unavailable \
+                 (maintenance), 5002 internal timeout (backlog)",
+    },
+    FailureRule {
+        category: FailureCategory::InvalidInput,
+        codes: &[(1200, 1203)],
+        phrases: &["image pixel", "invalid", "not supported", "unsupported"],
+        source: "`Image pixel is invalid` in task_status_msg of a failed task; Kling's error \
+                 codes 1200-1203 invalid request parameters, invalid parameter, method, resource",
+    },
+];
+
+impl FailureCategory {
+    /// The category of a failed task's words (`task_status_msg`): a Kling code they name
+    /// (`code 1301`, `code: 5000`) decides first; else the first rule with a phrase in the
+    /// words (case-insensitive); else [`Unknown`](FailureCategory::Unknown).
+    ///
+    /// Moderation: risk-control refusals, 1300/1301 (content security, platform policy).
+    /// Capacity: 1102 (resource pack or balance), 1302/1303 (rate, concurrency). Upstream:
+    /// 5000–5999 (internal error, maintenance, timeout). Invalid input: 1200–1203, and
+    /// "invalid" words such as `Image pixel is invalid`.
+    ///
+    /// ```
+    /// use nicerouter_kling::FailureCategory;
+    ///
+    /// assert_eq!(FailureCategory::classify("Image pixel is invalid"), FailureCategory::InvalidInput);
+    /// assert_eq!(FailureCategory::classify("upstream error, code: 5002"), FailureCategory::Upstream);
+    /// ```
+    pub fn classify(message: &str) -> Self {
+        let lower = message.to_lowercase();
+        let by_code = named_codes(&lower).find_map(|code| {
+            FAILURE_RULES
+                .iter()
+                .find(|rule| rule.codes.iter().any(|&(lo, hi)| (lo..=hi).contains(&code)))
+        });
+        by_code
+            .or_else(|| {
+                FAILURE_RULES
+                    .iter()
+                    .find(|rule| rule.phrases.iter().any(|p| lower.contains(p)))
+            })
+            .map_or(FailureCategory::Unknown, |rule| {
+                tracing::debug!(category = %rule.category, source = rule.source, "failure classified");
+                rule.category
+            })
+    }
+
+    /// The category as a word: `moderation`, `invalid_input`, `capacity`, `upstream`,
+    /// `unknown` (as serialised).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            FailureCategory::Moderation => "moderation",
+            FailureCategory::InvalidInput => "invalid_input",
+            FailureCategory::Capacity => "capacity",
+            FailureCategory::Upstream => "upstream",
+            FailureCategory::Unknown => "unknown",
+        }
+    }
+
+    /// Whether a new task with the same input may succeed later: capacity and upstream
+    /// failures. Moderation and invalid input need a changed input; unknown is not promised.
+    pub fn may_succeed_on_retry(&self) -> bool {
+        matches!(self, FailureCategory::Capacity | FailureCategory::Upstream)
+    }
+}
+
+impl std::fmt::Display for FailureCategory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The numbers that follow the word `code` in lower-case words (`code 1301`, `code: 1303`,
+/// `"code":5000`, `code=1201`).
+fn named_codes(lower: &str) -> impl Iterator<Item = i64> + '_ {
+    lower.match_indices("code").filter_map(move |(at, word)| {
+        let rest = lower[at + word.len()..].trim_start_matches([' ', ':', '=', '"', '\'', '#']);
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        rest[..digits].parse().ok()
+    })
+}
+
+/// Why a failed task failed: its [`FailureCategory`] and Kling's own words.
+///
+/// ```
+/// use nicerouter_kling::{FailureCategory, Task};
+///
+/// let task: Task = serde_json::from_value(serde_json::json!({
+///     "task_id": "833446756", "task_status": "failed",
+///     "task_status_msg": "Image pixel is invalid"
+/// }))?;
+/// let failure = task.failure().expect("the task failed");
+/// assert_eq!(failure.category, FailureCategory::InvalidInput);
+/// assert_eq!(failure.reason.as_deref(), Some("Image pixel is invalid"));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct TaskFailure {
+    /// What kind of failure it is.
+    pub category: FailureCategory,
+    /// `task_status_msg` as sent (`None` when empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl TaskFailure {
+    /// The failure that `reason` (a failed task's `task_status_msg`) describes; empty or
+    /// blank words are no reason, and [`Unknown`](FailureCategory::Unknown).
+    pub fn from_reason(reason: Option<&str>) -> Self {
+        let reason = reason.filter(|r| !r.trim().is_empty());
+        Self {
+            category: reason.map_or(FailureCategory::Unknown, FailureCategory::classify),
+            reason: reason.map(str::to_owned),
+        }
     }
 }
 
@@ -522,6 +773,146 @@ mod tests {
         assert_eq!(outs[1].index, 3);
         assert_eq!(outs[1].watermark_url.as_deref(), Some("https://cdn/w.png"));
         assert_eq!(t.status_message(), None, "empty message is None");
+    }
+
+    fn failed(message: &str) -> Task {
+        task(json!({"task_id": "1", "task_status": "failed", "task_status_msg": message}))
+    }
+
+    #[test]
+    fn moderation_failures_are_named() {
+        for message in [
+            // The spec's failed-task example, and relays' risk-control reports.
+            "Failure to pass the risk control system",
+            "视频被风控",
+            // Kling's 1301 and 1300 meanings, and a code named in the words.
+            "Content security policy triggered",
+            "platform policy triggered",
+            "upstream refused: code 1301",
+        ] {
+            let failure = failed(message).failure().unwrap();
+            assert_eq!(failure.category, FailureCategory::Moderation, "{message}");
+            assert_eq!(failure.reason.as_deref(), Some(message), "words kept");
+        }
+    }
+
+    #[test]
+    fn invalid_input_failures_are_named() {
+        for message in [
+            "Image pixel is invalid",
+            "invalid parameter: image_tail",
+            "error code: 1201",
+        ] {
+            assert_eq!(
+                failed(message).failure().unwrap().category,
+                FailureCategory::InvalidInput,
+                "{message}"
+            );
+        }
+    }
+
+    #[test]
+    fn capacity_failures_are_named() {
+        for message in [
+            "parallel task over resource pack limit",
+            "Account balance not enough",
+            "{\"code\":1303,\"message\":\"busy\"}",
+            "code=1302",
+        ] {
+            assert_eq!(
+                failed(message).failure().unwrap().category,
+                FailureCategory::Capacity,
+                "{message}"
+            );
+        }
+        assert!(FailureCategory::Capacity.may_succeed_on_retry());
+    }
+
+    #[test]
+    fn upstream_failures_are_named() {
+        for message in [
+            "internal error",
+            "service temporarily unavailable (maintenance)",
+            "internal timeout",
+            "code 5000",
+        ] {
+            assert_eq!(
+                failed(message).failure().unwrap().category,
+                FailureCategory::Upstream,
+                "{message}"
+            );
+        }
+        assert!(FailureCategory::Upstream.may_succeed_on_retry());
+        assert!(!FailureCategory::Moderation.may_succeed_on_retry());
+    }
+
+    #[test]
+    fn a_code_in_the_words_decides_before_phrases() {
+        // The generic word "invalid" loses to the code that names a limit.
+        assert_eq!(
+            FailureCategory::classify("invalid state, code 1303"),
+            FailureCategory::Capacity
+        );
+        // A number that is not a code is not taken as one.
+        assert_eq!(
+            FailureCategory::classify("1301 frames generated"),
+            FailureCategory::Unknown
+        );
+    }
+
+    #[test]
+    fn unknown_words_and_no_words_are_unknown() {
+        let failure = failed("the moon is in the wrong phase").failure().unwrap();
+        assert_eq!(failure.category, FailureCategory::Unknown);
+        assert_eq!(
+            failure.reason.as_deref(),
+            Some("the moon is in the wrong phase")
+        );
+        let silent = failed("  ").failure().unwrap();
+        assert_eq!(silent.category, FailureCategory::Unknown);
+        assert_eq!(silent.reason, None);
+        assert_eq!(
+            serde_json::to_value(&silent).unwrap(),
+            json!({"category": "unknown"})
+        );
+    }
+
+    #[test]
+    fn only_failed_tasks_have_a_failure() {
+        let done = task(json!({"task_id": "1", "task_status": "succeed",
+                                "task_status_msg": "Image pixel is invalid"}));
+        assert_eq!(done.failure(), None);
+        // A relay's synonym for failed is failed.
+        let relay = task(json!({"task_id": "1", "task_status": "FAILURE",
+                                 "task_status_msg": "risk control"}));
+        assert_eq!(
+            serde_json::to_value(relay.failure().unwrap()).unwrap(),
+            json!({"category": "moderation", "reason": "risk control"})
+        );
+    }
+
+    #[test]
+    fn deductions_are_read_as_sent() {
+        let t = task(json!({
+            "task_id": "1", "task_status": "succeed", "final_unit_deduction": "8",
+            "final_balance_deduction": {"quota": "0.35", "list_price": "0.49"}
+        }));
+        assert_eq!(t.final_unit_deduction(), Some("8"));
+        let cost = t.final_balance_deduction().unwrap();
+        assert_eq!(cost.quota.as_deref(), Some("0.35"));
+        assert_eq!(cost.list_price.as_deref(), Some("0.49"));
+        let none = task(json!({"task_id": "1", "task_status": "processing"}));
+        assert_eq!(none.final_unit_deduction(), None);
+        assert!(none.final_balance_deduction().is_none());
+    }
+
+    #[test]
+    fn every_rule_says_where_it_comes_from() {
+        for rule in FAILURE_RULES {
+            assert!(!rule.source.is_empty());
+            assert!(!rule.codes.is_empty() || !rule.phrases.is_empty());
+            assert!(rule.phrases.iter().all(|p| *p == p.to_lowercase()));
+        }
     }
 
     #[test]

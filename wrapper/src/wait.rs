@@ -17,7 +17,7 @@ use crate::Kind;
 use crate::client::Client;
 use crate::entropy::Entropy;
 use crate::error::Error;
-use crate::task::{Status, Task, TaskHandle};
+use crate::task::{FailureCategory, Status, Task, TaskHandle};
 use nicerouter_kling_raw::catalog::Results;
 
 /// When to poll a task while waiting. Separate from the [`RetryPolicy`](crate::RetryPolicy),
@@ -292,7 +292,8 @@ impl PollPolicy {
 pub enum WaitOutcome {
     /// The task succeeded with at least one output.
     Succeeded(Task),
-    /// The task failed; `reason` is Kling's `task_status_msg`.
+    /// The task failed; `reason` is Kling's `task_status_msg`, and
+    /// [`task.failure()`](Task::failure) its category with the words as sent.
     Failed {
         /// The failed task.
         task: Task,
@@ -390,8 +391,8 @@ impl WaitOutcome {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum WaitError {
-    /// The task failed.
-    #[error("task {} failed: {reason}", task.id())]
+    /// The task failed; [`task.failure()`](Task::failure) gives the category of `reason`.
+    #[error("task {} failed ({}): {reason}", task.id(), failure_category(task))]
     Failed {
         /// The failed task.
         task: Task,
@@ -455,6 +456,12 @@ impl WaitError {
             _ => None,
         }
     }
+}
+
+/// The category of a failed task's words (`unknown` when there is none).
+fn failure_category(task: &Task) -> FailureCategory {
+    task.failure()
+        .map_or(FailureCategory::Unknown, |failure| failure.category)
 }
 
 fn status_word(status: &Option<Status>) -> String {
@@ -757,6 +764,12 @@ impl Poller<'_> {
                     .status_message()
                     .unwrap_or("the task failed without a reason (task_status_msg is empty)")
                     .to_owned();
+                tracing::info!(
+                    task_id = task.id(),
+                    category = %failure_category(&task),
+                    reason = reason.as_str(),
+                    "task failed"
+                );
                 return Step::Done(WaitOutcome::Failed { task, reason });
             }
             Status::Unknown(value) if changed => tracing::warn!(

@@ -12,8 +12,8 @@ use futures::StreamExt;
 use nicerouter_kling::clock::ManualClock;
 use nicerouter_kling::raw::types::Text2VideoRequest;
 use nicerouter_kling::{
-    CancellationToken, Error, Kind, KlingCode, PollPolicy, Status, TaskHandle, WaitError,
-    WaitEvent, WaitOutcome,
+    CancellationToken, Error, FailureCategory, Kind, KlingCode, PollPolicy, Status, TaskHandle,
+    WaitError, WaitEvent, WaitOutcome,
 };
 use nicerouter_kling_mock::{Fault, Match, MockServer, Outcome, Timing};
 use serde_json::json;
@@ -76,6 +76,9 @@ async fn a_failed_task_carries_its_reason() {
         WaitOutcome::Failed { task, reason } => {
             assert_eq!(reason, "Image pixel is invalid");
             assert_eq!(task.status(), Status::Failed);
+            let failure = task.failure().unwrap();
+            assert_eq!(failure.category, FailureCategory::InvalidInput);
+            assert_eq!(failure.reason.as_deref(), Some("Image pixel is invalid"));
         }
         other => panic!("{other:?}"),
     }
@@ -89,7 +92,9 @@ async fn a_failed_task_carries_its_reason() {
         "{error:?}"
     );
     assert!(
-        error.to_string().contains("Image pixel is invalid"),
+        error
+            .to_string()
+            .contains("failed (invalid_input): Image pixel is invalid"),
         "{error}"
     );
 }
