@@ -558,6 +558,7 @@ fn shown(mut task: Value, modifiers: &[Fault]) -> Value {
         obj.insert("task_status".into(), Value::String(status));
         obj.remove("task_result");
         obj.remove("final_unit_deduction");
+        obj.remove("final_balance_deduction");
     }
     task
 }

@@ -396,6 +396,10 @@ impl StoredTask {
         if t.status == Status::Succeed {
             obj.insert("task_result".into(), self.result_json(origin));
             obj.insert("final_unit_deduction".into(), json!(t.results.to_string()));
+            obj.insert(
+                "final_balance_deduction".into(),
+                balance_deduction(t.results),
+            );
         }
         Value::Object(obj)
     }
@@ -495,6 +499,17 @@ pub fn media_url(origin: &str, task_id: &str, index: usize, kind: MediaKind) -> 
     format!("{origin}/mock-media/{task_id}/{index}.{}", kind.extension())
 }
 
+/// The `final_balance_deduction` of a succeeded task with `results` outputs: 0.35 of balance
+/// per output, at a list price of 0.49, as Kling's decimal strings.
+fn balance_deduction(results: usize) -> Value {
+    // Whole cents, so that the strings are exact.
+    let cents = |per: usize| {
+        let total = per.saturating_mul(results);
+        format!("{}.{:02}", total / 100, total % 100)
+    };
+    json!({ "quota": cents(35), "list_price": cents(49) })
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -566,7 +581,33 @@ mod tests {
         assert_eq!(json["task_status_msg"], "bad");
         assert_eq!(json["updated_at"], 2_002);
         assert!(json.get("task_result").is_none());
+        assert!(json.get("final_balance_deduction").is_none());
         assert!(store.find_mut("image2video", &id).is_none());
+    }
+
+    #[test]
+    fn succeeded_tasks_carry_both_deductions() {
+        let mut store = TaskStore::default();
+        let id = store
+            .create(new_task(
+                Timing::Polls {
+                    processing_after: 0,
+                    done_after: 0,
+                },
+                Outcome::Succeed,
+            ))
+            .public
+            .task_id
+            .clone();
+        let t = store.find_mut("text2video", &id).unwrap();
+        t.poll(2_000);
+        let json = t.json("http://o", None);
+        assert_eq!(json["final_unit_deduction"], "1");
+        assert_eq!(
+            json["final_balance_deduction"],
+            json!({"quota": "0.35", "list_price": "0.49"})
+        );
+        assert_eq!(balance_deduction(4)["quota"], "1.40");
     }
 
     #[test]
