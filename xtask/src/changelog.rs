@@ -140,13 +140,22 @@ pub fn draft(a: &Analysis) -> String {
     }
     if let RustSide::Ran(o) = &a.rust {
         for f in &o.findings {
-            sections.entry("Rust API").or_default().push(format!(
+            let line = format!(
                 "`{}` ({}): {} — {}",
                 f.krate,
                 f.lint,
                 f.title,
                 f.items.join("; ")
-            ));
+            );
+            let impact = if f.level == "failure" {
+                Impact::Major
+            } else {
+                Impact::Minor
+            };
+            sections
+                .entry("Rust API")
+                .or_default()
+                .push(mark(impact, line));
         }
     }
 

@@ -73,16 +73,31 @@ impl Analysis {
         spec.max(extra).max(rust)
     }
 
-    /// The versions that were not bumped enough for the rating.
-    pub fn short_bumps(&self) -> Vec<&Bump> {
-        match self.rating() {
-            Some(Impact::Major) => self
-                .bumps
-                .iter()
-                .filter(|b| !b.enough_for(Impact::Major))
-                .collect(),
-            _ => Vec::new(),
+    /// The rating of the API itself (what `info.version` follows): the spec changes and
+    /// Redocly's extra findings, without the Rust surface.
+    pub fn spec_rating(&self) -> Option<Impact> {
+        let extra = match &self.redocly {
+            RedoclySide::Ran(r) => r.extras.iter().map(|e| e.impact).max(),
+            RedoclySide::Skipped(_) => None,
+        };
+        spec_diff::rating(&self.changes).max(extra)
+    }
+
+    /// The rating a version must match: the crates follow everything, `info.version` the API.
+    pub fn rating_for(&self, bump: &Bump) -> Option<Impact> {
+        if bump.cargo {
+            self.rating()
+        } else {
+            self.spec_rating()
         }
+    }
+
+    /// The versions that were not bumped enough for a major change.
+    pub fn short_bumps(&self) -> Vec<&Bump> {
+        self.bumps
+            .iter()
+            .filter(|b| self.rating_for(b) == Some(Impact::Major) && !b.enough_for(Impact::Major))
+            .collect()
     }
 
     /// What fails the diff: a major change without bumps, a spec change without a changelog.

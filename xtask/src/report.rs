@@ -244,8 +244,16 @@ fn rust(s: &mut String, a: &Analysis) {
 
 fn versions(s: &mut String, a: &Analysis) {
     let _ = writeln!(s, "## Versions\n");
-    let _ = writeln!(s, "| | at the baseline | now | a major change needs |");
-    let _ = writeln!(s, "|---|---|---|---|");
+    let _ = writeln!(
+        s,
+        "The crates follow every change, the Rust surface's included; `info.version` follows the \
+         API alone.\n"
+    );
+    let _ = writeln!(
+        s,
+        "| | at the baseline | now | its change | a major change needs |"
+    );
+    let _ = writeln!(s, "|---|---|---|---|---|");
     let show = |v: Option<crate::versions::Version>| v.map_or("—".to_owned(), |v| v.to_string());
     for b in &a.bumps {
         let needs = b.before.map_or("—".to_owned(), |v| {
@@ -253,10 +261,12 @@ fn versions(s: &mut String, a: &Analysis) {
         });
         let _ = writeln!(
             s,
-            "| `{}` | {} | {} | {} |",
+            "| `{}` | {} | {} | {} | {} |",
             b.name,
             show(b.before),
             show(b.after),
+            a.rating_for(b)
+                .map_or_else(|| "none".to_owned(), |r| r.to_string()),
             needs
         );
     }
@@ -264,7 +274,10 @@ fn versions(s: &mut String, a: &Analysis) {
     let _ = writeln!(
         s,
         "\n{}\n",
-        match (a.rating(), short.is_empty()) {
+        match (
+            a.bumps.iter().filter_map(|b| a.rating_for(b)).max(),
+            short.is_empty()
+        ) {
             (Some(Impact::Major), true) =>
                 "The change is major and every version was bumped to match.",
             (Some(Impact::Major), false) =>

@@ -117,7 +117,13 @@ pub fn parse(text: &str) -> Outcome {
             if line.is_empty() {
                 in_items = false;
             } else if let Some(f) = findings.last_mut() {
-                f.items.push(line.to_owned());
+                // The item, without where rustdoc's build of it lies (`… in /tmp/…/codegen.rs:17`).
+                let item = line
+                    .split(", previously in file ")
+                    .next()
+                    .and_then(|l| l.split(" in /").next())
+                    .unwrap_or(line);
+                f.items.push(item.to_owned());
             }
         }
     }
