@@ -83,7 +83,7 @@ fn an_apifox_export_shows_fields_and_values_both_ways() {
         "{report}"
     );
     assert!(
-        report.contains("- request `mode` values upstream has, we lack: \"4k\""),
+        report.contains("- request `mode` values upstream has, we lack: \"ultra-hd\""),
         "{report}"
     );
     assert!(
@@ -98,11 +98,13 @@ fn an_apifox_page_markdown_is_read_through_its_openapi_fragment() {
     assert!(report.contains("Read as: Apifox page Markdown"), "{report}");
     assert!(row(&report, "图像生成").contains("`create_image_generation`"));
     assert!(
-        report.contains("`image_reference` values upstream has, we lack: \"style\""),
+        report.contains(
+            "`image_reference` values upstream has, we lack: \"upstream-only-reference\""
+        ),
         "{report}"
     );
     assert!(
-        report.contains("`aspect_ratio` values upstream has, we lack: \"5:4\""),
+        report.contains("`aspect_ratio` values upstream has, we lack: \"7:5\""),
         "{report}"
     );
 }
@@ -122,7 +124,7 @@ fn an_llms_txt_index_keeps_the_kling_pages_and_matches_them_by_title() {
 #[test]
 fn a_vendor_spec_shows_an_operation_we_lack() {
     let report = docs_diff("kling-vendor.yaml");
-    assert!(row(&report, "Omni video").contains("**we lack it**"));
+    assert!(row(&report, "Hologram video").contains("**we lack it**"));
     assert!(row(&report, "Text to video").contains("`create_text2video`"));
     assert!(
         report.contains("## Operations we have that upstream lacks"),
