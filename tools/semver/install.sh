@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the two pinned tools of `cargo xtask diff` (idempotent; safe to run concurrently):
-#   - cargo-semver-checks, the Rust API-surface diff, into target/tools/bin (skipped when the
-#     pinned version is already there);
+#   - cargo-semver-checks, the Rust API-surface diff, built once per machine into a cache
+#     ($NRK_TOOLS_CACHE, default ~/.cache/nicerouter-kling/tools: the build takes about 20
+#     minutes on two cores) and linked into target/tools/bin, where `cargo xtask diff` finds it;
 #   - Redocly CLI, whose `diff` rates the spec change too, from package-lock.json into
 #     tools/semver/node_modules (skipped when present; without node/npm it is left out and the
 #     report says so).
@@ -12,8 +13,14 @@ set -euo pipefail
 
 VERSION="0.51.0"
 ROOT_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd -P)"
-TOOLS="$ROOT_DIR/target/tools"
+TOOLS="${NRK_TOOLS_CACHE:-$HOME/.cache/nicerouter-kling/tools}"
 BIN="$TOOLS/bin/cargo-semver-checks"
+LINK_DIR="$ROOT_DIR/target/tools/bin"
+
+link() {
+  mkdir -p "$LINK_DIR"
+  ln -sf "$BIN" "$LINK_DIR/cargo-semver-checks"
+}
 
 installed_version() {
   [[ -x "$BIN" ]] && "$BIN" semver-checks --version 2>/dev/null | awk '{print $2}'
@@ -36,10 +43,12 @@ else
 fi
 
 if [[ "$(installed_version || true)" == "$VERSION" ]]; then
+  link
   echo "cargo-semver-checks $VERSION: up to date ($BIN)"
   exit 0
 fi
 
 start=$SECONDS
 cargo install --locked --quiet --root "$TOOLS" "cargo-semver-checks@$VERSION"
+link
 echo "cargo-semver-checks $VERSION: installed into $TOOLS in $((SECONDS - start)) s"
