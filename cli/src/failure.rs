@@ -4,8 +4,8 @@
 use std::process::ExitCode;
 
 use nicerouter_kling::{
-    ApiError, CodeFamily, CreateError, CreateOutcome, Error, Kind, KlingCode, Status, TaskHandle,
-    WaitError,
+    ApiError, CodeFamily, CreateError, CreateOutcome, Error, FailureCategory, Kind, KlingCode,
+    Status, TaskFailure, TaskHandle, WaitError,
 };
 use serde::Serialize;
 
@@ -51,6 +51,9 @@ pub struct Facts {
     /// What to do about it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// Why a failed task failed: its category and Kling's words (`task_failed` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<TaskFailure>,
     #[serde(skip)]
     exit: u8,
 }
@@ -73,6 +76,7 @@ impl Failure {
             task_id: None,
             external_task_id: None,
             hint: None,
+            failure: None,
             exit,
         }))
     }
@@ -143,18 +147,23 @@ impl Failure {
         let id = &handle.task_id;
         let failure = match &error {
             Error::Wait(wait) => match wait.as_ref() {
-                WaitError::Failed { reason, .. } => {
+                WaitError::Failed { task, reason } => {
+                    let failure = task
+                        .failure()
+                        .unwrap_or_else(|| TaskFailure::from_reason(Some(reason)));
                     let reason = if reason.trim().is_empty() {
                         "no reason given"
                     } else {
                         reason
                     };
-                    Self::new(
+                    let mut failed = Self::new(
                         "task_failed",
                         EXIT_TASK_FAILED,
-                        format!("task {id} failed: {reason}"),
+                        format!("task {id} failed ({}): {reason}", failure.category),
                     )
-                    .with_hint("change the input and create a new task")
+                    .with_hint(failed_hint(failure.category));
+                    failed.0.failure = Some(failure);
+                    failed
                 }
                 WaitError::NoOutputs { .. } => Self::new(
                     "no_outputs",
@@ -335,6 +344,24 @@ fn names_no_task(error: &Error) -> bool {
         Some(code) => code.family() == CodeFamily::Params,
         None => api.status.as_u16() == 404 && api.body_snippet.is_none(),
     })
+}
+
+/// What to do about a failed task, by the category of its failure.
+fn failed_hint(category: FailureCategory) -> &'static str {
+    match category {
+        FailureCategory::Moderation => {
+            "refused by content moderation: change the prompt or the media, then create a new task"
+        }
+        FailureCategory::InvalidInput => "fix the input the reason names, then create a new task",
+        FailureCategory::Capacity => {
+            "a limit of the account or the service: create the task again later (after a \
+             top-up if the balance or pack ran out), or run fewer tasks at once"
+        }
+        FailureCategory::Upstream => {
+            "Kling's servers failed: create the task again later with the same input"
+        }
+        _ => "change the input and create a new task",
+    }
 }
 
 /// The advice for a task that outlived the command.

@@ -185,19 +185,38 @@ pub fn files_lines(files: &[DownloadedFile]) -> impl Iterator<Item = String> + '
 }
 
 /// A task as JSON: the documented members first, then Kling's own object under `task`.
+/// A failed task has `failure: {category, reason}`; the deductions are there when the
+/// server reported them.
 pub fn task_doc(kind: &str, task: &Task) -> Value {
-    json!({
+    let mut doc = json!({
         "task_id": task.id(),
         "external_task_id": task.external_task_id(),
         "kind": kind,
         "status": task.raw().task_status.as_str(),
         "status_message": task.status_message(),
         "outputs": outputs_doc(&task.outputs()),
-        "task": task,
-    })
+    });
+    if let Some(failure) = task.failure() {
+        doc["failure"] = serde_json::to_value(failure).unwrap_or_default();
+    }
+    add_deductions(&mut doc, task);
+    doc["task"] = serde_json::to_value(task).unwrap_or_default();
+    doc
 }
 
-/// Human lines describing a task.
+/// Adds `final_unit_deduction` and `final_balance_deduction` to a task's JSON document,
+/// each when the server reported it.
+pub fn add_deductions(doc: &mut Value, task: &Task) {
+    if let Some(units) = task.final_unit_deduction() {
+        doc["final_unit_deduction"] = units.into();
+    }
+    if let Some(balance) = task.final_balance_deduction() {
+        doc["final_balance_deduction"] = serde_json::to_value(balance).unwrap_or_default();
+    }
+}
+
+/// Human lines describing a task: its status, external id, failure category and Kling's
+/// words, deductions, and outputs.
 pub fn task_lines(kind: &str, task: &Task) -> Vec<String> {
     let mut lines = vec![format!(
         "{kind} task {}: {}",
@@ -207,11 +226,32 @@ pub fn task_lines(kind: &str, task: &Task) -> Vec<String> {
     if let Some(ext) = task.external_task_id() {
         lines.push(format!("  external id: {ext}"));
     }
+    if let Some(failure) = task.failure() {
+        lines.push(format!("  failure: {}", failure.category));
+    }
     if let Some(msg) = task.status_message().filter(|m| !m.is_empty()) {
         lines.push(format!("  message: {msg}"));
     }
+    lines.extend(deduction_lines(task));
     for o in task.outputs() {
         lines.push(format!("  output {}: {}", o.index, o.url));
+    }
+    lines
+}
+
+/// The human lines of a task's deductions, each when the server reported it.
+pub fn deduction_lines(task: &Task) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(units) = task.final_unit_deduction() {
+        lines.push(format!("  units deducted: {units}"));
+    }
+    if let Some(balance) = task.final_balance_deduction() {
+        let quota = balance.quota.as_deref().unwrap_or("?");
+        let line = match balance.list_price.as_deref() {
+            Some(list) => format!("  balance deducted: {quota} (list price {list})"),
+            None => format!("  balance deducted: {quota}"),
+        };
+        lines.push(line);
     }
     lines
 }

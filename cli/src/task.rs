@@ -11,7 +11,9 @@ use crate::backend::Backend;
 use crate::failure::Failure;
 use crate::inputs;
 use crate::interrupt::Interrupt;
-use crate::output::{Output, files_doc, files_lines, outputs_doc, task_doc, task_lines};
+use crate::output::{
+    Output, add_deductions, files_doc, files_lines, outputs_doc, task_doc, task_lines,
+};
 use crate::progress::Progress;
 
 /// Runs a `task` subcommand.
@@ -109,6 +111,7 @@ async fn wait_and_download(
         "status": task.raw().task_status.as_str(),
         "outputs": outputs_doc(&task.outputs()),
     });
+    add_deductions(&mut doc, &task);
     let mut lines = task_lines(kind, &task);
     if let Some(dir) = then.output.as_deref() {
         out.event(

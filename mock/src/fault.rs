@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use nicerouter_kling_spec::OperationRole;
 
+use crate::relay::{ErrorShape, StatusWords};
 use crate::task::{Outcome, Timing};
 
 /// Something the mock does instead of (or on top of) answering normally.
@@ -63,6 +64,20 @@ pub enum Fault {
     TaskFails(String),
     /// A create makes a task with this timing instead of the server's.
     TaskTiming(Timing),
+    /// Success answers carry `code` as this string (`"0"`, `"success"`) instead of the
+    /// integer 0, as new-api's queries do.
+    StringCode(String),
+    /// Creates, polls and lists answer OpenAI-style video objects without Kling's envelope
+    /// (`{"id", "task_id", "object": "video", "status": "queued" | "in_progress" |
+    /// "completed" | "failed", "progress", "created_at", "metadata": {"url"}, "error"}`; a
+    /// list as `{"object": "list", "data": [...]}`), as new-api's video routes do.
+    OpenAiVideo,
+    /// Answers show task statuses in a relay's words instead of Kling's (`SUCCESS`,
+    /// `completed`, `FAILURE`, `cancelled`, …); the task's results are kept.
+    StatusWords(StatusWords),
+    /// An error inside HTTP 200, in a relay's shape. The request has no effect (a create
+    /// creates nothing).
+    ErrorIn200(ErrorShape),
 }
 
 /// Which part of the request's handling a fault acts on.
@@ -88,11 +103,15 @@ impl Fault {
             | Fault::MalformedJson
             | Fault::TruncatedJson
             | Fault::HtmlErrorPage { .. }
-            | Fault::TruncatedDownload => Stage::Answer,
+            | Fault::TruncatedDownload
+            | Fault::ErrorIn200(_) => Stage::Answer,
             Fault::UnknownStatus(_)
             | Fault::ExtraFields
             | Fault::TaskFails(_)
-            | Fault::TaskTiming(_) => Stage::Modifier,
+            | Fault::TaskTiming(_)
+            | Fault::StringCode(_)
+            | Fault::OpenAiVideo
+            | Fault::StatusWords(_) => Stage::Modifier,
         }
     }
 
@@ -161,6 +180,10 @@ impl fmt::Display for Fault {
             Fault::Latency(d) => write!(f, "latency:{}", d.as_millis()),
             Fault::TaskFails(msg) => write!(f, "task-fails:{msg}"),
             Fault::TaskTiming(t) => write!(f, "timing:{t}"),
+            Fault::StringCode(code) => write!(f, "string-code:{code}"),
+            Fault::OpenAiVideo => f.write_str("openai-video"),
+            Fault::StatusWords(words) => write!(f, "status-words:{words}"),
+            Fault::ErrorIn200(shape) => write!(f, "error-200:{shape}"),
         }
     }
 }
@@ -168,7 +191,7 @@ impl fmt::Display for Fault {
 /// A fault name that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown fault `{0}` (known: rate-limited[:CODE[:RETRY_AFTER]], server-error[:STATUS[:CODE[:RETRY_AFTER]]], drop-after-create, drop-connection, delay-after-create:MS, malformed-json, truncated-json, html-error[:STATUS], unknown-status[:VALUE], extra-fields, truncated-download, latency:MS, task-fails[:MESSAGE], timing:polls:P:D|timing:ms:P:D)"
+    "unknown fault `{0}` (known: rate-limited[:CODE[:RETRY_AFTER]], server-error[:STATUS[:CODE[:RETRY_AFTER]]], drop-after-create, drop-connection, delay-after-create:MS, malformed-json, truncated-json, html-error[:STATUS], unknown-status[:VALUE], extra-fields, truncated-download, latency:MS, task-fails[:MESSAGE], timing:polls:P:D|timing:ms:P:D, string-code[:CODE], openai-video, status-words:new-api|openai|new-standard|upper|S:P:D:F, error-200[:kling|string|new-api|openai|one-api])"
 )]
 pub struct ParseFaultError(String);
 
@@ -181,7 +204,11 @@ impl FromStr for Fault {
     /// `delay-after-create:MS`, `malformed-json`, `truncated-json`, `html-error` (502),
     /// `html-error:503`, `unknown-status` (`queued`), `unknown-status:VALUE`, `extra-fields`,
     /// `truncated-download`, `latency:MS`, `task-fails` / `task-fails:MESSAGE`,
-    /// `timing:polls:P:D` or `timing:ms:P:D`.
+    /// `timing:polls:P:D` or `timing:ms:P:D`; and a relay's variants: `string-code`
+    /// (`"success"`) or `string-code:CODE`, `openai-video`, `status-words:PRESET` (`new-api`,
+    /// `openai`, `new-standard`, `upper`) or `status-words:S:P:D:F` (the words for
+    /// submitted, processing, succeed and failed), `error-200` (new-api's shape) or
+    /// `error-200:SHAPE` (`kling`, `string`, `new-api`, `openai`, `one-api`).
     fn from_str(s: &str) -> Result<Fault, ParseFaultError> {
         let bad = || ParseFaultError(s.to_owned());
         let s = s.trim();
@@ -240,6 +267,14 @@ impl FromStr for Fault {
                     .to_owned(),
             ),
             "timing" => Fault::TaskTiming(rest.unwrap_or_default().parse().map_err(|_| bad())?),
+            "string-code" => Fault::StringCode(rest.unwrap_or("success").to_owned()),
+            "openai-video" => Fault::OpenAiVideo,
+            "status-words" => {
+                Fault::StatusWords(rest.unwrap_or_default().parse().map_err(|_| bad())?)
+            }
+            "error-200" => {
+                Fault::ErrorIn200(rest.unwrap_or("new-api").parse().map_err(|_| bad())?)
+            }
             _ => return Err(bad()),
         };
         Ok(fault)
@@ -433,6 +468,10 @@ mod tests {
                 processing_after: 10,
                 done_after: 30,
             }),
+            Fault::StringCode("0".into()),
+            Fault::OpenAiVideo,
+            Fault::StatusWords(StatusWords::new("queued", "in_progress", "completed", "cancelled")),
+            Fault::ErrorIn200(ErrorShape::OpenAi),
         ];
         for f in faults {
             assert_eq!(f.to_string().parse::<Fault>().unwrap(), f, "{f}");
@@ -472,6 +511,20 @@ mod tests {
             "unknown-status".parse(),
             Ok(Fault::UnknownStatus("queued".into()))
         );
+        assert_eq!(
+            "string-code".parse(),
+            Ok(Fault::StringCode("success".into()))
+        );
+        assert_eq!(
+            "status-words:new-api".parse(),
+            Ok(Fault::StatusWords(StatusWords::new_api()))
+        );
+        assert_eq!(
+            "error-200".parse(),
+            Ok(Fault::ErrorIn200(ErrorShape::NewApi))
+        );
+        assert!("status-words".parse::<Fault>().is_err());
+        assert!("error-200:teapot".parse::<Fault>().is_err());
         assert!("nonsense".parse::<Fault>().is_err());
         assert!("latency".parse::<Fault>().is_err());
         assert!("html-error:99".parse::<Fault>().is_err());

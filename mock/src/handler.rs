@@ -13,6 +13,7 @@ use crate::answer::{Answer, Body, Dropped, request_id};
 use crate::fault::{Fault, Stage, Target, TaskShape};
 use crate::journal::{Api, JournalEntry, redact};
 use crate::media::{self, MediaKind};
+use crate::relay;
 use crate::route::{Endpoint, Routed, parse_query};
 use crate::server::{DuplicatePolicy, Shared};
 use crate::task::{NewTask, Outcome, Results, StoredTask, Timing, media_url, video_id};
@@ -81,15 +82,25 @@ pub(crate) async fn handle(
         created: None,
     };
 
-    let outcome = ctx
-        .run(
-            &routed,
-            authorization.as_deref(),
-            fault_header.as_deref(),
-            &query,
-            body_json,
-        )
-        .await;
+    // A relay that does not forward the route answers with its own page.
+    let refused = shared
+        .config
+        .forwarding
+        .as_ref()
+        .and_then(|f| f.refuse(&method, &path, &routed));
+    let outcome = match refused {
+        Some(page) => Ok(page.into_response()),
+        None => {
+            ctx.run(
+                &routed,
+                authorization.as_deref(),
+                fault_header.as_deref(),
+                &query,
+                body_json,
+            )
+            .await
+        }
+    };
     let status = outcome.as_ref().ok().map(|r| r.status().as_u16());
     {
         let mut state = shared.state();
@@ -161,7 +172,7 @@ impl Ctx<'_> {
                     return early;
                 }
                 let answer = self.media(task_id, *index, *kind);
-                self.finish(answer, answer_fault.as_ref(), None).await
+                self.finish(answer, answer_fault.as_ref(), None, &[]).await
             }
             Routed::Operation {
                 endpoint,
@@ -181,15 +192,21 @@ impl Ctx<'_> {
                 if let Some(early) = self.early_answer(answer_fault.as_ref()) {
                     return early;
                 }
+                let mut modifiers = Vec::new();
                 let answer = match self.validate(endpoint, path_params, query, body) {
                     Err(answer) => answer,
                     Ok(body) => {
-                        let modifiers = self.take(&asked, &target, Stage::Modifier);
+                        modifiers = self.take(&asked, &target, Stage::Modifier);
                         self.operation(endpoint, path_params, query, body, &modifiers)
                     }
                 };
-                self.finish(answer, answer_fault.as_ref(), Some(&endpoint.operation_id))
-                    .await
+                self.finish(
+                    answer,
+                    answer_fault.as_ref(),
+                    Some(&endpoint.operation_id),
+                    &modifiers,
+                )
+                .await
             }
             Routed::WrongMethod { .. } | Routed::Unknown => Err(Dropped),
         }
@@ -254,22 +271,26 @@ impl Ctx<'_> {
                 }
             }
             Fault::HtmlErrorPage { status } => Answer::html(*status),
+            Fault::ErrorIn200(shape) => shape.answer(&self.rid),
             Fault::DropConnection => return Some(Err(Dropped)),
             _ => return None,
         };
         Some(Ok(answer.into_response()))
     }
 
-    /// Sends an answer through the faults that act after the request had its effect.
+    /// Sends an answer through the faults that act after the request had its effect: a
+    /// relay's reshaping of the (spec-checked) answer, then the answer faults.
     async fn finish(
         &self,
         answer: Answer,
         fault: Option<&Fault>,
         operation_id: Option<&str>,
+        modifiers: &[Fault],
     ) -> Result<Response<Body>, Dropped> {
         if let (Some(op), Some(json)) = (operation_id, &answer.json) {
             self.check_against_spec(op, answer.status, json);
         }
+        let answer = relay::reshape(answer, modifiers);
         match fault {
             Some(Fault::DropAfterCreate) => Err(Dropped),
             Some(Fault::DelayAfterCreate(delay)) => {

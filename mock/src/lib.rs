@@ -18,9 +18,13 @@
 //! - **Faults on demand** ([`Fault`]): 429 (1302, 1303, 1102) with or without `Retry-After`,
 //!   5xx (5000–5002), a create whose answer is dropped or late, malformed or truncated JSON,
 //!   a proxy's HTML error page, an unknown `task_status`, extra fields, a failing task, a
-//!   download cut off mid-body, a slow server. Per server ([`MockServerBuilder::fault`]), per
+//!   download cut off mid-body, a slow server; and what relays do to Kling's answers (a
+//!   string `code`, OpenAI-style video objects, other status words, errors inside HTTP
+//!   200). Per server ([`MockServerBuilder::fault`]), per
 //!   matching request ([`MockServer::faults`]), or per request with the header
 //!   `x-mock-fault: <name>` (see [`Fault::from_str`](std::str::FromStr)).
+//! - **A relay that forwards only some routes** ([`MockServerBuilder::forward_only`]): the
+//!   others get the relay's own 404 page (HTML, JSON or text, [`NotFoundPage`]).
 //! - **A journal** of every request ([`MockServer::journal`]), with the key redacted, and
 //!   the question reliability tests ask: [`MockServer::tasks_created`].
 //! - **Input files for your own tests** ([`media::input_png`], [`media::input_jpeg`],
@@ -98,6 +102,7 @@ mod fault;
 mod handler;
 mod journal;
 pub mod media;
+mod relay;
 mod route;
 mod server;
 mod task;
@@ -107,6 +112,7 @@ pub use handler::FAULT_HEADER;
 pub use journal::{Api, JournalEntry};
 pub use media::MediaKind;
 pub use nicerouter_kling_spec::OperationRole;
+pub use relay::{ErrorShape, NotFoundPage, StatusWords};
 pub use route::{MEDIA_PREFIX, NICEROUTER_PREFIX};
 pub use server::{
     DEFAULT_ACCESS_KEY, DEFAULT_API_KEY, DEFAULT_MEDIA_SIZE, DEFAULT_SECRET_KEY, DuplicatePolicy,

@@ -16,6 +16,7 @@ use crate::auth::Credentials;
 use crate::fault::{Fault, Match, Rules};
 use crate::handler;
 use crate::journal::JournalEntry;
+use crate::relay::{Forwarding, NotFoundPage};
 use crate::route::{NICEROUTER_PREFIX, Routes};
 use crate::task::{MockTask, Outcome, TaskStore, Timing};
 
@@ -61,6 +62,8 @@ pub(crate) struct Config {
     pub(crate) timing: Timing,
     pub(crate) outcome: Outcome,
     pub(crate) duplicates: DuplicatePolicy,
+    /// The routes forwarded when the server plays a relay that forwards only some.
+    pub(crate) forwarding: Option<Forwarding>,
     pub(crate) media_size: usize,
 }
 
@@ -115,6 +118,7 @@ impl Default for MockServerBuilder {
                 timing: Timing::default(),
                 outcome: Outcome::Succeed,
                 duplicates: DuplicatePolicy::Reject,
+                forwarding: None,
                 media_size: DEFAULT_MEDIA_SIZE,
             },
             rules: Vec::new(),
@@ -184,6 +188,62 @@ impl MockServerBuilder {
     /// smaller than its format's headers).
     pub fn media_size(mut self, bytes: usize) -> Self {
         self.config.media_size = bytes;
+        self
+    }
+
+    /// Plays a relay that forwards only these routes to Kling: paths after `/kling/v1/`, each
+    /// with everything under it (`"videos/text2video"` forwards its create, its list and its
+    /// gets by id; `"videos"` every video route). Every other request, the official paths
+    /// without `/kling` included, gets the relay's 404 page ([`Self::not_found_page`])
+    /// before its key is even looked at. Result downloads are always served.
+    ///
+    /// ```
+    /// use nicerouter_kling_mock::{MockServer, NotFoundPage};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // new-api: text-to-video and image-to-video, created and fetched, never listed.
+    /// let relay = MockServer::builder()
+    ///     .forward_only(&["videos/text2video", "videos/image2video"])
+    ///     .forward_lists(false)
+    ///     .not_found_page(NotFoundPage::Json)
+    ///     .start()
+    ///     .await?;
+    /// let http = reqwest::Client::new();
+    /// let get = |path: &str| {
+    ///     let url = format!("{}{path}", relay.nicerouter_base_url());
+    ///     http.get(url).bearer_auth(relay.api_key()).send()
+    /// };
+    /// assert_eq!(get("/v1/videos/text2video/42").await?.status(), 400); // Kling: no such task
+    /// assert_eq!(get("/v1/images/generations/42").await?.status(), 404); // the relay's page
+    /// assert_eq!(get("/v1/videos/text2video?pageNum=1").await?.status(), 404);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn forward_only(mut self, routes: &[&str]) -> Self {
+        let forwarding = self.config.forwarding.get_or_insert_with(|| Forwarding {
+            lists: true,
+            ..Forwarding::default()
+        });
+        forwarding.routes = routes.iter().map(|r| Forwarding::route(r)).collect();
+        self
+    }
+
+    /// With [`Self::forward_only`]: whether lists (a GET of a route's collection) are
+    /// forwarded too (default: yes).
+    pub fn forward_lists(mut self, lists: bool) -> Self {
+        if let Some(forwarding) = &mut self.config.forwarding {
+            forwarding.lists = lists;
+        }
+        self
+    }
+
+    /// With [`Self::forward_only`]: the page routes that are not forwarded get (default
+    /// [`NotFoundPage::Html`]).
+    pub fn not_found_page(mut self, page: NotFoundPage) -> Self {
+        if let Some(forwarding) = &mut self.config.forwarding {
+            forwarding.page = page;
+        }
         self
     }
 
