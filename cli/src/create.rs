@@ -10,7 +10,7 @@ use crate::backend::Backend;
 use crate::failure::Failure;
 use crate::flags::{self, CallCommand, Create};
 use crate::interrupt::Interrupt;
-use crate::output::Output;
+use crate::output::{Output, call_lines};
 use crate::task::finish;
 
 /// Runs a create command: the request from its flags (an external id generated when
@@ -28,16 +28,11 @@ pub async fn run(backend: &Backend, create: Create, out: &Output) -> Result<(), 
 }
 
 /// Runs a call that is not a task, and prints its answer's `data`: the JSON document with
-/// `--json`, else the same JSON, indented.
+/// `--json`, else the call's human rendering (the same JSON, indented, for most calls).
 pub async fn call(backend: &Backend, command: &CallCommand, out: &Output) -> Result<(), Failure> {
     let params = flags::params(command)?;
     let data = backend.client.execute(command.call, params).await?;
-    let lines = serde_json::to_string_pretty(&data)
-        .unwrap_or_default()
-        .lines()
-        .map(str::to_owned)
-        .collect::<Vec<_>>();
-    out.result(&data, &lines);
+    out.result(&data, &call_lines(command.call, &data));
     Ok(())
 }
 

@@ -5,6 +5,8 @@ use std::borrow::Cow;
 use std::io::Write;
 use std::process::ExitCode;
 
+use nicerouter_kling::catalog::Call;
+use nicerouter_kling::raw::types;
 use nicerouter_kling::{DownloadedFile, Output as TaskOutput, OutputKind, Task};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -256,6 +258,98 @@ pub fn deduction_lines(task: &Task) -> Vec<String> {
     lines
 }
 
+/// A human renderer of a call's answer: `None` for an answer it cannot read, which is then
+/// shown as JSON.
+type Render = fn(&Value) -> Option<Vec<String>>;
+
+/// The human renderers of calls' answers, by the call's operation id in the catalogue.
+const CALL_RENDERERS: &[(&str, Render)] = &[("get_account_costs", account_costs_lines)];
+
+/// The human lines of a call's answer (`data`): its renderer's, else the JSON indented.
+pub fn call_lines(call: &Call, data: &Value) -> Vec<String> {
+    CALL_RENDERERS
+        .iter()
+        .find(|(operation, _)| *operation == call.operation)
+        .and_then(|(_, render)| render(data))
+        .unwrap_or_else(|| {
+            serde_json::to_string_pretty(data)
+                .unwrap_or_default()
+                .lines()
+                .map(str::to_owned)
+                .collect()
+        })
+}
+
+/// The account's resource packs (`get_account_costs`) as a table: name, remaining, total,
+/// status, and the expiry (`invalid_time`) as a UTC date.
+fn account_costs_lines(data: &Value) -> Option<Vec<String>> {
+    let costs: types::AccountCosts = serde_json::from_value(data.clone()).ok()?;
+    let mut lines = Vec::new();
+    if let Some(code) = costs.code.filter(|code| *code != 0) {
+        lines.push(format!(
+            "the account service answered code {code}: {}",
+            costs.msg.as_deref().unwrap_or("no message")
+        ));
+    }
+    let packs = costs.resource_pack_subscribe_infos.unwrap_or_default();
+    if packs.is_empty() {
+        lines.push("no resource packs".to_owned());
+        return Some(lines);
+    }
+    let text = |value: Option<String>| value.unwrap_or_else(|| "-".to_owned());
+    let mut rows = vec![[
+        "NAME".to_owned(),
+        "REMAINING".to_owned(),
+        "TOTAL".to_owned(),
+        "STATUS".to_owned(),
+        "EXPIRES".to_owned(),
+    ]];
+    rows.extend(packs.into_iter().map(|pack| {
+        [
+            text(pack.resource_pack_name),
+            text(pack.remaining_quantity.map(|n| n.to_string())),
+            text(pack.total_quantity.map(|n| n.to_string())),
+            text(pack.status),
+            text(pack.invalid_time.and_then(utc_date)),
+        ]
+    }));
+    let widths: Vec<usize> = (0..5)
+        .map(|column| {
+            rows.iter()
+                .map(|row| row[column].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    lines.extend(rows.iter().map(|row| {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        cells.join("  ").trim_end().to_owned()
+    }));
+    lines.push("(remaining lags by up to 12 hours)".to_owned());
+    Some(lines)
+}
+
+/// A Unix time in milliseconds as a UTC date, `YYYY-MM-DD` (`None` before 1970 or beyond
+/// year 9999).
+fn utc_date(millis: i64) -> Option<String> {
+    let days = u64::try_from(millis).ok()? / 86_400_000;
+    // Days since 1970-01-01 to a civil date (H. Hinnant's algorithm, for days ≥ 0).
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    (year <= 9999).then(|| format!("{year:04}-{month:02}-{day:02}"))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -278,6 +372,36 @@ mod tests {
             let c = char::from_u32(c).unwrap();
             assert!(!printable(&format!("<{c}>")).contains(c), "{:?}", c);
         }
+    }
+
+    #[test]
+    fn dates_are_utc_days() {
+        assert_eq!(utc_date(0).as_deref(), Some("1970-01-01"));
+        assert_eq!(utc_date(1_727_366_400_000).as_deref(), Some("2024-09-26"));
+        assert_eq!(utc_date(951_782_400_000).as_deref(), Some("2000-02-29"));
+        assert_eq!(utc_date(-1), None);
+        assert_eq!(utc_date(i64::MAX), None);
+    }
+
+    #[test]
+    fn call_renderers_name_calls_of_the_catalogue() {
+        for (operation, _) in CALL_RENDERERS {
+            assert!(
+                nicerouter_kling::catalog::CALLS
+                    .iter()
+                    .any(|call| call.operation == *operation),
+                "{operation} is not a call"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unreadable_costs_answer_is_shown_as_json() {
+        assert_eq!(account_costs_lines(&json!({"code": "x"})), None);
+        let lines = account_costs_lines(&json!({"code": 0, "msg": "success",
+                                                "resource_pack_subscribe_infos": []}))
+        .unwrap();
+        assert_eq!(lines, ["no resource packs"]);
     }
 
     #[test]

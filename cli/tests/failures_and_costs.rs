@@ -1,5 +1,6 @@
-//! Why a task failed (its category and Kling's words, exit 4), and what a task cost
-//! (`final_unit_deduction`, `final_balance_deduction`), in human and `--json` form.
+//! Why a task failed (its category and Kling's words, exit 4), what a task cost
+//! (`final_unit_deduction`, `final_balance_deduction`), and the account's resource packs
+//! (`kling account costs`), in human and `--json` form.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -7,7 +8,7 @@ mod support;
 
 use nicerouter_kling_mock::{Fault, Match};
 use serde_json::{Value, json};
-use support::{Run, Server};
+use support::{Run, Server, kling};
 
 const CREATE_AND_WAIT: [&str; 5] = ["video", "text2video", "--prompt", "x", "--wait"];
 
@@ -140,4 +141,60 @@ fn deductions_are_shown_in_human_and_json() {
     assert_eq!(get["final_balance_deduction"]["quota"], "0.35");
     let get = Run::of(server.kling().args(["task", "get", "text2video", id])).expect_code(0);
     assert!(get.stdout.contains("  units deducted: 1\n"), "{get:#?}");
+}
+
+const COSTS: [&str; 6] = [
+    "account",
+    "costs",
+    "--start-time",
+    "1726000000000",
+    "--end-time",
+    "1728000000000",
+];
+
+#[test]
+fn account_costs_is_a_table_of_resource_packs() {
+    let run = Run::of(kling().arg("--mock").args(COSTS)).expect_code(0);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    let header = lines
+        .iter()
+        .position(|l| l.starts_with("NAME"))
+        .unwrap_or_else(|| panic!("a header; {run:#?}"));
+    let columns: Vec<&str> = lines[header].split_whitespace().collect();
+    assert_eq!(
+        columns,
+        ["NAME", "REMAINING", "TOTAL", "STATUS", "EXPIRES"],
+        "{run:#?}"
+    );
+    // The spec's example pack: 118 of 200 left, expired on 2024-09-26 (UTC).
+    let row = lines[header + 1];
+    assert!(
+        row.starts_with("Video Generation - 10,000 entries"),
+        "{row}"
+    );
+    let rest: Vec<&str> = row["Video Generation - 10,000 entries".len()..]
+        .split_whitespace()
+        .collect();
+    assert_eq!(rest, ["118", "200", "expired", "2024-09-26"], "{row}");
+    // The columns line up under the header.
+    assert_eq!(row.find("118"), lines[header].find("REMAINING"), "{run:#?}");
+    assert!(!run.stdout.contains('{'), "not JSON: {run:#?}");
+}
+
+#[test]
+fn account_costs_json_keeps_the_document() {
+    let doc = Run::of(kling().args(["--mock", "--json"]).args(COSTS))
+        .expect_code(0)
+        .json();
+    assert_eq!(doc["code"], 0, "{doc}");
+    assert_eq!(doc["msg"], "success", "{doc}");
+    let pack = &doc["resource_pack_subscribe_infos"][0];
+    assert_eq!(
+        pack["resource_pack_name"],
+        "Video Generation - 10,000 entries"
+    );
+    assert_eq!(pack["remaining_quantity"], 118.0);
+    assert_eq!(pack["total_quantity"], 200.0);
+    assert_eq!(pack["status"], "expired");
+    assert_eq!(pack["invalid_time"], 1_727_366_400_000_i64);
 }
