@@ -372,7 +372,7 @@ fn strings<'m>(m: &'m ArgMatches, id: &str) -> impl Iterator<Item = String> + 'm
 /// A media flag's value: `http(s)://…` a URL, `data:…` inline base64, else a local file.
 fn media_value(media: Media, value: String) -> nicerouter_kling::MediaValue {
     match media {
-        Media::Audio => AudioInput::from(value).into(),
+        Media::Audio | Media::AudioBase64 => AudioInput::from(value).into(),
         _ => ImageInput::from(value).into(),
     }
 }

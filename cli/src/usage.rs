@@ -71,14 +71,14 @@ mod tests {
 
     #[test]
     fn details_join_the_first_line_and_usage_becomes_the_hint() {
-        let f = usage_error(&["kling", "--api-key", "k", "video", "text2video"]);
+        let f = usage_error(&["kling", "--api-key", "k", "video", "extend"]);
         assert_eq!(
             f.message,
-            "the following required arguments were not provided: --prompt <VALUE>"
+            "the following required arguments were not provided: --video-id <VALUE>"
         );
         assert_eq!(
             f.hint.as_deref(),
-            Some("usage: kling video text2video --prompt <VALUE> (more with --help)")
+            Some("usage: kling video extend --video-id <VALUE> (more with --help)")
         );
         let f = usage_error(&[
             "kling",
@@ -86,12 +86,12 @@ mod tests {
             "text2video",
             "--prompt",
             "x",
-            "--mode",
-            "turbo",
+            "--sound",
+            "loud",
         ]);
         assert!(
             f.message.starts_with(
-                "invalid value 'turbo' for '--mode <VALUE>' [possible values: std, pro]"
+                "invalid value 'loud' for '--sound <VALUE>' [possible values: on, off]"
             ),
             "{}",
             f.message

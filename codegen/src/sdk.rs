@@ -90,6 +90,9 @@ pub struct FieldSpec {
     pub open: bool,
     /// For [`Shape::Json`]: the generated Rust type of the value, when the schema names one.
     pub rust_type: Option<String>,
+    /// For [`Shape::Json`]: the media strings inside the value, as pointer patterns (`*` for
+    /// every item of an array) and their media, for example `/dynamic_masks/*/mask`.
+    pub nested_media: Vec<(String, String)>,
 }
 
 /// What values a field takes.
@@ -278,6 +281,7 @@ fn query_fields(spec: &OpenAPI, operation: &openapiv3::Operation) -> Vec<FieldSp
             known,
             open,
             rust_type: None,
+            nested_media: Vec::new(),
         });
     }
     fields
@@ -422,9 +426,12 @@ impl Walk<'_> {
             }
             let (known, open) = known_values(resolved.schema);
             let shape = shape_of(spec, property, &resolved);
-            let rust_type = match &shape {
-                Shape::Json => json_type(spec, resolved.schema, resolved.component.as_deref()),
-                _ => None,
+            let (rust_type, nested_media) = match &shape {
+                Shape::Json => (
+                    json_type(spec, resolved.schema, resolved.component.as_deref()),
+                    media_within(spec, resolved.schema, &pointer, 0),
+                ),
+                _ => (None, Vec::new()),
             };
             out.push(FieldSpec {
                 name: extension(property, &resolved, "x-name").unwrap_or_else(|| wire.clone()),
@@ -435,6 +442,7 @@ impl Walk<'_> {
                 known,
                 open,
                 rust_type,
+                nested_media,
             });
         }
         Ok(())
@@ -524,6 +532,46 @@ fn is_scalar(spec: &OpenAPI, schema: &ReferenceOr<Schema>) -> bool {
     })
 }
 
+/// The media strings inside a JSON value of `schema` at `pointer`: `x-media` strings, found
+/// through objects and arrays (a few levels deep; the spec's values are shallow).
+fn media_within(
+    spec: &OpenAPI,
+    schema: &Schema,
+    pointer: &str,
+    depth: usize,
+) -> Vec<(String, String)> {
+    if depth > 4 {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    let mut visit = |at: String, property: &ReferenceOr<Box<Schema>>| {
+        let Some(resolved) = resolve_boxed(spec, property) else {
+            return;
+        };
+        match (
+            &resolved.schema.schema_kind,
+            extension(property, &resolved, "x-media"),
+        ) {
+            (SchemaKind::Type(Type::String(_)), Some(media)) => found.push((at, media)),
+            _ => found.extend(media_within(spec, resolved.schema, &at, depth + 1)),
+        }
+    };
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::Object(object)) => {
+            for (name, property) in &object.properties {
+                visit(format!("{pointer}/{name}"), property);
+            }
+        }
+        SchemaKind::Type(Type::Array(array)) => {
+            if let Some(items) = &array.items {
+                visit(format!("{pointer}/*"), items);
+            }
+        }
+        _ => {}
+    }
+    found
+}
+
 /// The generated type of a JSON-shaped field: its component's type, or a `Vec` of its
 /// items' component type.
 fn json_type(spec: &OpenAPI, schema: &Schema, component: Option<&str>) -> Option<String> {
@@ -584,7 +632,7 @@ mod tests {
             .unwrap();
         assert_eq!(model.name, "model");
         let prompt = t2v.fields.iter().find(|f| f.pointer == "/prompt").unwrap();
-        assert!(prompt.required);
+        assert!(!prompt.required, "optional under a multi-shot cut");
         let camera = t2v
             .fields
             .iter()

@@ -588,11 +588,11 @@ One of: `file`, `url`.*/
     }
     ///Raw base64 audio (mp3/wav/m4a/aac, ≤ 5 MB), with `audio_type: file`.
     pub fn audio_file(self, value: impl Into<AudioInput>) -> Self {
-        Self(self.0.media("/input/audio_file", Media::Audio, value.into()))
+        Self(self.0.media("/input/audio_file", Media::AudioBase64, value.into()))
     }
     ///Audio URL (mp3/wav/m4a/aac, ≤ 5 MB), with `audio_type: url`.
-    pub fn audio_url(self, value: impl Into<AudioInput>) -> Self {
-        Self(self.0.media("/input/audio_url", Media::Audio, value.into()))
+    pub fn audio_url(self, value: impl Into<String>) -> Self {
+        Self(self.0.set("/input/audio_url", value.into()))
     }
     /**Kling POSTs the task object here whenever its status changes (see `components.callbacks`
 and the spec's introduction on signed callbacks). An empty string means none.*/

@@ -460,6 +460,7 @@ impl Kind {
                             "kling-v3",
                         ],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/prompt",
@@ -469,6 +470,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/negative_prompt",
@@ -478,6 +480,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/cfg_scale",
@@ -487,6 +490,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/mode",
@@ -496,6 +500,7 @@ impl Kind {
                         required: false,
                         known: &["std", "pro", "4k"],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/camera_control",
@@ -505,6 +510,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/aspect_ratio",
@@ -514,6 +520,7 @@ impl Kind {
                         required: false,
                         known: &["16:9", "9:16", "1:1"],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/duration",
@@ -537,6 +544,7 @@ impl Kind {
                             "15",
                         ],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/sound",
@@ -546,6 +554,7 @@ impl Kind {
                         required: false,
                         known: &["on", "off"],
                         open: false,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/multi_shot",
@@ -555,6 +564,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/shot_type",
@@ -564,6 +574,7 @@ impl Kind {
                         required: false,
                         known: &["customize", "intelligence"],
                         open: false,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/multi_prompt",
@@ -573,6 +584,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/voice_list",
@@ -582,6 +594,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/watermark_info",
@@ -591,6 +604,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/callback_url",
@@ -600,6 +614,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/external_task_id",
@@ -609,6 +624,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                 ]
             }
@@ -632,6 +648,7 @@ impl Kind {
                             "kling-v3",
                         ],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/image",
@@ -641,6 +658,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/image_tail",
@@ -650,6 +668,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/multi_shot",
@@ -659,6 +678,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/shot_type",
@@ -668,6 +688,7 @@ impl Kind {
                         required: false,
                         known: &["customize", "intelligence"],
                         open: false,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/multi_prompt",
@@ -677,6 +698,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/prompt",
@@ -686,6 +708,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/negative_prompt",
@@ -695,6 +718,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/cfg_scale",
@@ -704,6 +728,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/mode",
@@ -713,6 +738,7 @@ impl Kind {
                         required: false,
                         known: &["std", "pro", "4k"],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/static_mask",
@@ -722,6 +748,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/dynamic_masks",
@@ -731,6 +758,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[("/dynamic_masks/*/mask", Media::ImageMask)],
                     },
                     Field {
                         pointer: "/camera_control",
@@ -740,6 +768,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/aspect_ratio",
@@ -749,6 +778,7 @@ impl Kind {
                         required: false,
                         known: &["16:9", "9:16", "1:1"],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/duration",
@@ -772,6 +802,7 @@ impl Kind {
                             "15",
                         ],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/sound",
@@ -781,6 +812,7 @@ impl Kind {
                         required: false,
                         known: &["on", "off"],
                         open: false,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/voice_list",
@@ -790,6 +822,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/element_list",
@@ -799,6 +832,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/watermark_info",
@@ -808,6 +842,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/callback_url",
@@ -817,6 +852,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/external_task_id",
@@ -826,6 +862,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                 ]
             }
@@ -839,6 +876,7 @@ impl Kind {
                         required: false,
                         known: &["kling-v1-6"],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/image_list",
@@ -848,6 +886,7 @@ impl Kind {
                         required: true,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/prompt",
@@ -857,6 +896,7 @@ impl Kind {
                         required: true,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/negative_prompt",
@@ -866,6 +906,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/mode",
@@ -875,6 +916,7 @@ impl Kind {
                         required: false,
                         known: &["std", "pro", "4k"],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/duration",
@@ -898,6 +940,7 @@ impl Kind {
                             "15",
                         ],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/aspect_ratio",
@@ -907,6 +950,7 @@ impl Kind {
                         required: false,
                         known: &["16:9", "9:16", "1:1"],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/watermark_info",
@@ -916,6 +960,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/callback_url",
@@ -925,6 +970,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/external_task_id",
@@ -934,6 +980,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                 ]
             }
@@ -947,6 +994,7 @@ impl Kind {
                         required: true,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/prompt",
@@ -956,6 +1004,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/negative_prompt",
@@ -965,6 +1014,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/cfg_scale",
@@ -974,6 +1024,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/watermark_info",
@@ -983,6 +1034,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/callback_url",
@@ -992,6 +1044,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/external_task_id",
@@ -1001,6 +1054,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                 ]
             }
@@ -1014,6 +1068,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/input/video_url",
@@ -1023,6 +1078,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/input/mode",
@@ -1032,6 +1088,7 @@ impl Kind {
                         required: true,
                         known: &["text2video", "audio2video"],
                         open: false,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/input/text",
@@ -1041,6 +1098,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/input/voice_id",
@@ -1057,6 +1115,7 @@ impl Kind {
                             "chuanmeizi_speech02",
                         ],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/input/voice_language",
@@ -1066,6 +1125,7 @@ impl Kind {
                         required: false,
                         known: &["zh", "en"],
                         open: false,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/input/voice_speed",
@@ -1075,6 +1135,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/input/audio_type",
@@ -1084,24 +1145,27 @@ impl Kind {
                         required: false,
                         known: &["file", "url"],
                         open: false,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/input/audio_file",
                         name: "audio_file",
                         doc: "Raw base64 audio (mp3/wav/m4a/aac, ≤ 5 MB), with `audio_type: file`.",
-                        shape: Shape::Media(Media::Audio),
+                        shape: Shape::Media(Media::AudioBase64),
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/input/audio_url",
                         name: "audio_url",
                         doc: "Audio URL (mp3/wav/m4a/aac, ≤ 5 MB), with `audio_type: url`.",
-                        shape: Shape::Media(Media::Audio),
+                        shape: Shape::Text,
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/callback_url",
@@ -1111,6 +1175,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/external_task_id",
@@ -1120,6 +1185,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                 ]
             }
@@ -1353,6 +1419,7 @@ impl Kind {
                             "skateskate",
                         ],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/input/image",
@@ -1362,6 +1429,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/input/images",
@@ -1371,6 +1439,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/input/model_name",
@@ -1380,6 +1449,7 @@ impl Kind {
                         required: false,
                         known: &["kling-v1", "kling-v1-5", "kling-v1-6"],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/input/mode",
@@ -1389,6 +1459,7 @@ impl Kind {
                         required: false,
                         known: &["std", "pro", "4k"],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/input/duration",
@@ -1412,6 +1483,7 @@ impl Kind {
                             "15",
                         ],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/callback_url",
@@ -1421,6 +1493,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/external_task_id",
@@ -1430,6 +1503,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                 ]
             }
@@ -1450,6 +1524,7 @@ impl Kind {
                             "kling-v1",
                         ],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/prompt",
@@ -1459,6 +1534,7 @@ impl Kind {
                         required: true,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/negative_prompt",
@@ -1468,6 +1544,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/image",
@@ -1477,6 +1554,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/image_reference",
@@ -1486,6 +1564,7 @@ impl Kind {
                         required: false,
                         known: &["subject", "face"],
                         open: false,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/image_fidelity",
@@ -1495,6 +1574,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/human_fidelity",
@@ -1504,6 +1584,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/element_list",
@@ -1513,6 +1594,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/resolution",
@@ -1522,6 +1604,7 @@ impl Kind {
                         required: false,
                         known: &["1k", "2k", "4k"],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/aspect_ratio",
@@ -1541,6 +1624,7 @@ impl Kind {
                             "auto",
                         ],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/watermark_info",
@@ -1550,6 +1634,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/callback_url",
@@ -1559,6 +1644,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/external_task_id",
@@ -1568,6 +1654,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/n",
@@ -1577,6 +1664,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                 ]
             }
@@ -1593,6 +1681,7 @@ impl Kind {
                             "kolors-virtual-try-on-v1-5",
                         ],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/human_image",
@@ -1602,6 +1691,7 @@ impl Kind {
                         required: true,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/cloth_image",
@@ -1611,6 +1701,7 @@ impl Kind {
                         required: true,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/callback_url",
@@ -1620,6 +1711,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/external_task_id",
@@ -1629,6 +1721,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                 ]
             }
@@ -1642,6 +1735,7 @@ impl Kind {
                         required: false,
                         known: &["kling-video-o1", "kling-v3-omni"],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/multi_shot",
@@ -1651,6 +1745,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/shot_type",
@@ -1660,6 +1755,7 @@ impl Kind {
                         required: false,
                         known: &["customize", "intelligence"],
                         open: false,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/prompt",
@@ -1669,6 +1765,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/multi_prompt",
@@ -1678,6 +1775,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/image_list",
@@ -1687,6 +1785,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[("/image_list/*/image_url", Media::Image)],
                     },
                     Field {
                         pointer: "/element_list",
@@ -1696,6 +1795,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/video_list",
@@ -1705,6 +1805,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[("/video_list/*/video_url", Media::Video)],
                     },
                     Field {
                         pointer: "/sound",
@@ -1714,6 +1815,7 @@ impl Kind {
                         required: false,
                         known: &["on", "off"],
                         open: false,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/mode",
@@ -1723,6 +1825,7 @@ impl Kind {
                         required: false,
                         known: &["std", "pro", "4k"],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/aspect_ratio",
@@ -1732,6 +1835,7 @@ impl Kind {
                         required: false,
                         known: &["16:9", "9:16", "1:1"],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/duration",
@@ -1755,6 +1859,7 @@ impl Kind {
                             "15",
                         ],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/watermark_info",
@@ -1764,6 +1869,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/callback_url",
@@ -1773,6 +1879,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/external_task_id",
@@ -1782,6 +1889,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                 ]
             }
@@ -1795,6 +1903,7 @@ impl Kind {
                         required: false,
                         known: &["kling-v2-6", "kling-v3"],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/prompt",
@@ -1804,6 +1913,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/image_url",
@@ -1813,6 +1923,7 @@ impl Kind {
                         required: true,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/video_url",
@@ -1822,6 +1933,7 @@ impl Kind {
                         required: true,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/element_list",
@@ -1831,6 +1943,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/keep_original_sound",
@@ -1840,6 +1953,7 @@ impl Kind {
                         required: false,
                         known: &["yes", "no"],
                         open: false,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/character_orientation",
@@ -1849,6 +1963,7 @@ impl Kind {
                         required: true,
                         known: &["image", "video"],
                         open: false,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/mode",
@@ -1858,6 +1973,7 @@ impl Kind {
                         required: true,
                         known: &["std", "pro", "4k"],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/watermark_info",
@@ -1867,6 +1983,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/callback_url",
@@ -1876,6 +1993,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/external_task_id",
@@ -1885,6 +2003,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                 ]
             }
@@ -1898,6 +2017,7 @@ impl Kind {
                         required: true,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/audio_id",
@@ -1907,6 +2027,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/sound_file",
@@ -1916,6 +2037,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/prompt",
@@ -1925,6 +2047,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/mode",
@@ -1934,6 +2057,7 @@ impl Kind {
                         required: false,
                         known: &["std", "pro", "4k"],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/watermark_info",
@@ -1943,6 +2067,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/callback_url",
@@ -1952,6 +2077,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/external_task_id",
@@ -1961,6 +2087,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                 ]
             }
@@ -1974,6 +2101,7 @@ impl Kind {
                         required: true,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/face_choose",
@@ -1983,6 +2111,7 @@ impl Kind {
                         required: true,
                         known: &[],
                         open: true,
+                        nested_media: &[("/face_choose/*/sound_file", Media::Audio)],
                     },
                     Field {
                         pointer: "/watermark_info",
@@ -1992,6 +2121,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/external_task_id",
@@ -2001,6 +2131,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/callback_url",
@@ -2010,6 +2141,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                 ]
             }
@@ -2023,6 +2155,7 @@ impl Kind {
                         required: true,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/duration",
@@ -2032,6 +2165,7 @@ impl Kind {
                         required: true,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/external_task_id",
@@ -2041,6 +2175,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/callback_url",
@@ -2050,6 +2185,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                 ]
             }
@@ -2063,6 +2199,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/video_url",
@@ -2072,6 +2209,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/sound_effect_prompt",
@@ -2081,6 +2219,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/bgm_prompt",
@@ -2090,6 +2229,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/asmr_mode",
@@ -2099,6 +2239,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/external_task_id",
@@ -2108,6 +2249,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/callback_url",
@@ -2117,6 +2259,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                 ]
             }
@@ -2130,6 +2273,7 @@ impl Kind {
                         required: false,
                         known: &["kling-image-o1", "kling-v3-omni"],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/prompt",
@@ -2139,6 +2283,7 @@ impl Kind {
                         required: true,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/image_list",
@@ -2148,6 +2293,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/element_list",
@@ -2157,6 +2303,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/resolution",
@@ -2166,6 +2313,7 @@ impl Kind {
                         required: false,
                         known: &["1k", "2k", "4k"],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/result_type",
@@ -2175,6 +2323,7 @@ impl Kind {
                         required: false,
                         known: &["single", "series"],
                         open: false,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/series_amount",
@@ -2184,6 +2333,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/aspect_ratio",
@@ -2203,6 +2353,7 @@ impl Kind {
                             "auto",
                         ],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/watermark_info",
@@ -2212,6 +2363,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/callback_url",
@@ -2221,6 +2373,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/external_task_id",
@@ -2230,6 +2383,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/n",
@@ -2239,6 +2393,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                 ]
             }
@@ -2252,6 +2407,7 @@ impl Kind {
                         required: false,
                         known: &["kling-v2-1"],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/prompt",
@@ -2261,6 +2417,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/negative_prompt",
@@ -2270,6 +2427,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/subject_image_list",
@@ -2282,6 +2440,7 @@ impl Kind {
                         required: true,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/scene_image",
@@ -2291,6 +2450,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/style_image",
@@ -2300,6 +2460,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/aspect_ratio",
@@ -2319,6 +2480,7 @@ impl Kind {
                             "auto",
                         ],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/watermark_info",
@@ -2328,6 +2490,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/callback_url",
@@ -2337,6 +2500,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/external_task_id",
@@ -2346,6 +2510,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/n",
@@ -2355,6 +2520,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                 ]
             }
@@ -2368,6 +2534,7 @@ impl Kind {
                         required: true,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/up_expansion_ratio",
@@ -2377,6 +2544,7 @@ impl Kind {
                         required: true,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/down_expansion_ratio",
@@ -2386,6 +2554,7 @@ impl Kind {
                         required: true,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/left_expansion_ratio",
@@ -2395,6 +2564,7 @@ impl Kind {
                         required: true,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/right_expansion_ratio",
@@ -2404,6 +2574,7 @@ impl Kind {
                         required: true,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/prompt",
@@ -2413,6 +2584,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/watermark_info",
@@ -2422,6 +2594,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/callback_url",
@@ -2431,6 +2604,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/external_task_id",
@@ -2440,6 +2614,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/n",
@@ -2449,6 +2624,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                 ]
             }
@@ -2462,6 +2638,7 @@ impl Kind {
                         required: true,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/voice_url",
@@ -2471,6 +2648,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/video_id",
@@ -2480,6 +2658,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/callback_url",
@@ -2489,6 +2668,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/external_task_id",
@@ -2498,6 +2678,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                 ]
             }
@@ -2511,6 +2692,7 @@ impl Kind {
                         required: true,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/element_description",
@@ -2520,6 +2702,7 @@ impl Kind {
                         required: true,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/reference_type",
@@ -2529,6 +2712,7 @@ impl Kind {
                         required: true,
                         known: &["video_refer", "image_refer"],
                         open: false,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/element_image_list",
@@ -2538,6 +2722,13 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[
+                            ("/element_image_list/frontal_image", Media::Image),
+                            (
+                                "/element_image_list/refer_images/*/image_url",
+                                Media::Image,
+                            ),
+                        ],
                     },
                     Field {
                         pointer: "/element_video_list",
@@ -2547,6 +2738,12 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[
+                            (
+                                "/element_video_list/refer_videos/*/video_url",
+                                Media::Video,
+                            ),
+                        ],
                     },
                     Field {
                         pointer: "/element_voice_id",
@@ -2556,6 +2753,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/tag_list",
@@ -2565,6 +2763,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/callback_url",
@@ -2574,6 +2773,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/external_task_id",
@@ -2583,6 +2783,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                 ]
             }
@@ -2596,6 +2797,7 @@ impl Kind {
                         required: true,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/callback_url",
@@ -2605,6 +2807,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/external_task_id",
@@ -2614,6 +2817,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                 ]
             }
@@ -2627,6 +2831,7 @@ impl Kind {
                         required: true,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/edit_mode",
@@ -2636,6 +2841,7 @@ impl Kind {
                         required: true,
                         known: &["addition", "swap", "removal"],
                         open: false,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/image_list",
@@ -2645,6 +2851,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/prompt",
@@ -2654,6 +2861,7 @@ impl Kind {
                         required: true,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/negative_prompt",
@@ -2663,6 +2871,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/mode",
@@ -2672,6 +2881,7 @@ impl Kind {
                         required: false,
                         known: &["std", "pro", "4k"],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/duration",
@@ -2695,6 +2905,7 @@ impl Kind {
                             "15",
                         ],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/watermark_info",
@@ -2704,6 +2915,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/callback_url",
@@ -2713,6 +2925,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                     Field {
                         pointer: "/external_task_id",
@@ -2722,6 +2935,7 @@ impl Kind {
                         required: false,
                         known: &[],
                         open: true,
+                        nested_media: &[],
                     },
                 ]
             }
@@ -2808,6 +3022,7 @@ pub const CALLS: &[Call] = &[
                 required: false,
                 known: &[],
                 open: true,
+                nested_media: &[],
             },
             Field {
                 pointer: "/video_url",
@@ -2817,6 +3032,7 @@ pub const CALLS: &[Call] = &[
                 required: false,
                 known: &[],
                 open: true,
+                nested_media: &[],
             },
         ],
     },
@@ -2835,6 +3051,7 @@ pub const CALLS: &[Call] = &[
                 required: true,
                 known: &[],
                 open: true,
+                nested_media: &[],
             },
         ],
     },
@@ -2853,6 +3070,7 @@ pub const CALLS: &[Call] = &[
                 required: true,
                 known: &[],
                 open: true,
+                nested_media: &[],
             },
             Field {
                 pointer: "/voice_id",
@@ -2862,6 +3080,7 @@ pub const CALLS: &[Call] = &[
                 required: true,
                 known: &["oversea_male1"],
                 open: true,
+                nested_media: &[],
             },
             Field {
                 pointer: "/voice_language",
@@ -2871,6 +3090,7 @@ pub const CALLS: &[Call] = &[
                 required: true,
                 known: &["zh", "en"],
                 open: false,
+                nested_media: &[],
             },
             Field {
                 pointer: "/voice_speed",
@@ -2880,6 +3100,7 @@ pub const CALLS: &[Call] = &[
                 required: false,
                 known: &[],
                 open: true,
+                nested_media: &[],
             },
         ],
     },
@@ -2898,6 +3119,7 @@ pub const CALLS: &[Call] = &[
                 required: false,
                 known: &[],
                 open: true,
+                nested_media: &[],
             },
             Field {
                 pointer: "/pageSize",
@@ -2907,6 +3129,7 @@ pub const CALLS: &[Call] = &[
                 required: false,
                 known: &[],
                 open: true,
+                nested_media: &[],
             },
         ],
     },
@@ -2925,6 +3148,7 @@ pub const CALLS: &[Call] = &[
                 required: true,
                 known: &[],
                 open: true,
+                nested_media: &[],
             },
         ],
     },
@@ -2943,6 +3167,7 @@ pub const CALLS: &[Call] = &[
                 required: false,
                 known: &[],
                 open: true,
+                nested_media: &[],
             },
             Field {
                 pointer: "/pageSize",
@@ -2952,6 +3177,7 @@ pub const CALLS: &[Call] = &[
                 required: false,
                 known: &[],
                 open: true,
+                nested_media: &[],
             },
         ],
     },
@@ -2970,6 +3196,7 @@ pub const CALLS: &[Call] = &[
                 required: true,
                 known: &[],
                 open: true,
+                nested_media: &[],
             },
         ],
     },
@@ -2988,6 +3215,7 @@ pub const CALLS: &[Call] = &[
                 required: true,
                 known: &[],
                 open: true,
+                nested_media: &[],
             },
         ],
     },
@@ -3006,6 +3234,7 @@ pub const CALLS: &[Call] = &[
                 required: true,
                 known: &[],
                 open: true,
+                nested_media: &[],
             },
             Field {
                 pointer: "/end_time",
@@ -3015,6 +3244,7 @@ pub const CALLS: &[Call] = &[
                 required: true,
                 known: &[],
                 open: true,
+                nested_media: &[],
             },
             Field {
                 pointer: "/resource_pack_name",
@@ -3024,6 +3254,7 @@ pub const CALLS: &[Call] = &[
                 required: false,
                 known: &[],
                 open: true,
+                nested_media: &[],
             },
         ],
     },
@@ -3042,6 +3273,7 @@ pub const CALLS: &[Call] = &[
                 required: false,
                 known: &[],
                 open: true,
+                nested_media: &[],
             },
             Field {
                 pointer: "/video_url",
@@ -3051,6 +3283,7 @@ pub const CALLS: &[Call] = &[
                 required: false,
                 known: &[],
                 open: true,
+                nested_media: &[],
             },
         ],
     },
@@ -3069,6 +3302,7 @@ pub const CALLS: &[Call] = &[
                 required: true,
                 known: &[],
                 open: true,
+                nested_media: &[],
             },
             Field {
                 pointer: "/frame_index",
@@ -3078,6 +3312,7 @@ pub const CALLS: &[Call] = &[
                 required: true,
                 known: &[],
                 open: true,
+                nested_media: &[],
             },
             Field {
                 pointer: "/points",
@@ -3087,6 +3322,7 @@ pub const CALLS: &[Call] = &[
                 required: true,
                 known: &[],
                 open: true,
+                nested_media: &[],
             },
         ],
     },
@@ -3105,6 +3341,7 @@ pub const CALLS: &[Call] = &[
                 required: true,
                 known: &[],
                 open: true,
+                nested_media: &[],
             },
             Field {
                 pointer: "/frame_index",
@@ -3114,6 +3351,7 @@ pub const CALLS: &[Call] = &[
                 required: true,
                 known: &[],
                 open: true,
+                nested_media: &[],
             },
             Field {
                 pointer: "/points",
@@ -3123,6 +3361,7 @@ pub const CALLS: &[Call] = &[
                 required: true,
                 known: &[],
                 open: true,
+                nested_media: &[],
             },
         ],
     },
@@ -3141,6 +3380,7 @@ pub const CALLS: &[Call] = &[
                 required: true,
                 known: &[],
                 open: true,
+                nested_media: &[],
             },
         ],
     },
@@ -3159,6 +3399,7 @@ pub const CALLS: &[Call] = &[
                 required: true,
                 known: &[],
                 open: true,
+                nested_media: &[],
             },
         ],
     },
@@ -3177,6 +3418,7 @@ pub const CALLS: &[Call] = &[
                 required: false,
                 known: &[],
                 open: true,
+                nested_media: &[],
             },
             Field {
                 pointer: "/end_time",
@@ -3186,6 +3428,7 @@ pub const CALLS: &[Call] = &[
                 required: false,
                 known: &[],
                 open: true,
+                nested_media: &[],
             },
             Field {
                 pointer: "/limit",
@@ -3195,6 +3438,7 @@ pub const CALLS: &[Call] = &[
                 required: false,
                 known: &[],
                 open: true,
+                nested_media: &[],
             },
             Field {
                 pointer: "/filters",
@@ -3204,6 +3448,7 @@ pub const CALLS: &[Call] = &[
                 required: false,
                 known: &[],
                 open: true,
+                nested_media: &[],
             },
             Field {
                 pointer: "/cursor",
@@ -3213,6 +3458,7 @@ pub const CALLS: &[Call] = &[
                 required: false,
                 known: &[],
                 open: true,
+                nested_media: &[],
             },
         ],
     },
@@ -3231,6 +3477,7 @@ pub const CALLS: &[Call] = &[
                 required: false,
                 known: &[],
                 open: true,
+                nested_media: &[],
             },
             Field {
                 pointer: "/end_time",
@@ -3240,6 +3487,7 @@ pub const CALLS: &[Call] = &[
                 required: false,
                 known: &[],
                 open: true,
+                nested_media: &[],
             },
             Field {
                 pointer: "/limit",
@@ -3249,6 +3497,7 @@ pub const CALLS: &[Call] = &[
                 required: false,
                 known: &[],
                 open: true,
+                nested_media: &[],
             },
             Field {
                 pointer: "/filters",
@@ -3258,6 +3507,7 @@ pub const CALLS: &[Call] = &[
                 required: false,
                 known: &[],
                 open: true,
+                nested_media: &[],
             },
             Field {
                 pointer: "/cursor",
@@ -3267,6 +3517,7 @@ pub const CALLS: &[Call] = &[
                 required: false,
                 known: &[],
                 open: true,
+                nested_media: &[],
             },
         ],
     },

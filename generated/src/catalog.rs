@@ -11,7 +11,7 @@
 //! let kind = Kind::ALL.iter().find(|k| k.segment() == "text2video").unwrap();
 //! assert_eq!(kind.path(), "/v1/videos/text2video");
 //! let prompt = kind.fields().iter().find(|f| f.name == "prompt").unwrap();
-//! assert!(prompt.required && prompt.shape == Shape::Text);
+//! assert!(!prompt.required && prompt.shape == Shape::Text); // optional for a multi-shot cut
 //! ```
 
 /// One settable field of a create body.
@@ -31,6 +31,9 @@ pub struct Field {
     pub known: &'static [&'static str],
     /// Whether a value outside `known` is still sent (an open vocabulary).
     pub open: bool,
+    /// For a JSON field: the media strings inside its value, as pointer patterns (`*` for
+    /// every item of an array), for example `/dynamic_masks/*/mask`.
+    pub nested_media: &'static [(&'static str, Media)],
 }
 
 impl Field {
@@ -71,8 +74,10 @@ pub enum Media {
     ImageAnyAspect,
     /// A PNG or JPEG mask: at most 10 MB.
     ImageMask,
-    /// MP3, WAV, M4A or AAC audio, at most 5 MB.
+    /// MP3, WAV, M4A or AAC audio, at most 5 MB: a URL or raw base64.
     Audio,
+    /// MP3, WAV, M4A or AAC audio, at most 5 MB, as raw base64 only (no URL).
+    AudioBase64,
     /// A video URL.
     Video,
 }

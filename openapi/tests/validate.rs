@@ -407,7 +407,10 @@ fn a_too_long_prompt_is_rejected() {
     );
     assert_eq!(
         request_problems("create_image_generation", json!({"prompt": ""})),
-        ["prompt: must not be empty"]
+        [
+            "prompt: must not be empty",
+            "prompt: must match the pattern `\\S`"
+        ]
     );
     v().validate_request(
         "create_text2video",

@@ -104,9 +104,11 @@ impl Client {
         mut body: Value,
         media_len: usize,
     ) -> Result<TaskHandle, Error> {
+        // An empty id means none, as Kling's own examples send it.
         let given = body
             .get(EXTERNAL_TASK_ID)
             .and_then(Value::as_str)
+            .filter(|id| !id.is_empty())
             .map(str::to_owned);
         let external_task_id = match given {
             Some(id) => Some(id),

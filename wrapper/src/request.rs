@@ -199,7 +199,9 @@ impl CreateRequest {
         for (pointer, media, value) in self.media {
             let field = field_name(&pointer);
             let text = match (value, media) {
-                (MediaValue::Audio(audio), _) => audio.resolve(&field)?,
+                (MediaValue::Audio(audio), media) => {
+                    audio.resolve(&field, media == Media::AudioBase64)?
+                }
                 (MediaValue::Image(image), media) => {
                     let (text, size) = image.resolve(&field, image_rules(media))?;
                     if let Some(size) = size {

@@ -179,18 +179,50 @@ fn warn_unknown_values(kind: Kind, body: &Value) {
     }
 }
 
+/// The values at a pointer pattern, where `*` stands for every item of an array, with the
+/// pointer of each.
+fn matches<'b>(body: &'b Value, pattern: &str) -> Vec<(String, &'b Value)> {
+    let mut found = vec![(String::new(), body)];
+    for segment in pattern.split('/').skip(1) {
+        found = found
+            .into_iter()
+            .flat_map(|(at, value)| match (segment, value) {
+                ("*", Value::Array(items)) => items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| (format!("{at}/{i}"), item))
+                    .collect::<Vec<_>>(),
+                (key, Value::Object(map)) => map
+                    .get(key)
+                    .map(|v| vec![(format!("{at}/{key}"), v)])
+                    .unwrap_or_default(),
+                _ => Vec::new(),
+            })
+            .collect();
+    }
+    found
+}
+
 /// Checks the media strings that were not resolved from files, and adds up their lengths.
 fn media_strings(kind: Kind, body: &Value, resolved: &[String]) -> Result<usize, ValidationError> {
     use nicerouter_kling_raw::catalog::Media;
     let mut total = 0;
     for field in kind.fields() {
-        let media = match field.shape {
-            Shape::Media(m)
-            | Shape::List(&Shape::Media(m))
-            | Shape::Wrapped(_, &Shape::Media(m)) => m,
-            _ => continue,
-        };
-        for (pointer, value) in values(field, body) {
+        let mut found: Vec<(String, &Value, Media)> = Vec::new();
+        if let Shape::Media(m)
+        | Shape::List(&Shape::Media(m))
+        | Shape::Wrapped(_, &Shape::Media(m)) = field.shape
+        {
+            found.extend(values(field, body).into_iter().map(|(p, v)| (p, v, m)));
+        }
+        for (pattern, media) in field.nested_media {
+            found.extend(
+                matches(body, pattern)
+                    .into_iter()
+                    .map(|(p, v)| (p, v, *media)),
+            );
+        }
+        for (pointer, value, media) in found {
             let Some(text) = value.as_str() else { continue };
             total += text.len();
             if resolved.contains(&pointer) {
@@ -205,7 +237,8 @@ fn media_strings(kind: Kind, body: &Value, resolved: &[String]) -> Result<usize,
             let name = field_name(&pointer);
             match media {
                 Media::Video => http_url(&name, text)?,
-                Media::Audio => {
+                Media::Audio => media::media_ref(&name, text, AUDIO_MAX_BYTES)?,
+                Media::AudioBase64 => {
                     if text.contains("://") {
                         return Err(ValidationError::new(
                             name,
@@ -263,7 +296,14 @@ mod tests {
 
     #[test]
     fn blank_text_and_out_of_range_numbers_are_refused() {
-        assert_eq!(error(Kind::TextToVideo, json!({"prompt": ""})).0, "prompt");
+        assert_eq!(
+            error(Kind::ImageGeneration, json!({"prompt": ""})).0,
+            "prompt"
+        );
+        assert_eq!(
+            error(Kind::ImageGeneration, json!({"prompt": " \n"})).0,
+            "prompt"
+        );
         assert_eq!(
             error(Kind::TextToVideo, json!({"prompt": "a", "cfg_scale": 1.01})),
             ("cfg_scale".into(), "must be at most 1".into())
@@ -285,11 +325,12 @@ mod tests {
 
     #[test]
     fn external_task_ids_follow_the_spec() {
-        for good in ["order-42_a.b:c", &"a".repeat(64)] {
+        // An empty id means none (Kling's examples send `""`); the client then makes one.
+        for good in ["order-42_a.b:c", &"a".repeat(64), ""] {
             let mut body = json!({"prompt": "a", "external_task_id": good});
             check(Kind::TextToVideo, &mut body).unwrap();
         }
-        for bad in ["", &"a".repeat(65), "a b", "a/b"] {
+        for bad in [&"a".repeat(65), "a b", "a/b"] {
             let body = json!({"prompt": "a", "external_task_id": bad});
             assert_eq!(
                 error(Kind::TextToVideo, body).0,
@@ -321,6 +362,23 @@ mod tests {
             error(Kind::MultiImageToVideo, body).0,
             "image_list[1].image"
         );
+    }
+
+    #[test]
+    fn media_inside_json_fields_is_checked() {
+        let mask = |m: &str| json!({"image": "QUJD", "dynamic_masks": [{"mask": m, "trajectories": [{"x": 1, "y": 1}, {"x": 2, "y": 2}]}]});
+        check(Kind::ImageToVideo, &mut mask("QUJD")).unwrap();
+        for bad in [
+            "ftp://x/m.png",
+            "data:image/png;base64,QUJD",
+            "hello world!!",
+        ] {
+            assert_eq!(
+                error(Kind::ImageToVideo, mask(bad)).0,
+                "dynamic_masks[0].mask",
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -67,7 +67,8 @@ fn create_operations(spec: &Value) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (verb, operation) in item.as_object().unwrap() {
-            if operation.get("x-sdk").is_none() {
+            // A task kind is an `x-sdk` operation with a `kind`; one without is a call.
+            if operation["x-sdk"].get("kind").is_none() {
                 continue;
             }
             let id = operation["operationId"].as_str().unwrap().to_owned();

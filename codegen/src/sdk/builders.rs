@@ -265,7 +265,7 @@ fn setter(f: &FieldSpec) -> TokenStream {
 }
 
 fn media_type(media: &str) -> TokenStream {
-    if media == "audio" {
+    if media.starts_with("audio") {
         quote!(AudioInput)
     } else {
         quote!(ImageInput)

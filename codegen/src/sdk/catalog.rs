@@ -165,6 +165,10 @@ fn field(f: &FieldSpec) -> TokenStream {
         ..
     } = f;
     let shape = shape(&f.shape);
+    let nested = f.nested_media.iter().map(|(pattern, media)| {
+        let media = ident(&pascal(media));
+        quote!((#pattern, Media::#media))
+    });
     quote! {
         Field {
             pointer: #pointer,
@@ -174,6 +178,7 @@ fn field(f: &FieldSpec) -> TokenStream {
             required: #required,
             known: &[#(#known),*],
             open: #open,
+            nested_media: &[#(#nested),*],
         }
     }
 }

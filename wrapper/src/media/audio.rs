@@ -39,13 +39,15 @@ pub struct AudioInput {
 media_input!(AudioInput, "MP3, WAV, M4A or AAC");
 
 impl AudioInput {
-    /// Checks the audio and turns it into raw base64 for `field`; a URL is refused.
-    pub(crate) fn resolve(self, field: &str) -> Result<String, ValidationError> {
+    /// Checks the audio and turns it into a URL or raw base64 for `field`; with
+    /// `data_only`, a URL is refused (the field takes the file itself).
+    pub(crate) fn resolve(self, field: &str, data_only: bool) -> Result<String, ValidationError> {
         match load(self.source, field, LIMITS, |bytes| inspect(field, bytes))? {
-            Loaded::Url(_) => Err(ValidationError::new(
+            Loaded::Url(_) if data_only => Err(ValidationError::new(
                 field,
                 "takes audio data (a file, bytes or base64), not a URL",
             )),
+            Loaded::Url(url) => Ok(url),
             Loaded::Inline { base64, .. } => Ok(base64),
         }
     }

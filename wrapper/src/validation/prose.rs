@@ -70,6 +70,7 @@ pub(super) fn infer(kind: Kind, body: &mut Value) {
 pub(super) fn check(kind: Kind, body: &Value) -> Result<(), ValidationError> {
     match kind {
         Kind::TextToVideo => {
+            prompt_unless_shots(body)?;
             cfg_scale(body)?;
             camera_control(body)?;
             multi_shot(body)
@@ -84,6 +85,24 @@ pub(super) fn check(kind: Kind, body: &Value) -> Result<(), ValidationError> {
         Kind::LipSync => lip_sync(body),
         Kind::VideoEffects => effects(body),
         Kind::ImageGeneration => image_generation(body),
+        _ => Ok(()),
+    }
+}
+
+/// `Text2VideoRequest.prompt` is optional only for a multi-shot video cut by `customize`,
+/// whose shots carry their own prompts ("`prompt` optional under a multi-shot
+/// `customize`"); any other video is made from its prompt, which must say something.
+fn prompt_unless_shots(body: &Value) -> Result<(), ValidationError> {
+    let shots = body.get("multi_shot").and_then(Value::as_bool) == Some(true)
+        && text(body, "/shot_type") == Some("customize");
+    match text(body, "/prompt") {
+        Some(prompt) if prompt.trim().is_empty() && !(shots && prompt.is_empty()) => {
+            Err(ValidationError::new("prompt", "must not be blank"))
+        }
+        None if !shots => Err(missing(
+            "prompt",
+            "unless `multi_shot` is true with `shot_type: customize`",
+        )),
         _ => Ok(()),
     }
 }
