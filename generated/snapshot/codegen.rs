@@ -16487,7 +16487,7 @@ schema: its value is media (`image`, `video` or `audio`) given as a URL or raw b
 `x-name` on a property: the short name the SDK uses (every `model_name` is `model`).
 
 
-Version: 1.0.0*/
+Version: 2.0.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -16529,7 +16529,7 @@ impl Client {
 }
 impl ClientInfo<crate::Inner> for Client {
     fn api_version() -> &'static str {
-        "1.0.0"
+        "2.0.0"
     }
     fn baseurl(&self) -> &str {
         self.baseurl.as_str()
