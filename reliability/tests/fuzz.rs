@@ -49,6 +49,14 @@ fn word() -> impl Strategy<Value = String> {
         Just("processing".to_owned()),
         Just("submitted".to_owned()),
         Just("in-progress".to_owned()),
+        Just("completed".to_owned()),
+        Just("cancelled".to_owned()),
+        Just("FAILURE".to_owned()),
+        Just("queued".to_owned()),
+        Just("video".to_owned()),
+        Just("list".to_owned()),
+        Just("success".to_owned()),
+        Just("0".to_owned()),
         Just("1303".to_owned()),
         Just("task_failed".to_owned()),
         Just("".to_owned()),
@@ -159,8 +167,69 @@ fn task_json() -> BoxedStrategy<Value> {
     ])
 }
 
-/// Kling's envelope (or a relay's error shape) around `data`.
+/// A relay's task: an OpenAI-style video object (`id`, `object: "video"`, `status`,
+/// `metadata.url`, `error`) or new-api's task record (`status`, `fail_reason`, `result_url`,
+/// the raw Kling answer in `data`), with arbitrary values where the fields go.
+fn relay_task_json() -> BoxedStrategy<Value> {
+    object(vec![
+        (
+            "id",
+            field(prop_oneof![word().prop_map(Value::String), number()]),
+        ),
+        ("task_id", field(word().prop_map(Value::String))),
+        ("object", field(Just(json!("video")))),
+        ("status", field(word().prop_map(Value::String))),
+        (
+            "progress",
+            field(prop_oneof![number(), word().prop_map(Value::String)]),
+        ),
+        (
+            "created_at",
+            field(prop_oneof![number(), word().prop_map(Value::String)]),
+        ),
+        ("fail_reason", field(word().prop_map(Value::String))),
+        ("result_url", field(word().prop_map(Value::String))),
+        (
+            "metadata",
+            field(object(vec![("url", field(word().prop_map(Value::String)))])),
+        ),
+        (
+            "error",
+            field(object(vec![(
+                "message",
+                field(word().prop_map(Value::String)),
+            )])),
+        ),
+        (
+            "data",
+            field(
+                prop_oneof![
+                    task_json(),
+                    object(vec![
+                        ("code", field(Just(json!(0)))),
+                        ("data", field(task_json())),
+                    ]),
+                ]
+                .boxed(),
+            ),
+        ),
+    ])
+}
+
+/// Kling's envelope (or a relay's error shape) around `data`, or, as relays answer, a
+/// relay's task or a list of them without any envelope.
 fn envelope(data: BoxedStrategy<Value>) -> BoxedStrategy<Value> {
+    prop_oneof![
+        4 => envelope_of(data),
+        1 => relay_task_json(),
+        1 => prop::collection::vec(relay_task_json(), 0..3)
+            .prop_map(|tasks| json!({"object": "list", "data": tasks})),
+    ]
+    .boxed()
+}
+
+/// Kling's envelope (or a relay's error shape) around `data`; `code` may be a string.
+fn envelope_of(data: BoxedStrategy<Value>) -> BoxedStrategy<Value> {
     let code = prop_oneof![
         3 => Just(json!(0)),
         1 => number(),
@@ -170,7 +239,11 @@ fn envelope(data: BoxedStrategy<Value>) -> BoxedStrategy<Value> {
         ("code", field(code)),
         ("message", field(word().prop_map(Value::String))),
         ("request_id", field(word().prop_map(Value::String))),
-        ("data", field(data)),
+        (
+            "data",
+            field(prop_oneof![4 => data, 1 => relay_task_json()].boxed()),
+        ),
+        ("success", field(any::<bool>().prop_map(Value::Bool))),
         (
             "error",
             field(object(vec![
