@@ -105,6 +105,7 @@ mod download;
 pub mod entropy;
 mod error;
 pub mod media;
+pub mod probe;
 mod request;
 mod retry;
 mod task;

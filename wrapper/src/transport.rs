@@ -6,7 +6,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::{Bytes, BytesMut};
 use nicerouter_kling_raw::{self as raw, ClientHooks, ClientInfo, OperationInfo, types};
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, DATE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
@@ -31,12 +31,16 @@ pub(crate) struct Answer {
     pub(crate) retry_after: Option<Duration>,
     /// A server's hint for the next poll (`x-poll-after-ms`, or `Retry-After` on a success).
     pub(crate) poll_after: Option<Duration>,
+    /// The server's clock (`Date`), for diagnosing clock skew.
+    pub(crate) date: Option<SystemTime>,
+    /// `Content-Type`, for diagnosing what answered.
+    pub(crate) content_type: Option<HeaderValue>,
 }
 
 impl Answer {
     /// An answer with an empty body and the headers the wrapper uses: `x-request-id`,
     /// `Retry-After` / `retry-after-ms` (an HTTP date is read relative to `now`), and the poll
-    /// hint (`x-poll-after-ms`, or `Retry-After` on a success).
+    /// hint (`x-poll-after-ms`, or `Retry-After` on a success), `Date` and `Content-Type`.
     pub(crate) fn head(status: StatusCode, headers: &HeaderMap, now: SystemTime) -> Answer {
         let request_id = header_text(headers, &X_REQUEST_ID).map(str::to_owned);
         let retry_after = retry::retry_after(headers, now);
@@ -48,12 +52,15 @@ impl Answer {
             } else {
                 None
             });
+        let date = header_text(headers, &DATE).and_then(|d| httpdate::parse_http_date(d).ok());
         Answer {
             status,
             body: Bytes::new(),
             request_id,
             retry_after,
             poll_after,
+            date,
+            content_type: headers.get(CONTENT_TYPE).cloned(),
         }
     }
 }
@@ -548,6 +555,8 @@ mod tests {
             request_id: Some("hdr-id".into()),
             retry_after: None,
             poll_after: None,
+            date: None,
+            content_type: None,
         }
     }
 
