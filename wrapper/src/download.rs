@@ -540,6 +540,24 @@ fn sniff(
             b'P',
             ..,
         ] => Some((OutputKind::Image, "webp")),
+        [
+            b'R',
+            b'I',
+            b'F',
+            b'F',
+            _,
+            _,
+            _,
+            _,
+            b'W',
+            b'A',
+            b'V',
+            b'E',
+            ..,
+        ] => Some((OutputKind::Audio, "wav")),
+        // An ID3v2 tag, or an MPEG audio frame header: 11 sync bits, then Layer III.
+        [b'I', b'D', b'3', ..] => Some((OutputKind::Audio, "mp3")),
+        [0xFF, second, ..] if second & 0xE6 == 0xE2 => Some((OutputKind::Audio, "mp3")),
         _ => None,
     };
     match found {
@@ -797,6 +815,20 @@ mod tests {
             sniff(OutputKind::Image, b"\xff\xd8\xff\xe0\0\0", None).ok(),
             Some("jpg")
         );
+        assert_eq!(
+            sniff(OutputKind::Audio, b"RIFF\x24\0\0\0WAVEfmt ", None).ok(),
+            Some("wav")
+        );
+        assert_eq!(
+            sniff(OutputKind::Audio, b"ID3\x03\0\0\0\0\0\x10", None).ok(),
+            Some("mp3")
+        );
+        assert_eq!(
+            sniff(OutputKind::Audio, b"\xff\xfb\x90\x64\0\0", None).ok(),
+            Some("mp3")
+        );
+        assert!(sniff(OutputKind::Audio, b"RIFF\x24\0\0\0WEBPVP8 ", None).is_err());
+        assert!(sniff(OutputKind::Image, b"\xff\xf3\x70\xc0\0\0", None).is_err());
         let e = sniff(OutputKind::Video, b"\x89PNG\r\n\x1a\n\0\0\0\0", None).unwrap_err();
         assert!(e.to_string().contains("Image"), "{e}");
         let e = sniff(OutputKind::Video, b"<html><body>", Some("text/html")).unwrap_err();
