@@ -20,7 +20,6 @@ use support::{ACCESS_KEY, API_KEY, SECRET_KEY, Server};
 
 /// Longer than any run may take: a run still going then is a hang.
 const HANG_GUARD: Duration = Duration::from_secs(45);
-const MEDIA_SIZE: usize = nicerouter_kling_mock::DEFAULT_MEDIA_SIZE;
 
 /// A server that creates a second task for a reused `external_task_id`, so that a double
 /// create always shows as two tasks.
@@ -207,7 +206,7 @@ fn check_files(dir: &Path, tasks: &[nicerouter_kling_mock::MockTask]) -> Vec<Str
             problems.push(format!("file {name} of no task"));
             continue;
         };
-        let expected = media::bytes(task.media, &task.task_id, index, MEDIA_SIZE);
+        let expected = media::result(task, index, task.media, None);
         let got = std::fs::read(entry.path()).unwrap();
         if got != expected {
             problems.push(format!(

@@ -552,11 +552,11 @@ impl Ctx<'_> {
         let found = state
             .tasks
             .by_id(task_id)
-            .filter(|t| t.public.media == kind && index < t.public.results);
+            .filter(|t| t.public.media.has_file(kind) && index < t.public.results);
         match found {
-            Some(_) => Answer::bytes(
+            Some(task) => Answer::bytes(
                 kind.content_type(),
-                media::bytes(kind, task_id, index, self.shared.config.media_size),
+                media::result(&task.public, index, kind, self.shared.config.media_size),
             ),
             None => Answer::error(
                 404,

@@ -9,8 +9,9 @@
 //!   millisecond timestamps, errors as `{code, message, request_id}`.
 //! - **Stateful tasks**: `submitted` → `processing` → `succeed` (or `failed` with a
 //!   `task_status_msg`), after a number of polls or milliseconds ([`Timing`]). Results point
-//!   at media the server serves itself (`/mock-media/...`): deterministic bytes with a real
-//!   PNG or MP4 signature. `external_task_id` is stored, echoed and usable to fetch a task;
+//!   at media the server serves itself (`/mock-media/...`) that a person can open: a short
+//!   H.264 clip, a test card at the task's aspect ratio, a tone as WAV and MP3
+//!   ([`media::result`]). `external_task_id` is stored, echoed and usable to fetch a task;
 //!   lists honour `pageNum`/`pageSize`.
 //! - **Validation** of every request against the spec: a violation gets HTTP 400, code 1201
 //!   and a message naming the field and the rule; a missing or wrong key gets 401 with code
@@ -115,8 +116,8 @@ pub use nicerouter_kling_spec::OperationRole;
 pub use relay::{ErrorShape, NotFoundPage, StatusWords};
 pub use route::{MEDIA_PREFIX, NICEROUTER_PREFIX};
 pub use server::{
-    DEFAULT_ACCESS_KEY, DEFAULT_API_KEY, DEFAULT_MEDIA_SIZE, DEFAULT_SECRET_KEY, DuplicatePolicy,
-    Faults, MockServer, MockServerBuilder, StartError,
+    DEFAULT_ACCESS_KEY, DEFAULT_API_KEY, DEFAULT_SECRET_KEY, DuplicatePolicy, Faults, MockServer,
+    MockServerBuilder, StartError,
 };
 pub use task::{
     FIRST_TASK_ID, MockTask, Outcome, ParseTimingError, Status, Timing, media_url, video_id,

@@ -38,9 +38,10 @@ struct Args {
     /// Let a create reuse an `external_task_id` (default: rejected with 400/1201).
     #[arg(long)]
     allow_duplicate_external_ids: bool,
-    /// Size of result media files in bytes.
-    #[arg(long, default_value_t = nicerouter_kling_mock::DEFAULT_MEDIA_SIZE)]
-    media_size: usize,
+    /// Serve result media files of exactly this many bytes (default: each file as long as
+    /// its content).
+    #[arg(long)]
+    media_size: Option<usize>,
     /// A fault applied to every request, by name (repeatable), for example `latency:200`
     /// or `extra-fields`. Single requests can ask with the header `x-mock-fault`.
     #[arg(long = "fault", value_name = "NAME")]
@@ -58,12 +59,14 @@ async fn main() -> ExitCode {
         .host(args.host)
         .port(args.port)
         .timing(args.timing)
-        .media_size(args.media_size)
         .duplicate_external_ids(if args.allow_duplicate_external_ids {
             DuplicatePolicy::Allow
         } else {
             DuplicatePolicy::Reject
         });
+    if let Some(size) = args.media_size {
+        builder = builder.media_size(size);
+    }
     if let Some(key) = args.api_key {
         builder = builder.api_key(key);
     }

@@ -195,6 +195,7 @@ fn media(rest: &str) -> Option<Routed<'static>> {
         "mp4" => MediaKind::Video,
         "png" => MediaKind::Image,
         "wav" => MediaKind::Audio,
+        "mp3" => MediaKind::AudioMp3,
         _ => return None,
     };
     Some(Routed::Media {

@@ -26,9 +26,6 @@ pub const DEFAULT_API_KEY: &str = "mock-key";
 pub const DEFAULT_ACCESS_KEY: &str = "mock-access-key";
 /// The official API's secret key a server accepts unless told otherwise.
 pub const DEFAULT_SECRET_KEY: &str = "mock-secret-key";
-/// The size of result files unless told otherwise.
-pub const DEFAULT_MEDIA_SIZE: usize = 4096;
-
 /// What a create with an `external_task_id` that is already taken gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum DuplicatePolicy {
@@ -64,7 +61,8 @@ pub(crate) struct Config {
     pub(crate) duplicates: DuplicatePolicy,
     /// The routes forwarded when the server plays a relay that forwards only some.
     pub(crate) forwarding: Option<Forwarding>,
-    pub(crate) media_size: usize,
+    /// The exact size of result files, if one was asked for.
+    pub(crate) media_size: Option<usize>,
 }
 
 /// What changes while the server runs.
@@ -119,7 +117,7 @@ impl Default for MockServerBuilder {
                 outcome: Outcome::Succeed,
                 duplicates: DuplicatePolicy::Reject,
                 forwarding: None,
-                media_size: DEFAULT_MEDIA_SIZE,
+                media_size: None,
             },
             rules: Vec::new(),
         }
@@ -184,10 +182,11 @@ impl MockServerBuilder {
         self
     }
 
-    /// The size of result files in bytes (default [`DEFAULT_MEDIA_SIZE`]; a file is never
-    /// smaller than its format's headers).
+    /// Serve result files of exactly `bytes` bytes (never smaller than their format's
+    /// headers), for tests of big or cut-off downloads and size limits. By default each file
+    /// is as long as its content, a few kilobytes; see [`media::result`](crate::media::result).
     pub fn media_size(mut self, bytes: usize) -> Self {
-        self.config.media_size = bytes;
+        self.config.media_size = Some(bytes);
         self
     }
 

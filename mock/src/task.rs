@@ -438,6 +438,8 @@ impl StoredTask {
                     .map_or_else(|| "5.0".to_owned(), |d| format!("{d:.1}"));
                 json!({ "audios": [{
                     "id": video_id(&t.task_id, 0),
+                    "url_mp3": media_url(origin, &t.task_id, 0, MediaKind::AudioMp3),
+                    "duration_mp3": seconds,
                     "url_wav": media_url(origin, &t.task_id, 0, MediaKind::Audio),
                     "duration_wav": seconds,
                 }] })

@@ -6,7 +6,9 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use nicerouter_kling_mock::{DuplicatePolicy, Fault, Match, MockServer, Outcome, Status, Timing};
+use nicerouter_kling_mock::{
+    DuplicatePolicy, Fault, Match, MediaKind, MockServer, Outcome, Status, Timing, media,
+};
 use serde_json::{Value, json};
 
 async fn poll(server: &MockServer, kind: &str, id: &str) -> Value {
@@ -359,9 +361,50 @@ async fn videos_are_served_as_mp4_with_deterministic_bytes() {
         response.bytes().await.unwrap()
     };
     let first = fetch().await;
-    assert_eq!(first.len(), nicerouter_kling_mock::DEFAULT_MEDIA_SIZE);
     assert_eq!(&first[4..8], b"ftyp");
+    assert_eq!(&first[24..28], b"avc1", "a compatible brand: an H.264 clip");
+    let task = server.task(&id).unwrap();
+    assert_eq!(
+        first,
+        media::result(&task, 0, MediaKind::Video, None),
+        "the clip, then a `free` box naming the task"
+    );
     assert_eq!(first, fetch().await);
+}
+
+#[tokio::test]
+async fn audio_tasks_serve_their_track_as_mp3_and_wav() {
+    let server = MockServer::builder()
+        .timing(Timing::Polls {
+            processing_after: 0,
+            done_after: 0,
+        })
+        .start()
+        .await
+        .unwrap();
+    let id = create(&server, "text-to-audio").await;
+    let done = poll(&server, "text-to-audio", &id).await;
+    let audio = &done["task_result"]["audios"][0];
+    for (field, content_type, head) in [
+        ("url_mp3", "audio/mpeg", &b"ID3"[..]),
+        ("url_wav", "audio/wav", &b"RIFF"[..]),
+    ] {
+        let url = audio[field].as_str().unwrap();
+        let response = http().get(url).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{field}");
+        assert_eq!(response.headers()["content-type"], content_type);
+        let bytes = response.bytes().await.unwrap();
+        assert!(bytes.starts_with(head), "{field}");
+    }
+    assert!(audio["duration_mp3"].is_string());
+    // A video task has no MP3.
+    let video = create(&server, "text2video").await;
+    let missing = http()
+        .get(format!("{}/mock-media/{video}/0.mp3", server.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
 }
 
 #[tokio::test]

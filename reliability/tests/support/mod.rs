@@ -21,9 +21,6 @@ use sha2::{Digest, Sha256};
 pub const TIMEOUT: Duration = Duration::from_millis(500);
 /// Longer than any run may take in real time: a run still going then is a hang.
 pub const HANG_GUARD: Duration = Duration::from_secs(20);
-/// The mock's result size.
-pub const MEDIA_SIZE: usize = nicerouter_kling_mock::DEFAULT_MEDIA_SIZE;
-
 /// A mock server builder for fault runs. It creates a second task for a reused
 /// `external_task_id` (as a server that does not de-duplicate would), so that the server never
 /// hides a client that sends a create twice: every double create shows up as two tasks.
@@ -441,7 +438,7 @@ pub fn check_files(dir: &Path, tasks: &[nicerouter_kling_mock::MockTask]) -> Vec
             continue;
         };
         let index: usize = index.parse().unwrap();
-        let expected = media::bytes(task.media, task_id, index, MEDIA_SIZE);
+        let expected = media::result(task, index, task.media, None);
         let got = std::fs::read(entry.path()).unwrap();
         if got != expected {
             problems.push(format!(
