@@ -9,11 +9,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use core_support::{Reply, ScriptServer, client, mock_with, script_client};
 use nicerouter_kling::clock::ManualClock;
-use nicerouter_kling::raw::types::{ImageGenerationRequest, Text2VideoRequest};
+use nicerouter_kling::raw::types::{ImageGenerationRequest, Text2VideoRequest, TextToAudioRequest};
 use nicerouter_kling::{
     Client, DownloadError, Error, Kind, OutputKind, Sidecar, Task, TaskHandle, WaitOutcome,
 };
-use nicerouter_kling_mock::{Fault, Match, MockServer, Timing};
+use nicerouter_kling_mock::{Fault, Match, MediaKind, MockServer, Timing, media};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -156,6 +156,61 @@ async fn every_image_of_a_task_is_saved() {
             .all(|f| f.kind == OutputKind::Image && f.path.extension().unwrap() == "png")
     );
     assert_eq!(entries(dir.path()).len(), 4);
+}
+
+#[tokio::test]
+async fn every_kind_of_mock_media_is_saved_and_verified() {
+    let server = done_server().await;
+    let clock = ManualClock::new();
+    let client = client(&server, &clock);
+    let video: Text2VideoRequest =
+        serde_json::from_value(json!({"prompt": "a cat", "aspect_ratio": "9:16"})).unwrap();
+    let image: ImageGenerationRequest =
+        serde_json::from_value(json!({"prompt": "a red fox", "aspect_ratio": "1:1"})).unwrap();
+    let audio: TextToAudioRequest =
+        serde_json::from_value(json!({"prompt": "rain on a tin roof", "duration": 3})).unwrap();
+    let handles = [
+        client.create(video).await.unwrap(),
+        client.create(image).await.unwrap(),
+        client.create(audio).await.unwrap(),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let mut saved = Vec::new();
+    for handle in &handles {
+        let WaitOutcome::Succeeded(task) = handle.wait(&client, Duration::from_secs(60)).await
+        else {
+            panic!("{handle:?} did not succeed");
+        };
+        let mock_task = server.task(task.id()).unwrap();
+        for file in client.download(&task, dir.path()).await.unwrap() {
+            let bytes = std::fs::read(&file.path).unwrap();
+            assert_eq!(file.sha256, hex::encode(Sha256::digest(&bytes)));
+            assert!(file.sidecar.exists());
+            let extension = file.path.extension().unwrap().to_str().unwrap().to_owned();
+            let served = match extension.as_str() {
+                "mp4" => MediaKind::Video,
+                "png" => MediaKind::Image,
+                "wav" => MediaKind::Audio,
+                "mp3" => MediaKind::AudioMp3,
+                other => panic!("unexpected file type {other}"),
+            };
+            assert_eq!(
+                bytes,
+                media::result(&mock_task, 0, served, None),
+                "{extension}"
+            );
+            saved.push((file.kind, extension));
+        }
+    }
+    assert_eq!(
+        saved,
+        [
+            (OutputKind::Video, "mp4".to_owned()),
+            (OutputKind::Image, "png".to_owned()),
+            (OutputKind::Audio, "mp3".to_owned()),
+            (OutputKind::Audio, "wav".to_owned()),
+        ]
+    );
 }
 
 #[tokio::test]
