@@ -349,7 +349,7 @@ impl Submitter {
                     .model_name(Some(MODEL.to_owned()))
                     .image(types::MediaRef::try_from(image)?)
                     .prompt(Some(types::OptionalPrompt::try_from(PROMPT)?))
-                    .external_task_id(Some(types::ExternalTaskId::try_from(external)?));
+                    .external_task_id(Some(types::ExternalTaskId::from(external)));
                 let created = raw.create_image2video().body(body).send().await?;
                 ensure!(created.code == 0, "code {}", created.code);
             }

@@ -149,7 +149,7 @@ impl Clients {
                 black_box(task);
             }
             Variant::Raw => {
-                let external = types::ExternalTaskId::try_from(format!("bench-{n}"))?;
+                let external = types::ExternalTaskId::from(format!("bench-{n}"));
                 let created = self
                     .raw
                     .create_text2video()

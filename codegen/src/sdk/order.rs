@@ -89,11 +89,11 @@ impl PropertyOrder {
         let mut properties = HashMap::new();
         let schemas = entry(&root, "components").and_then(|c| entry(c, "schemas"));
         for (name, schema) in schemas.into_iter().flatten() {
-            if let Node::Map(schema) = schema {
-                if let Some(own) = entry(schema, "properties") {
-                    let names = own.iter().map(|(k, _)| k.clone()).collect();
-                    properties.insert(name.clone(), names);
-                }
+            if let Node::Map(schema) = schema
+                && let Some(own) = entry(schema, "properties")
+            {
+                let names = own.iter().map(|(k, _)| k.clone()).collect();
+                properties.insert(name.clone(), names);
             }
         }
         let paths = entry(&root, "paths")
