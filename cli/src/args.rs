@@ -158,6 +158,7 @@ where
             None => match Fixed::from_arg_matches(&matches)? {
                 Fixed::Task(task) => Command::Task(task),
                 Fixed::Callback(callback) => Command::Callback(callback),
+                Fixed::Doctor => Command::Doctor,
             },
         },
     };
@@ -186,9 +187,11 @@ pub enum Command {
     Task(TaskCommand),
     /// Receive the callbacks Kling sends to a task's callback URL.
     Callback(CallbackCommand),
+    /// Check the key, the base URL, the routes a relay forwards, the lists and the clock.
+    Doctor,
 }
 
-/// The `task` and `callback` commands, as the derive sees them.
+/// The `task`, `callback` and `doctor` commands, as the derive sees them.
 #[derive(Debug, Subcommand)]
 enum Fixed {
     /// Look at tasks that already exist (free).
@@ -197,7 +200,36 @@ enum Fixed {
     /// Receive the callbacks Kling sends to a task's callback URL.
     #[command(subcommand)]
     Callback(CallbackCommand),
+    /// Check the setup with free calls only: the key, the base URL, the routes a relay
+    /// forwards, the lists and the clock.
+    #[command(long_about = DOCTOR, after_help = DOCTOR_EXIT_CODES)]
+    Doctor,
 }
+
+/// What `kling doctor` checks, as its help says it.
+const DOCTOR: &str = "\
+Check the setup with free calls only: GETs of a task that does not exist and of the first
+page of each list, never a create. Prints a table of check, result and detail; with --json,
+one document {\"ok\", \"base_url\", \"credential\", \"checks\": [{\"check\", \"result\",
+\"detail\"}], \"summary\"}.
+
+  credentials  which key is used (never the key), and whether the API accepts it: 401 or a
+               code 1000-1004 means refused
+  base_url     whether the Kling API answers at the base URL; if not, whether it answers with
+               one /kling less (a doubled /kling) or one more (a missing /kling)
+  clock        the server's clock (its Date header) against this machine's; it fails only
+               for JWTs (--access-key/--secret-key), refused by a server more than 5 s behind
+               (1003) or 25 min ahead (1004)
+  route PATH   per kind, a GET of an unknown task id: Kling's JSON answer (400/1201, or a 404
+               with Kling's code) means the relay forwards the route; the relay's own 404
+               page (HTML, text, an OpenAI-style not-found) means it does not
+  list PATH    per forwarded kind, whether its list answers (page 1, one task)";
+
+/// `kling doctor`'s exit codes.
+const DOCTOR_EXIT_CODES: &str = "\
+Exit codes:
+  0  every check passed or was skipped
+  1  a check failed (the table says which)";
 
 /// The whole command line: the global options, the `task` commands, and a group of create
 /// commands per category of the spec (`video`, `image`, …).

@@ -18,6 +18,11 @@ const USER_AGENT: &str = concat!("nicerouter-kling-cli/", env!("CARGO_PKG_VERSIO
 pub struct Backend {
     /// The SDK client.
     pub client: Client,
+    /// The credential used, in words (never the key).
+    pub credential: &'static str,
+    /// Whether the credential is minted into JWTs (an access key and a secret key), whose
+    /// validity depends on the clocks agreeing.
+    pub signs_jwt: bool,
     _mock: Option<MockServer>,
 }
 
@@ -43,7 +48,9 @@ pub async fn connect(global: &Global) -> Result<Backend, Failure> {
         builder = builder.timeout(timeout);
     }
     // The credential chosen, in words for the log (never the key).
-    let (builder, credential) = match service(global)? {
+    let service = service(global)?;
+    let signs_jwt = matches!(service, Service::Official { .. });
+    let (builder, credential) = match service {
         Service::Mock => return mock(builder).await,
         Service::NiceRouter { key } => {
             let base_url = global.base_url.as_deref().ok_or_else(|| {
@@ -78,6 +85,8 @@ pub async fn connect(global: &Global) -> Result<Backend, Failure> {
     );
     Ok(Backend {
         client,
+        credential,
+        signs_jwt,
         _mock: None,
     })
 }
@@ -221,6 +230,8 @@ async fn mock(builder: ClientBuilder) -> Result<Backend, Failure> {
         .build()?;
     Ok(Backend {
         client,
+        credential: "the embedded mock's key",
+        signs_jwt: false,
         _mock: Some(mock),
     })
 }

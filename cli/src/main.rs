@@ -19,6 +19,7 @@ mod args;
 mod backend;
 mod callback;
 mod create;
+mod doctor;
 mod failure;
 mod flags;
 mod inputs;
@@ -54,18 +55,21 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(run(cli, &out)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(failure) => out.fail(&failure),
     }
 }
 
-async fn run(cli: Cli, out: &Output) -> Result<(), Failure> {
+async fn run(cli: Cli, out: &Output) -> Result<ExitCode, Failure> {
     let connect = || backend::connect(&cli.global);
+    let done = |()| ExitCode::SUCCESS;
     match cli.command {
-        Command::Create(create) => create::run(&connect().await?, *create, out).await,
-        Command::Call(call) => create::call(&connect().await?, &call, out).await,
-        Command::Task(cmd) => task::run(&connect().await?, cmd, out).await,
+        Command::Create(create) => create::run(&connect().await?, *create, out).await.map(done),
+        Command::Call(call) => create::call(&connect().await?, &call, out).await.map(done),
+        Command::Task(cmd) => task::run(&connect().await?, cmd, out).await.map(done),
         // A callback receiver talks to no API: it needs no key.
-        Command::Callback(cmd) => callback::run(cmd, out).await,
+        Command::Callback(cmd) => callback::run(cmd, out).await.map(done),
+        // The doctor reports a missing key as a failed check, and exits 1 when any failed.
+        Command::Doctor => Ok(doctor::run(&cli.global, out).await),
     }
 }
