@@ -272,9 +272,7 @@ impl FromStr for Fault {
             "status-words" => {
                 Fault::StatusWords(rest.unwrap_or_default().parse().map_err(|_| bad())?)
             }
-            "error-200" => {
-                Fault::ErrorIn200(rest.unwrap_or("new-api").parse().map_err(|_| bad())?)
-            }
+            "error-200" => Fault::ErrorIn200(rest.unwrap_or("new-api").parse().map_err(|_| bad())?),
             _ => return Err(bad()),
         };
         Ok(fault)
@@ -470,7 +468,12 @@ mod tests {
             }),
             Fault::StringCode("0".into()),
             Fault::OpenAiVideo,
-            Fault::StatusWords(StatusWords::new("queued", "in_progress", "completed", "cancelled")),
+            Fault::StatusWords(StatusWords::new(
+                "queued",
+                "in_progress",
+                "completed",
+                "cancelled",
+            )),
             Fault::ErrorIn200(ErrorShape::OpenAi),
         ];
         for f in faults {
