@@ -282,12 +282,12 @@ fn usage_errors_with_json_are_one_document_with_the_usage() {
 
 #[test]
 fn human_usage_errors_are_one_line() {
-    let run = Run::of(kling().args(["video", "text2video"])).expect_code(2);
+    let run = Run::of(kling().args(["video", "extend"])).expect_code(2);
     assert!(run.stdout.is_empty());
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
     assert_eq!(
         run.stderr,
-        "error: the following required arguments were not provided: --prompt <VALUE>; usage: \
-         kling video text2video --prompt <VALUE> (more with --help)\n"
+        "error: the following required arguments were not provided: --video-id <VALUE>; usage: \
+         kling video extend --video-id <VALUE> (more with --help)\n"
     );
 }

@@ -32,12 +32,6 @@ const FINDINGS: &str = r#"
 
 ## What it does not show
 
-* Two bad inputs are sent, not refused, since validation is generated from the spec: an empty
-  `model_name` (no rule refuses it any more) and a `dynamic_masks[].mask` that is neither a URL
-  nor base64 (the media check does not look inside JSON fields). They are left out of the
-  figures above and kept as ignored tests (`known_wrapper_bugs_*` in
-  `reliability/tests/corpus.rs` and `cli/tests/reliability_corpus.rs`; run them with
-  `-- --ignored`) until the library refuses them.
 * A process killed with SIGKILL *during a download* can leave a hidden `.nrk-download-*.part`
   file in the output directory (the final name never holds a partial file); a dropped download
   future (tested above) removes it.

@@ -78,14 +78,16 @@ fn copy_sources(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
         let name = entry.file_name();
-        if [".git", "target", "fuzz"].iter().any(|skip| name == *skip) {
+        let skipped = [".git", "target", "fuzz", "node_modules", ".state"];
+        if skipped.iter().any(|skip| name == *skip) {
             continue;
         }
         let (src, dst) = (entry.path(), to.join(&name));
-        if entry.file_type().unwrap().is_dir() {
+        let kind = entry.file_type().unwrap();
+        if kind.is_dir() {
             std::fs::create_dir_all(&dst).unwrap();
             copy_sources(&src, &dst);
-        } else {
+        } else if kind.is_file() {
             std::fs::copy(&src, &dst).unwrap();
         }
     }
