@@ -97,7 +97,10 @@ fn every_create_operation_of_the_spec_is_a_kind() {
         let create = &spec["paths"][kind.path()]["post"];
         assert_eq!(create["operationId"], kind.operations().create, "{kind}");
         // The segment is the path after its family (`avatar/image2video`, `text2video`).
-        assert!(kind.path().ends_with(&format!("/{}", kind.segment())), "{kind}");
+        assert!(
+            kind.path().ends_with(&format!("/{}", kind.segment())),
+            "{kind}"
+        );
     }
 }
 

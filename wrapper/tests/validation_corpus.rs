@@ -198,7 +198,9 @@ fn corpus(f: &'static Fixtures) -> Vec<Case> {
     vec![
         // ---- text to video
         // The prompt is optional in the spec only for a multi-shot cut (a prose rule).
-        case("prompt", "must not be blank", |c| c.text_to_video().prompt("")),
+        case("prompt", "must not be blank", |c| {
+            c.text_to_video().prompt("")
+        }),
         case("prompt", "must not be blank", |c| {
             c.text_to_video().prompt(" \n\t")
         }),
@@ -733,7 +735,9 @@ fn corpus(f: &'static Fixtures) -> Vec<Case> {
         // Was: a single-image scene refused `"10"`, and the spec allowed 5 or 10 only; the
         // durations are an open vocabulary now, so the case checks the callback instead.
         case("callback_url", "http", move |c| {
-            c.video_effects("expansion").image(good(f)).callback_url("hook")
+            c.video_effects("expansion")
+                .image(good(f))
+                .callback_url("hook")
         }),
         case("input.images[1]", "aspect ratio", move |c| {
             c.video_effects("fight")
@@ -990,7 +994,11 @@ async fn open_values_are_sent() {
         ),
         // Was refused: `voice_list[0].voice_id` "must not be empty" (ids are Kling's to judge).
         (
-            c.image_to_video().image(good(f)).sound("on").voice_list([""]).into(),
+            c.image_to_video()
+                .image(good(f))
+                .sound("on")
+                .voice_list([""])
+                .into(),
             json!({"image": image, "sound": "on", "voice_list": [{"voice_id": ""}]}),
         ),
     ];
