@@ -14,12 +14,17 @@ cd "$REPO_ROOT"
 echo "== 1. lint the spec"
 "$CONTRACT_DIR/spectral.sh"
 
+# Prism's own limits, not the spec's: it reads integers as doubles, so it refuses valid int64
+# ids and times above 2^53 (positive data rejected), and it stops when a violation it reports
+# names a non-ASCII property (an invalid header), so its strings are ASCII. Schemathesis runs
+# every check, with any strings, on every operation against our simulated server below.
 echo "== 2. generated client -> Prism, then Schemathesis -> Prism"
 "$CONTRACT_DIR/prism.sh" run -- bash -c '
   set -euo pipefail
   cargo test -q -p nicerouter-kling-contract-tests --test prism -- --include-ignored --nocapture
   "'"$CONTRACT_DIR"'/schemathesis.sh" "$PRISM_URL" \
-    --exclude-checks ignored_auth,unsupported_method \
+    --exclude-checks ignored_auth,unsupported_method,positive_data_acceptance \
+    --generation-codec ascii \
     --baseline "'"$CONTRACT_DIR"'/schemathesis-prism-baseline.json"
 '
 
