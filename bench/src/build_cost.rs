@@ -19,10 +19,38 @@ use anyhow::{Context, Result, bail, ensure};
 
 use crate::report::{Row, Section, Verdict};
 
-/// The line of `generated/src/lib.rs` that includes the code generated at build time.
-const INCLUDE_OUT_DIR: &str = r#"include!(concat!(env!("OUT_DIR"), "/codegen.rs"));"#;
-/// What variant B includes instead.
-const INCLUDE_SNAPSHOT: &str = r#"include!("../snapshot/codegen.rs");"#;
+/// The code generated at build time: the source file that includes it from `OUT_DIR`, the
+/// generated file's name, and the committed snapshot variant B includes instead (relative to
+/// that source file).
+const INCLUDES: &[(&str, &str, &str)] = &[
+    (
+        "generated/src/lib.rs",
+        "codegen.rs",
+        "../snapshot/codegen.rs",
+    ),
+    (
+        "generated/src/catalog.rs",
+        "catalog.rs",
+        "../snapshot/catalog.rs",
+    ),
+    (
+        "wrapper/src/builders.rs",
+        "builders.rs",
+        "../../generated/snapshot/builders.rs",
+    ),
+];
+/// The crates whose build scripts generate that code.
+const GENERATING_CRATES: &[&str] = &["generated", "wrapper"];
+
+/// The line that includes `file` from `OUT_DIR`.
+fn out_dir_include(file: &str) -> String {
+    format!(r#"include!(concat!(env!("OUT_DIR"), "/{file}"));"#)
+}
+
+/// The line that includes a snapshot instead.
+fn snapshot_include(snapshot: &str) -> String {
+    format!(r#"include!("{snapshot}");"#)
+}
 
 /// Timings of one variant, in seconds.
 #[derive(Debug, Clone, Copy)]
@@ -147,18 +175,29 @@ fn copy_workspace(root: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Turns a copy into variant B: include the snapshot, drop the build script and its
+/// Turns a copy into variant B: include the snapshots, drop the build scripts and their
 /// dependencies.
 fn use_snapshot(dir: &Path) -> Result<()> {
-    let lib = dir.join("generated/src/lib.rs");
-    let text = std::fs::read_to_string(&lib)?;
-    ensure!(
-        text.contains(INCLUDE_OUT_DIR),
-        "generated/src/lib.rs no longer includes OUT_DIR/codegen.rs; update the build-cost bench"
-    );
-    std::fs::write(&lib, text.replace(INCLUDE_OUT_DIR, INCLUDE_SNAPSHOT))?;
-    std::fs::remove_file(dir.join("generated/build.rs"))?;
-    let manifest = dir.join("generated/Cargo.toml");
+    for (source, file, snapshot) in INCLUDES {
+        let path = dir.join(source);
+        let text = std::fs::read_to_string(&path)?;
+        let include = out_dir_include(file);
+        ensure!(
+            text.contains(&include),
+            "{source} no longer includes OUT_DIR/{file}; update the build-cost bench"
+        );
+        std::fs::write(&path, text.replace(&include, &snapshot_include(snapshot)))?;
+    }
+    for krate in GENERATING_CRATES {
+        drop_build_script(&dir.join(krate))?;
+    }
+    Ok(())
+}
+
+/// Removes a crate's build script, its `build =` line and its build dependencies.
+fn drop_build_script(krate: &Path) -> Result<()> {
+    std::fs::remove_file(krate.join("build.rs"))?;
+    let manifest = krate.join("Cargo.toml");
     let mut kept = String::new();
     let mut in_build_deps = false;
     for line in std::fs::read_to_string(&manifest)?.lines() {
@@ -262,38 +301,53 @@ mod tests {
     use super::*;
 
     #[test]
-    fn variant_b_drops_the_build_script_and_its_dependencies() {
+    fn variant_b_drops_the_build_scripts_and_their_dependencies() {
         let dir = tempfile::tempdir().unwrap();
-        let g = dir.path().join("generated");
-        std::fs::create_dir_all(g.join("src")).unwrap();
-        std::fs::write(
-            g.join("Cargo.toml"),
-            "[package]\nname = \"x\"\nbuild = \"build.rs\"\n\n[dependencies]\nserde = \"1\"\n\n\
-             [build-dependencies]\ncodegen = \"1\"\nspec = \"1\"\n\n[lints]\nworkspace = true\n",
-        )
-        .unwrap();
-        std::fs::write(g.join("build.rs"), "fn main() {}").unwrap();
-        std::fs::write(
-            g.join("src/lib.rs"),
-            format!("mod codegen {{\n    {INCLUDE_OUT_DIR}\n}}\n"),
-        )
-        .unwrap();
+        for krate in GENERATING_CRATES {
+            let k = dir.path().join(krate);
+            std::fs::create_dir_all(k.join("src")).unwrap();
+            std::fs::write(
+                k.join("Cargo.toml"),
+                "[package]\nname = \"x\"\nbuild = \"build.rs\"\n\n[dependencies]\nserde = \"1\"\n\n\
+                 [build-dependencies]\ncodegen = \"1\"\nspec = \"1\"\n\n[lints]\nworkspace = true\n",
+            )
+            .unwrap();
+            std::fs::write(k.join("build.rs"), "fn main() {}").unwrap();
+        }
+        for (source, file, _) in INCLUDES {
+            let include = out_dir_include(file);
+            std::fs::write(
+                dir.path().join(source),
+                format!("mod m {{\n    {include}\n}}\n"),
+            )
+            .unwrap();
+        }
         use_snapshot(dir.path()).unwrap();
-        let manifest = std::fs::read_to_string(g.join("Cargo.toml")).unwrap();
-        assert_eq!(
-            manifest,
-            "[package]\nname = \"x\"\n\n[dependencies]\nserde = \"1\"\n\n[lints]\nworkspace = true\n"
-        );
-        assert!(!g.join("build.rs").exists());
-        let lib = std::fs::read_to_string(g.join("src/lib.rs")).unwrap();
-        assert!(lib.contains(INCLUDE_SNAPSHOT) && !lib.contains("OUT_DIR"));
+        for krate in GENERATING_CRATES {
+            let k = dir.path().join(krate);
+            let manifest = std::fs::read_to_string(k.join("Cargo.toml")).unwrap();
+            assert_eq!(
+                manifest,
+                "[package]\nname = \"x\"\n\n[dependencies]\nserde = \"1\"\n\n[lints]\nworkspace = true\n"
+            );
+            assert!(!k.join("build.rs").exists());
+        }
+        for (source, _, snapshot) in INCLUDES {
+            let text = std::fs::read_to_string(dir.path().join(source)).unwrap();
+            assert!(text.contains(&snapshot_include(snapshot)) && !text.contains("OUT_DIR"));
+        }
     }
 
     #[test]
     fn the_real_tree_has_the_lines_the_bench_edits() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-        let lib = std::fs::read_to_string(root.join("generated/src/lib.rs")).unwrap();
-        assert!(lib.contains(INCLUDE_OUT_DIR));
+        for (source, file, snapshot) in INCLUDES {
+            let text = std::fs::read_to_string(root.join(source)).unwrap();
+            assert!(text.contains(&out_dir_include(file)), "{source}");
+            let from = root.join(source);
+            let target = from.parent().unwrap().join(snapshot);
+            assert!(target.exists(), "{source} -> {snapshot}");
+        }
         let dir = tempfile::tempdir().unwrap();
         for rel in ["openapi/kling.yaml", "generated/snapshot/codegen.rs"] {
             let dest = dir.path().join(rel);
